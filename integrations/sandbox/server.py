@@ -1,0 +1,48 @@
+"""Serving the emulators: threaded werkzeug servers, TLS from a local CA."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ssl
+
+import trustme
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+
+class QuietHandler(WSGIRequestHandler):
+    """The sandbox answers thousands of requests a second: no access log."""
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+@dataclass
+class LocalTLS:
+    """A CA generated at start, and a server certificate it signed for loopback."""
+
+    ssl_context: Any
+    ca_bundle: Path
+
+
+def local_tls(directory: Path) -> LocalTLS:
+    ca = trustme.CA(organization_name="syncadmin sandbox")
+    cert = ca.issue_cert("127.0.0.1", "localhost", "::1")
+    directory.mkdir(parents=True, exist_ok=True)
+    ca_bundle = directory / "sandbox-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_bundle))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    return LocalTLS(ssl_context=context, ca_bundle=ca_bundle)
+
+
+def start_server(app: Any, host: str, port: int, ssl_context: Any = None) -> BaseWSGIServer:
+    """Start serving ``app`` on a daemon thread; ``port=0`` picks a free port."""
+    server = make_server(
+        host, port, app, threaded=True, request_handler=QuietHandler, ssl_context=ssl_context
+    )
+    threading.Thread(target=server.serve_forever, name=f"sandbox:{port}", daemon=True).start()
+    return server
