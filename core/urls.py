@@ -1,3 +1,19 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-urlpatterns: list = []
+from core.views import audit, jobs, pages
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", pages.overview, name="overview"),
+    path("connections/", pages.connections, name="connections"),
+    path("contacts/", pages.contacts, name="contacts"),
+    path("activities/", pages.activities, name="activities"),
+    path("health/", pages.health, name="health"),
+    path("jobs/", jobs.jobs, name="jobs"),
+    path("jobs/<int:job_id>/", jobs.job_detail, name="job_detail"),
+    path("jobs/<int:job_id>/progress/", jobs.job_progress, name="job_progress"),
+    path("jobs/<int:job_id>/cancel/", jobs.job_cancel_view, name="job_cancel"),
+    path("audit/", audit.audit_log, name="audit_log"),
+]

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "core.middleware.ViewerReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -95,7 +96,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
-    DATABASES["default"].setdefault("TEST", {})
+    # A file, not :memory:, so worker processes started by tests share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_syncadmin.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -118,16 +120,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Vendored files carry their version in the name; no manifest step needed.
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 
 # django-q2: the ORM broker by default (nothing to install); Redis when REDIS_URL is set.
 REDIS_URL = env.str("REDIS_URL", default="")
 Q_CLUSTER = {
-    "name": "syncadmin",
+    # Also the Redis queue's key: clusters sharing one Redis keep apart by name.
+    "name": env.str("Q_CLUSTER_NAME", default="syncadmin"),
     "workers": env.int("Q_WORKERS", default=2),
     # A sync job runs for as long as it has work; retry must exceed timeout or
     # a long task would be handed to a second worker while the first still runs.
@@ -152,3 +157,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")}},
 }
+
+# Modules imported at start-up that register job kinds (each capability adds its own).
+JOB_KIND_MODULES = env.list("JOB_KIND_MODULES", default=[])
+# A running job whose row has not changed for this long is considered dead.
+JOB_STALE_AFTER_S = env.int("JOB_STALE_AFTER_S", default=600)

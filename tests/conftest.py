@@ -5,8 +5,36 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.test import Client
 
+import tests.job_kinds  # noqa: F401  (registers the test-only job kind)
+from core.roles import ADMIN, VIEWER
+from tests.factories import make_user
 from tests.sandbox import Sandbox
+
+
+@pytest.fixture
+def admin(db):
+    return make_user("alice", ADMIN)
+
+
+@pytest.fixture
+def viewer(db):
+    return make_user("victor", VIEWER)
+
+
+@pytest.fixture
+def admin_web(admin) -> Client:
+    client = Client()
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
+def viewer_web(viewer) -> Client:
+    client = Client()
+    client.force_login(viewer)
+    return client
 
 
 @pytest.fixture(scope="session")

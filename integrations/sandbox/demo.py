@@ -18,26 +18,129 @@ DEMO_CONTACTS = 2000
 #: fixed "now" of the demo data, so seeds are identical run to run
 DEMO_EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 
-FIRST_NAMES = (
-    "Aino Ben Chloe Daniel Elif Farah Gabriel Hana Ilkka Jonas Kaisa Liam Maya Noah Olivia "
-    "Pekka Quentin Rosa Sami Tuuli Ugo Venla William Ximena Yusuf Zoe Anan Busaba Chai Dao "
-    "Emma Felix Grace Henry Isla Jack Karin Leo Mila Nina Oscar Priya Ravi Sofia Theo"
-).split()
-LAST_NAMES = (
-    "Andersson Bianchi Chen Dubois Eriksson Fischer Garcia Hakala Ito Jensen Korhonen Lehtonen "
-    "Martin Nguyen Olsen Petrov Quinn Rossi Suzuki Tanaka Uddin Virtanen Wongsakul Xu Yilmaz "
-    "Zhang Srisuk Kovacs Novak Murphy Kelly Silva Costa Moreau Laine Nieminen Brown Wilson"
-).split()
-COMPANIES = (
-    "Northwind Traders|Contoso|Fabrikam|Tailspin Toys|Wide World Importers|Litware|Adventure Works|"
-    "Proseware|Lamna Healthcare|Trey Research|Fourth Coffee|Alpine Ski House|Blue Yonder Airlines|"
-    "Coho Winery|Humongous Insurance|Margie's Travel|Woodgrove Bank|Graphic Design Institute|"
-    "Southridge Video|Lucerne Publishing"
-).split("|")
-JOB_TITLES = (
-    "CEO|CFO|VP Sales|Sales Manager|Account Executive|Marketing Manager|RevOps Lead|"
-    "Operations Analyst|CTO|Engineer|Procurement Lead|Office Manager"
-).split("|")
+FIRST_NAMES = [
+    "Aino",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Elif",
+    "Farah",
+    "Gabriel",
+    "Hana",
+    "Ilkka",
+    "Jonas",
+    "Kaisa",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olivia",
+    "Pekka",
+    "Quentin",
+    "Rosa",
+    "Sami",
+    "Tuuli",
+    "Ugo",
+    "Venla",
+    "William",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+    "Anan",
+    "Busaba",
+    "Chai",
+    "Dao",
+    "Emma",
+    "Felix",
+    "Grace",
+    "Henry",
+    "Isla",
+    "Jack",
+    "Karin",
+    "Leo",
+    "Mila",
+    "Nina",
+    "Oscar",
+    "Priya",
+    "Ravi",
+    "Sofia",
+    "Theo",
+]
+LAST_NAMES = [
+    "Andersson",
+    "Bianchi",
+    "Chen",
+    "Dubois",
+    "Eriksson",
+    "Fischer",
+    "Garcia",
+    "Hakala",
+    "Ito",
+    "Jensen",
+    "Korhonen",
+    "Lehtonen",
+    "Martin",
+    "Nguyen",
+    "Olsen",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Suzuki",
+    "Tanaka",
+    "Uddin",
+    "Virtanen",
+    "Wongsakul",
+    "Xu",
+    "Yilmaz",
+    "Zhang",
+    "Srisuk",
+    "Kovacs",
+    "Novak",
+    "Murphy",
+    "Kelly",
+    "Silva",
+    "Costa",
+    "Moreau",
+    "Laine",
+    "Nieminen",
+    "Brown",
+    "Wilson",
+]
+COMPANIES = [
+    "Northwind Traders",
+    "Contoso",
+    "Fabrikam",
+    "Tailspin Toys",
+    "Wide World Importers",
+    "Litware",
+    "Adventure Works",
+    "Proseware",
+    "Lamna Healthcare",
+    "Trey Research",
+    "Fourth Coffee",
+    "Alpine Ski House",
+    "Blue Yonder Airlines",
+    "Coho Winery",
+    "Humongous Insurance",
+    "Margie's Travel",
+    "Woodgrove Bank",
+    "Graphic Design Institute",
+    "Southridge Video",
+    "Lucerne Publishing",
+]
+JOB_TITLES = [
+    "CEO",
+    "CFO",
+    "VP Sales",
+    "Sales Manager",
+    "Account Executive",
+    "Marketing Manager",
+    "RevOps Lead",
+    "Operations Analyst",
+    "CTO",
+    "Engineer",
+    "Procurement Lead",
+    "Office Manager",
+]
 COUNTRIES = ("Finland", "Thailand", "Germany", "France", "United Kingdom", "United States", "Japan")
 LIFECYCLE_STAGES = (
     "subscriber",

@@ -96,7 +96,10 @@ class Emulator:
         self._served = 0
         self._started = time.monotonic()
         self.url_map = Map(
-            [Rule(path, endpoint=endpoint, methods=methods) for path, endpoint, methods in self.routes()]
+            [
+                Rule(path, endpoint=endpoint, methods=methods)
+                for path, endpoint, methods in self.routes()
+            ]
             + [
                 Rule(f"{CONTROL_PREFIX}{path}", endpoint=f"control:{endpoint}", methods=methods)
                 for path, endpoint, methods in self._base_control_routes() + self.control_routes()
@@ -149,7 +152,9 @@ class Emulator:
             raise VendorError(400, None) from exc
 
     @staticmethod
-    def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    def json_response(
+        body: Any, status: int = 200, headers: dict[str, str] | None = None
+    ) -> Response:
         if status == 204:
             return Response(status=204, headers=headers)
         return Response(
@@ -280,7 +285,9 @@ class Emulator:
 
     def control_calls(self, request: Request) -> Response:
         with self.lock:
-            return self.json_response({"total": sum(self.calls.values()), "by_endpoint": dict(self.calls)})
+            return self.json_response(
+                {"total": sum(self.calls.values()), "by_endpoint": dict(self.calls)}
+            )
 
     def control_calls_reset(self, request: Request) -> Response:
         with self.lock:

@@ -28,7 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--contacts", type=int, default=None, help="demo size (contacts)")
         parser.add_argument("--latency-ms", type=int, default=0, help="added to every API call")
         parser.add_argument("--info-file", type=Path, default=None, help="write connection JSON")
-        parser.add_argument("--state-file", type=Path, default=None, help="load at start, save on exit")
+        parser.add_argument(
+            "--state-file", type=Path, default=None, help="load at start, save on exit"
+        )
         parser.add_argument("--bench", action="store_true", help="print requests/s every 5 s")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -63,7 +65,8 @@ class Command(BaseCommand):
             tmp.replace(options["info_file"])
         self.stdout.write(
             f"Sandbox ready (seed {options['seed']}, {seeded_in:.1f} s): "
-            f"HubSpot {info['hubspot']['base_url']}  Salesforce {info['salesforce']['instance_url']}"
+            f"HubSpot {info['hubspot']['base_url']}  "
+            f"Salesforce {info['salesforce']['instance_url']}"
         )
 
         stop = threading.Event()

@@ -1,0 +1,102 @@
+"""The audit trail: append-only, written only by ``core.services.audit``."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.db import models
+from django.utils import timezone
+
+
+class AuditTrailIsAppendOnly(Exception):
+    """Raised on any attempt to edit or delete an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AuditTrailIsAppendOnly("Audit events cannot be edited.")
+
+    def delete(self) -> NoReturn:
+        raise AuditTrailIsAppendOnly(
+            "Audit events cannot be deleted; retention prunes them by age only."
+        )
+
+    # bulk_update goes through update(); keep it explicit for readers.
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditTrailIsAppendOnly("Audit events cannot be edited.")
+
+
+class AuditEvent(models.Model):
+    class Actor(models.TextChoices):
+        USER = "user", "User"
+        SYSTEM = "system", "System"
+
+    class Direction(models.TextChoices):
+        NONE = "", "—"
+        HUBSPOT_TO_SALESFORCE = "hs_to_sf", "HubSpot → Salesforce"
+        SALESFORCE_TO_HUBSPOT = "sf_to_hs", "Salesforce → HubSpot"
+
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    occurred_at = models.DateTimeField(default=timezone.now, editable=False)
+    actor_type = models.CharField(max_length=10, choices=Actor.choices)
+    # A name, not a foreign key: the trail must outlive the user and never be
+    # rewritten by an ON DELETE action.
+    actor_username = models.CharField(max_length=150, blank=True)
+    job_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=40)
+    object_label = models.CharField(max_length=255, blank=True)
+    hubspot_id = models.CharField(max_length=40, blank=True)
+    salesforce_id = models.CharField(max_length=18, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    direction = models.CharField(max_length=8, choices=Direction.choices, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OK)
+    #: ``[{"field", "before", "after", "rule"?}]``
+    changes = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    error_category = models.CharField(max_length=40, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["-occurred_at", "-id"], name="audit_time"),
+            models.Index(fields=["job_id", "-id"], name="audit_job"),
+            models.Index(fields=["action", "-id"], name="audit_action"),
+            models.Index(fields=["hubspot_id"], name="audit_hubspot_id"),
+            models.Index(fields=["salesforce_id"], name="audit_salesforce_id"),
+            models.Index(fields=["email"], name="audit_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditTrailIsAppendOnly("Audit events cannot be edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditTrailIsAppendOnly(
+            "Audit events cannot be deleted; retention prunes them by age only."
+        )
+
+
+class AuditPruneWindow(models.Model):
+    """While a row exists, the database lets events older than ``cutoff`` be deleted.
+
+    Retention is the only way events ever leave the trail. The database
+    triggers refuse every UPDATE, and every DELETE of an event not older than
+    a cutoff recorded here; the prune service writes the row, deletes, and
+    removes the row in one transaction.
+    """
+
+    cutoff = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"prune before {self.cutoff:%Y-%m-%d %H:%M}"

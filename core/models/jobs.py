@@ -1,0 +1,79 @@
+"""Sync jobs: one row per run, its counters read live by the job page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class SyncJob(models.Model):
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        SCHEDULE = "schedule", "Schedule"
+        CHANGE = "change", "Change"
+        IMPORT = "import", "Import"
+        RETRY = "retry", "Retry"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        WAITING = "waiting", "Waiting"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIALLY_FAILED = "partially_failed", "Partially failed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING, Status.WAITING)
+    COUNTERS = ("seen", "created", "updated", "skipped", "failed")
+
+    kind = models.CharField(max_length=40)
+    scope = models.CharField(max_length=255)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    params = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    seen = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    hubspot_calls = models.PositiveIntegerField(default=0)
+    salesforce_calls = models.PositiveIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
+    #: why a job in status *waiting* waits (API budget, rate limit, ...)
+    waiting_reason = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The database, not a check-then-insert, guarantees one active job per
+            # scope: concurrent clicks and several web processes race here safely.
+            models.UniqueConstraint(
+                fields=["scope"],
+                condition=Q(status__in=["queued", "running", "waiting"]),
+                name="one_active_job_per_scope",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="job_status")]
+
+    def __str__(self) -> str:
+        return f"Job #{self.pk} {self.kind} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def duration_s(self) -> float | None:
+        if not self.started_at:
+            return None
+        end = self.finished_at or self.updated_at
+        return (end - self.started_at).total_seconds()

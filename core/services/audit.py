@@ -1,0 +1,147 @@
+"""The one place that writes the audit trail.
+
+Services call these functions explicitly (never signals), so every event says
+who did what. Secrets never reach an event: settings changes of secret fields
+record that the value was replaced, not the value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.models import AuditEvent, AuditPruneWindow
+
+SECRET_PLACEHOLDER = "•••••• (secret)"
+
+
+def _actor_fields(actor: AbstractBaseUser | None) -> dict[str, str]:
+    if actor is None or not actor.is_authenticated:
+        return {"actor_type": AuditEvent.Actor.SYSTEM, "actor_username": ""}
+    return {"actor_type": AuditEvent.Actor.USER, "actor_username": actor.get_username()}
+
+
+def audit_event_build(
+    *,
+    action: str,
+    object_type: str,
+    actor: AbstractBaseUser | None = None,
+    job_id: int | None = None,
+    object_label: str = "",
+    hubspot_id: str = "",
+    salesforce_id: str = "",
+    email: str = "",
+    direction: str = "",
+    status: str = AuditEvent.Status.OK,
+    changes: list[dict[str, Any]] | None = None,
+    message: str = "",
+    error_category: str = "",
+    occurred_at: datetime | None = None,
+) -> AuditEvent:
+    """An unsaved event; pass many to ``audit_events_record`` to write them in one go."""
+    return AuditEvent(
+        occurred_at=occurred_at or timezone.now(),
+        job_id=job_id,
+        action=action,
+        object_type=object_type,
+        object_label=object_label[:255],
+        hubspot_id=hubspot_id,
+        salesforce_id=salesforce_id,
+        email=(email or "").lower(),
+        direction=direction,
+        status=status,
+        changes=changes or [],
+        message=message,
+        error_category=error_category,
+        **_actor_fields(actor),
+    )
+
+
+def audit_record(**fields: Any) -> AuditEvent:
+    """Write one event now. Takes the keyword arguments of ``audit_event_build``."""
+    event = audit_event_build(**fields)
+    event.save()
+    return event
+
+
+def audit_events_record(events: Iterable[AuditEvent], *, batch_size: int = 500) -> None:
+    """Write many events with batched INSERTs (the sync engine's path)."""
+    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+
+
+def settings_changes(
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    *,
+    secret_fields: Iterable[str] = (),
+) -> list[dict[str, Any]]:
+    """Field-level ``before -> after`` for the keys that changed; secrets masked."""
+    secret = set(secret_fields)
+    changes = []
+    for field in sorted(set(before) | set(after)):
+        old, new = before.get(field), after.get(field)
+        if old == new:
+            continue
+        if field in secret:
+            old = SECRET_PLACEHOLDER if old else ""
+            new = SECRET_PLACEHOLDER + " replaced" if new else ""
+        changes.append({"field": field, "before": old, "after": new})
+    return changes
+
+
+def audit_settings_change(
+    *,
+    actor: AbstractBaseUser | None,
+    object_type: str,
+    object_label: str,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    secret_fields: Iterable[str] = (),
+) -> AuditEvent | None:
+    """Record who changed which settings, before -> after. Nothing changed, nothing written."""
+    changes = settings_changes(before, after, secret_fields=secret_fields)
+    if not changes:
+        return None
+    names = ", ".join(change["field"] for change in changes)
+    return audit_record(
+        action="settings.changed",
+        object_type=object_type,
+        object_label=object_label,
+        actor=actor,
+        changes=changes,
+        message=f"Changed {names}.",
+    )
+
+
+@transaction.atomic
+def audit_prune(*, older_than_days: int, actor: AbstractBaseUser | None = None) -> int:
+    """Delete events older than ``older_than_days``: the only way events leave the trail.
+
+    The database trigger (PostgreSQL) refuses any DELETE of an event that is
+    not older than the cutoff recorded in ``AuditPruneWindow`` for this
+    transaction; the ORM refuses every delete. The prune itself is audited.
+    """
+    if older_than_days < 1:
+        raise ValueError("Retention must be at least one day.")
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    window = AuditPruneWindow.objects.create(cutoff=cutoff)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {AuditEvent._meta.db_table} WHERE occurred_at < %s",  # noqa: S608
+            [cutoff],
+        )
+        deleted = cursor.rowcount
+    window.delete()
+    audit_record(
+        action="audit.pruned",
+        object_type="audit",
+        actor=actor,
+        message=f"Pruned {deleted} audit events older than {older_than_days} days "
+        f"(before {cutoff:%Y-%m-%d %H:%M} UTC).",
+    )
+    return deleted

@@ -1,0 +1,183 @@
+"""Starting, running, and cancelling sync jobs.
+
+One job per scope at a time is enforced by a partial unique index
+(``one_active_job_per_scope``): a second start while one is queued, running or
+waiting gets the existing job back. Workers claim a job with a conditional
+UPDATE, so a job is run by exactly one worker however many there are.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from core.job_kinds import job_kind_get, job_kind_label
+from core.models import AuditEvent, SyncJob
+from core.services.audit import audit_record
+from core.services.job_runtime import JobCancelled, JobContext
+
+logger = logging.getLogger(__name__)
+
+
+def _job_audit(job: SyncJob, action: str, *, actor: AbstractBaseUser | None = None, **extra: Any):
+    return audit_record(
+        action=action,
+        object_type="job",
+        object_label=f"#{job.pk} {job_kind_label(job.kind)} ({job.scope})",
+        actor=actor,
+        job_id=job.pk,
+        **extra,
+    )
+
+
+def _enqueue(job_id: int) -> None:
+    try:
+        async_task("core.tasks.run_job", job_id, task_name=f"syncjob-{job_id}")
+    except Exception as exc:  # broker down: the job must not sit "queued" forever
+        logger.exception("Could not queue job %s", job_id)
+        SyncJob.objects.filter(pk=job_id, status=SyncJob.Status.QUEUED).update(
+            status=SyncJob.Status.FAILED,
+            error=f"Could not reach the job queue: {exc}",
+            finished_at=timezone.now(),
+        )
+
+
+def job_reap_stale(*, scope: str) -> None:
+    """Fail a running job of ``scope`` whose worker stopped reporting (killed, crashed)."""
+    stale_before = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_S)
+    for job in SyncJob.objects.filter(
+        scope=scope, status=SyncJob.Status.RUNNING, updated_at__lt=stale_before
+    ):
+        claimed = SyncJob.objects.filter(pk=job.pk, status=SyncJob.Status.RUNNING).update(
+            status=SyncJob.Status.FAILED,
+            error="The worker running this job stopped responding; a new run can start.",
+            finished_at=timezone.now(),
+        )
+        if claimed:
+            _job_audit(
+                job, "job.abandoned", status=AuditEvent.Status.FAILED, message=job.error or ""
+            )
+
+
+def job_start(
+    *,
+    kind: str,
+    scope: str,
+    trigger: str = SyncJob.Trigger.MANUAL,
+    requested_by: AbstractBaseUser | None = None,
+    params: dict[str, Any] | None = None,
+) -> tuple[SyncJob, bool]:
+    """Queue a job, or return the active job of the same scope. ``(job, created)``."""
+    job_kind_get(kind)
+    job_reap_stale(scope=scope)
+    user = requested_by if requested_by is not None and requested_by.is_authenticated else None
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                job = SyncJob.objects.create(
+                    kind=kind, scope=scope, trigger=trigger, requested_by=user, params=params or {}
+                )
+                _job_audit(job, "job.queued", actor=user, message=f"Trigger: {job.trigger}.")
+                transaction.on_commit(lambda job_id=job.pk: _enqueue(job_id))
+            return job, True
+        except IntegrityError:
+            existing = SyncJob.objects.filter(
+                scope=scope, status__in=SyncJob.ACTIVE_STATUSES
+            ).first()
+            if existing is not None:
+                return existing, False
+            # the active job finished between our insert and our look-up: try again
+    raise RuntimeError(f"Could not start a job for scope {scope!r}.")
+
+
+def job_cancel(*, job: SyncJob, actor: AbstractBaseUser | None) -> SyncJob:
+    """Cancel at once if no worker holds the job; otherwise ask the worker to stop."""
+    now = timezone.now()
+    stopped = SyncJob.objects.filter(
+        pk=job.pk, status__in=[SyncJob.Status.QUEUED, SyncJob.Status.WAITING]
+    ).update(status=SyncJob.Status.CANCELLED, cancel_requested=True, finished_at=now)
+    if stopped:
+        _job_audit(job, "job.cancelled", actor=actor, message="Cancelled before it ran.")
+    elif SyncJob.objects.filter(pk=job.pk, status=SyncJob.Status.RUNNING).update(
+        cancel_requested=True
+    ):
+        _job_audit(
+            job,
+            "job.cancel_requested",
+            actor=actor,
+            message="Cancel requested; the worker stops after its current batch.",
+        )
+    job.refresh_from_db()
+    return job
+
+
+def _claim(job_id: int) -> bool:
+    return bool(
+        SyncJob.objects.filter(
+            pk=job_id,
+            status__in=[SyncJob.Status.QUEUED, SyncJob.Status.WAITING],
+            cancel_requested=False,
+        ).update(status=SyncJob.Status.RUNNING, started_at=timezone.now(), waiting_reason="")
+    )
+
+
+def _finish(job_id: int, status: str, error: str = "") -> SyncJob:
+    SyncJob.objects.filter(pk=job_id, status=SyncJob.Status.RUNNING).update(
+        status=status, error=error, finished_at=timezone.now()
+    )
+    return SyncJob.objects.get(pk=job_id)
+
+
+def job_run(*, job_id: int) -> SyncJob | None:
+    """Run a queued job in this worker (the django-q2 task calls this).
+
+    A job another worker already claimed, or one cancelled or gone meanwhile,
+    is left alone.
+    """
+    if not _claim(job_id):
+        return SyncJob.objects.filter(pk=job_id).first()
+    job = SyncJob.objects.get(pk=job_id)
+    _job_audit(job, "job.started", message=f"Trigger: {job.trigger}.")
+    context = JobContext(job)
+    try:
+        job_kind_get(job.kind).run(context)
+    except JobCancelled:
+        job = _finish(job_id, SyncJob.Status.CANCELLED)
+    except Exception as exc:
+        logger.exception("Job %s failed", job_id)
+        job = _finish(job_id, SyncJob.Status.FAILED, error=str(exc) or type(exc).__name__)
+    else:
+        job.refresh_from_db()
+        if job.status != SyncJob.Status.RUNNING:  # the kind parked it (waiting)
+            return job
+        outcome = SyncJob.Status.PARTIALLY_FAILED if job.failed else SyncJob.Status.SUCCEEDED
+        job = _finish(job_id, outcome)
+    _job_audit(
+        job,
+        "job.finished",
+        status=AuditEvent.Status.FAILED
+        if job.status in (SyncJob.Status.FAILED, SyncJob.Status.PARTIALLY_FAILED)
+        else AuditEvent.Status.OK,
+        message=job_summary(job),
+        error_category="job" if job.status == SyncJob.Status.FAILED else "",
+    )
+    return job
+
+
+def job_summary(job: SyncJob) -> str:
+    parts = [f"{job.get_status_display()}."]
+    parts.append(
+        f"Seen {job.seen}, created {job.created}, updated {job.updated}, "
+        f"skipped {job.skipped}, failed {job.failed}."
+    )
+    parts.append(f"API calls: HubSpot {job.hubspot_calls}, Salesforce {job.salesforce_calls}.")
+    if job.error:
+        parts.append(f"Error: {job.error}")
+    return " ".join(parts)

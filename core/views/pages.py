@@ -1,0 +1,38 @@
+"""The dashboard's top-level pages."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from core.models import AuditEvent
+from core.selectors.jobs import job_active_list, job_list
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "core/overview.html",
+        {
+            "active_jobs": job_active_list()[:10],
+            "recent_jobs": job_list()[:5],
+            "recent_events": AuditEvent.objects.order_by("-id")[:10],
+        },
+    )
+
+
+def connections(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/connections.html")
+
+
+def contacts(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/contacts.html")
+
+
+def activities(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/activities.html")
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    failed = AuditEvent.objects.filter(status=AuditEvent.Status.FAILED).order_by("-id")[:20]
+    return render(request, "core/health.html", {"failed_events": failed})

@@ -1,0 +1,28 @@
+"""A test-only job kind, registered in the test process and (via JOB_KIND_MODULES)
+in the qcluster workers the tests start."""
+
+from __future__ import annotations
+
+import time
+
+from core.job_kinds import register_job_kind
+from core.services.job_runtime import JobContext
+
+
+def count_up(ctx: JobContext) -> None:
+    """Counts ``steps`` records, ``delay`` seconds apart; fails the ones in ``fail``."""
+    steps = int(ctx.params.get("steps", 3))
+    delay = float(ctx.params.get("delay", 0))
+    fail = set(ctx.params.get("fail", []))
+    for step in range(steps):
+        ctx.raise_if_cancelled()
+        if step in fail:
+            ctx.progress(seen=1, failed=1, hubspot_calls=1)
+        else:
+            ctx.progress(seen=1, created=1, hubspot_calls=1, salesforce_calls=1)
+        time.sleep(delay)
+    if ctx.params.get("crash"):
+        raise RuntimeError(ctx.params["crash"])
+
+
+register_job_kind("test.count", label="Test counter", run=count_up)
