@@ -1,0 +1,179 @@
+"""The one HTTP layer under both vendor clients.
+
+Every request either client makes goes through ``TransportAdapter.send``:
+
+- **counted** (``CallMeter``), every attempt, retries included, because the
+  vendors count every attempt against our limits;
+- **gated** by ``before_call`` hooks (the shared HubSpot rate limiter, the
+  Salesforce API budget) before each attempt;
+- **retried** with tenacity on 429 (waiting as ``Retry-After`` says), 5xx and
+  connection errors, with exponential backoff and jitter, a bounded number of
+  times. Other statuses come back untouched for the client to raise a named
+  error carrying the vendor's own message.
+
+simple-salesforce accepts a ``requests.Session``, so the same adapter serves
+it; the adapter also pins the CA bundle per request, because
+``REQUESTS_CA_BUNDLE`` in the environment would override ``session.verify``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+#: statuses worth another attempt: rate limited, or the vendor's side failed
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_TIMEOUT_S = 60.0
+#: never sleep longer than this for one Retry-After, whatever the server says
+MAX_RETRY_AFTER_S = 60.0
+
+Hook = Callable[[requests.PreparedRequest], None]
+ResponseHook = Callable[[requests.Response], None]
+
+
+class CallMeter:
+    """Thread-safe count of API calls made through one client; the engine
+    drains it into the job's counters after each batch."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending = 0
+        self.total = 0
+
+    def add(self, n: int = 1) -> None:
+        with self._lock:
+            self._pending += n
+            self.total += n
+
+    def drain(self) -> int:
+        """Calls made since the last drain."""
+        with self._lock:
+            pending, self._pending = self._pending, 0
+            return pending
+
+
+class TransientResponse(Exception):
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def retry_after_seconds(response: requests.Response) -> float | None:
+    """``Retry-After`` as seconds (delta-seconds or an HTTP date), if present."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+_backoff = wait_exponential_jitter(initial=0.5, max=30, jitter=0.5)
+
+
+def _wait(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, TransientResponse):
+        told = retry_after_seconds(exc.response)
+        if told is not None:
+            return min(told, MAX_RETRY_AFTER_S)
+    return _backoff(state)
+
+
+def _give_up(state: RetryCallState) -> requests.Response:
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, TransientResponse):
+        return exc.response  # the client turns it into RateLimited / ServerError
+    raise exc  # type: ignore[misc]
+
+
+class TransportAdapter(HTTPAdapter):
+    def __init__(
+        self,
+        *,
+        meter: CallMeter,
+        before_call: list[Hook] | None = None,
+        after_call: list[ResponseHook] | None = None,
+        ca_bundle: str | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(pool_connections=4, pool_maxsize=16, max_retries=0)
+        self.meter = meter
+        self.before_call = before_call or []
+        self.after_call = after_call or []
+        self.ca_bundle = ca_bundle
+        self.max_attempts = max_attempts
+        self.timeout_s = timeout_s
+        self.sleep = sleep
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        if self.ca_bundle:
+            kwargs["verify"] = self.ca_bundle
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout_s
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_attempts),
+            wait=_wait,
+            retry=retry_if_exception_type(
+                (TransientResponse, requests.ConnectionError, requests.Timeout)
+            ),
+            retry_error_callback=_give_up,
+            sleep=self.sleep,
+        )
+        return retrying(self._attempt, request, **kwargs)
+
+    def _attempt(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        for hook in self.before_call:
+            hook(request)
+        self.meter.add()
+        response = super().send(request, **kwargs)
+        for hook in self.after_call:
+            hook(response)
+        if response.status_code in RETRY_STATUSES:
+            response.content  # noqa: B018  (read the body before the connection is reused)
+            raise TransientResponse(response)
+        return response
+
+
+def api_session(
+    *,
+    meter: CallMeter,
+    before_call: list[Hook] | None = None,
+    after_call: list[ResponseHook] | None = None,
+    ca_bundle: str | None = None,
+    headers: dict[str, str] | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> requests.Session:
+    """A session whose every request is counted, gated, and retried as above."""
+    session = requests.Session()
+    adapter = TransportAdapter(
+        meter=meter,
+        before_call=before_call,
+        after_call=after_call,
+        ca_bundle=ca_bundle,
+        max_attempts=max_attempts,
+        timeout_s=timeout_s,
+    )
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers.update({"User-Agent": "syncadmin/0.1", **(headers or {})})
+    return session
