@@ -26,6 +26,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_demo --url http://$(HOST):$(PORT)/
+	rm -f data/sandbox.json
 	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
 
 ## browser: Debian's Chromium for the browser tests (Playwright never downloads one)

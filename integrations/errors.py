@@ -7,6 +7,10 @@ and raised at once. Messages never contain credentials.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from core.services.job_runtime import JobMustWait
+
 
 class ApiError(Exception):
     """A vendor API refused a request.
@@ -24,7 +28,7 @@ class ApiError(Exception):
         category: str = "",
         correlation_id: str = "",
     ) -> None:
-        super().__init__(message)
+        Exception.__init__(self, message)
         self.message = message
         self.side = side
         self.status = status
@@ -57,9 +61,10 @@ class ServerError(ApiError):
     """5xx or connection failures, after retries."""
 
 
-class BudgetExhausted(ApiError):
-    """syncadmin's daily Salesforce API allocation is spent; the job must wait."""
+class BudgetExhausted(ApiError, JobMustWait):
+    """syncadmin's daily Salesforce API allocation is spent: the job waits for the next day."""
 
-    def __init__(self, message: str, *, resets_at: str = "") -> None:
-        super().__init__(message, side="Salesforce", category="API_BUDGET")
-        self.resets_at = resets_at
+    def __init__(self, message: str, *, resume_at: datetime) -> None:
+        ApiError.__init__(self, message, side="Salesforce", category="API_BUDGET")
+        self.reason = message
+        self.resume_at = resume_at

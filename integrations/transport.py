@@ -84,7 +84,7 @@ def retry_after_seconds(response: requests.Response) -> float | None:
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
-_backoff = wait_exponential_jitter(initial=0.5, max=30, jitter=0.5)
+_backoff = wait_exponential_jitter(multiplier=0.5, max=30, jitter=0.5)
 
 
 def _wait(state: RetryCallState) -> float:

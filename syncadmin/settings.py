@@ -162,3 +162,7 @@ LOGGING = {
 JOB_KIND_MODULES = env.list("JOB_KIND_MODULES", default=[])
 # A running job whose row has not changed for this long is considered dead.
 JOB_STALE_AFTER_S = env.int("JOB_STALE_AFTER_S", default=600)
+
+# Fernet keys that encrypt connection secrets at rest; the first encrypts, all decrypt.
+# Unset: one is generated once into $SYNCADMIN_DATA_DIR/encryption_key.
+ENCRYPTION_KEYS = env.list("SYNCADMIN_ENCRYPTION_KEYS", default=[])

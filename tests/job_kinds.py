@@ -26,3 +26,20 @@ def count_up(ctx: JobContext) -> None:
 
 
 register_job_kind("test.count", label="Test counter", run=count_up)
+
+
+def wait_once(ctx: JobContext) -> None:
+    """Parks itself the first time, finishes the second."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.services.job_runtime import JobMustWait
+
+    if ctx.counters()["seen"] == 0:
+        ctx.progress(seen=1)
+        raise JobMustWait("Budget used up.", resume_at=timezone.now() + timedelta(seconds=1))
+    ctx.progress(seen=1, created=1)
+
+
+register_job_kind("test.wait", label="Test waiter", run=wait_once)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import F
@@ -12,6 +13,19 @@ from core.models import SyncJob
 
 class JobCancelled(Exception):
     """Raised inside a job when an admin cancelled it; the runner stops cleanly."""
+
+
+class JobMustWait(Exception):
+    """Raised inside a job that cannot go on before ``resume_at`` (API budget spent, ...).
+
+    The job is parked in status *waiting* with ``reason`` shown on its page,
+    and a worker picks it up again at ``resume_at``.
+    """
+
+    def __init__(self, reason: str, *, resume_at: datetime) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.resume_at = resume_at
 
 
 class JobContext:

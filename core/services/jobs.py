@@ -16,12 +16,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from core.job_kinds import job_kind_get, job_kind_label
 from core.models import AuditEvent, SyncJob
 from core.services.audit import audit_record
-from core.services.job_runtime import JobCancelled, JobContext
+from core.services.job_runtime import JobCancelled, JobContext, JobMustWait
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +151,8 @@ def job_run(*, job_id: int) -> SyncJob | None:
         job_kind_get(job.kind).run(context)
     except JobCancelled:
         job = _finish(job_id, SyncJob.Status.CANCELLED)
+    except JobMustWait as wait:
+        return _park(job, wait)
     except Exception as exc:
         logger.exception("Job %s failed", job_id)
         job = _finish(job_id, SyncJob.Status.FAILED, error=str(exc) or type(exc).__name__)
@@ -168,6 +171,26 @@ def job_run(*, job_id: int) -> SyncJob | None:
         message=job_summary(job),
         error_category="job" if job.status == SyncJob.Status.FAILED else "",
     )
+    return job
+
+
+def _park(job: SyncJob, wait: JobMustWait) -> SyncJob:
+    """Status *waiting* with the reason, and a one-off schedule that resumes the job."""
+    SyncJob.objects.filter(pk=job.pk, status=SyncJob.Status.RUNNING).update(
+        status=SyncJob.Status.WAITING, waiting_reason=wait.reason
+    )
+    Schedule.objects.update_or_create(
+        name=f"resume-syncjob-{job.pk}",
+        defaults={
+            "func": "core.tasks.run_job",
+            "args": str(job.pk),
+            "schedule_type": Schedule.ONCE,
+            "next_run": wait.resume_at,
+            "repeats": 1,
+        },
+    )
+    _job_audit(job, "job.waiting", message=wait.reason)
+    job.refresh_from_db()
     return job
 
 

@@ -21,10 +21,6 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-def connections(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/connections.html")
-
-
 def contacts(request: HttpRequest) -> HttpResponse:
     return render(request, "core/contacts.html")
 

@@ -165,3 +165,18 @@ def test_cancel_button_cancels(admin_web: Client) -> None:
     assert b"was cancelled" in response.content
     job.refresh_from_db()
     assert job.status == SyncJob.Status.CANCELLED
+
+
+@pytest.mark.django_db
+def test_a_job_that_must_wait_is_parked_and_resumes_later() -> None:
+    from django_q.models import Schedule
+
+    job, _ = job_start(kind="test.wait", scope="test:wait")
+    job = job_run(job_id=job.pk)
+    assert job.status == SyncJob.Status.WAITING and job.waiting_reason == "Budget used up."
+    schedule = Schedule.objects.get(name=f"resume-syncjob-{job.pk}")
+    assert schedule.func == "core.tasks.run_job" and schedule.args == str(job.pk)
+    again, created = job_start(kind="test.wait", scope="test:wait")
+    assert not created and again.pk == job.pk  # the scope stays taken while waiting
+    job = job_run(job_id=job.pk)
+    assert job.status == SyncJob.Status.SUCCEEDED and (job.seen, job.created) == (2, 1)

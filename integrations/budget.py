@@ -1,0 +1,80 @@
+"""The daily Salesforce API budget "allocated to syncadmin".
+
+Every Salesforce call reserves one unit of today's budget *before* it is sent
+(a conditional UPDATE, so concurrent workers can never pass the cap between
+them); when none is left, ``BudgetExhausted`` stops the job, which waits until
+the next UTC day. The org's own usage, from ``Sforce-Limit-Info`` on every
+response, is stored beside ours for the pages.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+
+import requests
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from integrations.errors import BudgetExhausted
+from integrations.models import ApiUsageDay
+
+SALESFORCE = "Salesforce"
+HUBSPOT = "HubSpot"
+_LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def budget_resets_at() -> datetime:
+    """Budgets are per UTC day: the next one starts at midnight UTC."""
+    return datetime.combine(_today() + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def _usage_row(side: str, day: date) -> None:
+    try:
+        with transaction.atomic():
+            ApiUsageDay.objects.get_or_create(side=side, day=day)
+    except IntegrityError:
+        pass  # another worker created it first
+
+
+def budget_reserve(*, side: str = SALESFORCE, cap: int) -> None:
+    """Take one call from today's budget, or raise ``BudgetExhausted``."""
+    day = _today()
+    _usage_row(side, day)
+    taken = ApiUsageDay.objects.filter(side=side, day=day, calls__lt=cap).update(
+        calls=F("calls") + 1
+    )
+    if not taken:
+        resets = budget_resets_at()
+        raise BudgetExhausted(
+            f"syncadmin's daily {side} API budget of {cap} calls is used up; "
+            f"the job resumes when it renews at {resets:%Y-%m-%d %H:%M} UTC.",
+            resume_at=resets,
+        )
+
+
+def budget_count(*, side: str) -> None:
+    """Count a call on a side without a cap (HubSpot: for the pages)."""
+    day = _today()
+    _usage_row(side, day)
+    ApiUsageDay.objects.filter(side=side, day=day).update(calls=F("calls") + 1)
+
+
+def budget_record_org_usage(response: requests.Response) -> None:
+    """Store the org-wide usage Salesforce reports on each response."""
+    match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
+    if match:
+        used, maximum = int(match.group(1)), int(match.group(2))
+        ApiUsageDay.objects.filter(side=SALESFORCE, day=_today()).update(
+            org_used=used, org_max=maximum
+        )
+
+
+def budget_today(*, side: str) -> ApiUsageDay:
+    return ApiUsageDay.objects.filter(side=side, day=_today()).first() or ApiUsageDay(
+        side=side, day=_today()
+    )

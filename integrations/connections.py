@@ -1,0 +1,262 @@
+"""Connection settings: saving them (audited, secrets encrypted), building
+clients from them, and testing both sides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from core.services.audit import audit_record, audit_settings_change
+from integrations import budget
+from integrations.errors import ApiError, AuthenticationFailed
+from integrations.models import HubSpotConnection, SalesforceConnection
+from integrations.secrets import decrypt, encrypt
+from integrations.transport import CallMeter
+
+HUBSPOT_SECRETS = ("access_token",)
+SALESFORCE_SECRETS = ("password", "security_token", "access_token")
+HUBSPOT_FIELDS = ("base_url", "ten_second_limit", "search_per_second")
+SALESFORCE_FIELDS = (
+    "auth_mode",
+    "login_url",
+    "username",
+    "instance_url",
+    "api_version",
+    "ca_bundle",
+    "daily_budget",
+)
+
+
+def _snapshot(row: Any, fields: tuple[str, ...], secrets: tuple[str, ...]) -> dict[str, Any]:
+    """What the audit compares: plain fields, and *whether* each secret is set (its
+    ciphertext, which changes whenever the secret is replaced, never the value)."""
+    return {**{f: getattr(row, f) for f in fields}, **{s: getattr(row, s) for s in secrets}}
+
+
+def _apply(
+    row: Any,
+    *,
+    actor: AbstractBaseUser | None,
+    values: dict[str, Any],
+    fields: tuple[str, ...],
+    secrets: tuple[str, ...],
+) -> None:
+    for name in fields:
+        if name in values:
+            setattr(row, name, values[name])
+    now = timezone.now()
+    who = actor.get_username() if actor is not None and actor.is_authenticated else "system"
+    for name in secrets:
+        new = values.get(name)
+        if new:  # blank means "keep the current secret"
+            setattr(row, name, encrypt(new))
+            setattr(row, f"{name}_set_at", now)
+            setattr(row, f"{name}_set_by", who)
+
+
+@transaction.atomic
+def hubspot_connection_update(
+    *, actor: AbstractBaseUser | None, values: dict[str, Any]
+) -> HubSpotConnection:
+    row = HubSpotConnection.load()
+    before = _snapshot(row, HUBSPOT_FIELDS, HUBSPOT_SECRETS)
+    _apply(row, actor=actor, values=values, fields=HUBSPOT_FIELDS, secrets=HUBSPOT_SECRETS)
+    row.save()
+    audit_settings_change(
+        actor=actor,
+        object_type="connection",
+        object_label="HubSpot connection",
+        before=before,
+        after=_snapshot(row, HUBSPOT_FIELDS, HUBSPOT_SECRETS),
+        secret_fields=HUBSPOT_SECRETS,
+    )
+    return row
+
+
+@transaction.atomic
+def salesforce_connection_update(
+    *, actor: AbstractBaseUser | None, values: dict[str, Any]
+) -> SalesforceConnection:
+    row = SalesforceConnection.load()
+    before = _snapshot(row, SALESFORCE_FIELDS, SALESFORCE_SECRETS)
+    _apply(row, actor=actor, values=values, fields=SALESFORCE_FIELDS, secrets=SALESFORCE_SECRETS)
+    row.save()
+    audit_settings_change(
+        actor=actor,
+        object_type="connection",
+        object_label="Salesforce connection",
+        before=before,
+        after=_snapshot(row, SALESFORCE_FIELDS, SALESFORCE_SECRETS),
+        secret_fields=SALESFORCE_SECRETS,
+    )
+    return row
+
+
+def connections_use_sandbox(*, info: dict[str, Any], actor: AbstractBaseUser | None = None) -> None:
+    """Point both connections at the sandbox emulators (``sandbox --info-file`` JSON)."""
+    hubspot, salesforce = info["hubspot"], info["salesforce"]
+    hubspot_connection_update(
+        actor=actor,
+        values={"base_url": hubspot["base_url"], "access_token": hubspot["access_token"]},
+    )
+    salesforce_connection_update(
+        actor=actor,
+        values={
+            "auth_mode": SalesforceConnection.AuthMode.PASSWORD,
+            "login_url": salesforce["login_url"],
+            "username": salesforce["username"],
+            "password": salesforce["password"],
+            "security_token": salesforce["security_token"],
+            "api_version": salesforce["api_version"],
+            "ca_bundle": salesforce.get("ca_bundle", ""),
+            "instance_url": "",
+        },
+    )
+
+
+# --- clients ----------------------------------------------------------------------------
+
+
+class NotConfigured(ApiError):
+    pass
+
+
+def hubspot_client(*, meter: CallMeter | None = None):  # noqa: ANN201
+    """A HubSpot client on the saved connection, rate-limited across all workers."""
+    from integrations.hubspot.client import HubSpotClient, hubspot_session
+
+    row = HubSpotConnection.load()
+    if not row.is_configured:
+        raise NotConfigured("No HubSpot access token is set.", side="HubSpot")
+    session = hubspot_session(
+        access_token=decrypt(row.access_token),
+        meter=meter or CallMeter(),
+        ten_second_limit=row.ten_second_limit,
+        search_per_second=row.search_per_second,
+    )
+    return HubSpotClient(session=session, base_url=row.base_url)
+
+
+def salesforce_session(*, meter: CallMeter, row: SalesforceConnection):  # noqa: ANN201
+    from integrations.transport import api_session
+
+    return api_session(
+        meter=meter,
+        before_call=[lambda _request: budget.budget_reserve(cap=row.daily_budget)],
+        after_call=[budget.budget_record_org_usage],
+        ca_bundle=row.ca_bundle or None,
+    )
+
+
+def salesforce_client(*, meter: CallMeter | None = None):  # noqa: ANN201
+    """A logged-in Salesforce client on the saved connection, within the daily budget."""
+    from integrations.salesforce.client import SalesforceClient
+
+    row = SalesforceConnection.load()
+    if not row.is_configured:
+        raise NotConfigured("Salesforce credentials are not set.", side="Salesforce")
+    session = salesforce_session(meter=meter or CallMeter(), row=row)
+    if row.auth_mode == SalesforceConnection.AuthMode.TOKEN:
+        return SalesforceClient.from_token(
+            session=session,
+            instance_url=row.instance_url,
+            access_token=decrypt(row.access_token),
+            api_version=row.api_version,
+        )
+    return SalesforceClient.login(
+        session=session,
+        login_url=row.login_url,
+        username=row.username,
+        password=decrypt(row.password),
+        security_token=decrypt(row.security_token),
+        api_version=row.api_version,
+    )
+
+
+# --- testing ------------------------------------------------------------------------------
+
+
+@dataclass
+class SideResult:
+    ok: bool
+    error: str = ""
+    category: str = ""
+    details: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ConnectionTestResult:
+    hubspot: SideResult
+    salesforce: SideResult
+
+    @property
+    def ok(self) -> bool:
+        return self.hubspot.ok and self.salesforce.ok
+
+
+def _failure(exc: Exception) -> SideResult:
+    category = "authentication" if isinstance(exc, AuthenticationFailed) else "connection"
+    return SideResult(ok=False, error=str(exc), category=category)
+
+
+def _test_hubspot() -> SideResult:
+    row = HubSpotConnection.load()
+    try:
+        account = hubspot_client().account_details()
+    except (ApiError, OSError) as exc:
+        result = _failure(exc)
+    else:
+        row.portal_id = str(account.get("portalId", ""))
+        result = SideResult(ok=True, details={"Portal id": row.portal_id})
+    row.last_tested_at, row.last_test_ok, row.last_error = timezone.now(), result.ok, result.error
+    row.save()
+    return result
+
+
+def _test_salesforce() -> SideResult:
+    row = SalesforceConnection.load()
+    try:
+        client = salesforce_client()
+        identity = client.identity()
+        limits = client.limits()
+    except (ApiError, OSError) as exc:
+        result = _failure(exc)
+    else:
+        row.org_id = identity.get("org_id", "")
+        row.org_name = identity.get("org_name", "")
+        row.integration_user_id = identity.get("user_id", "")
+        row.integration_user_name = identity.get("user_name", "")
+        row.integration_user_email = identity.get("user_email", "")
+        used = budget.budget_today(side=budget.SALESFORCE)
+        result = SideResult(
+            ok=True,
+            details={
+                "Org id": row.org_id,
+                "Integration user": f"{row.integration_user_name} <{row.integration_user_email}>",
+                "syncadmin API calls today": f"{used.calls} of {row.daily_budget}",
+                "Org API usage today": f"{limits.get('used', '?')} of {limits.get('max', '?')}",
+            },
+        )
+    row.last_tested_at, row.last_test_ok, row.last_error = timezone.now(), result.ok, result.error
+    row.save()
+    return result
+
+
+def connections_test(*, actor: AbstractBaseUser | None = None) -> ConnectionTestResult:
+    """Check both sides; the outcome lands on each row and in the audit trail."""
+    result = ConnectionTestResult(hubspot=_test_hubspot(), salesforce=_test_salesforce())
+    for side, outcome in (("HubSpot", result.hubspot), ("Salesforce", result.salesforce)):
+        audit_record(
+            action="connection.tested",
+            object_type="connection",
+            object_label=f"{side} connection",
+            actor=actor,
+            status="ok" if outcome.ok else "failed",
+            error_category=outcome.category,
+            message="Connection works." if outcome.ok else outcome.error,
+        )
+    return result
