@@ -1,0 +1,600 @@
+"""HubSpot API client: the calls syncadmin's sync makes, nothing more.
+
+Transport concerns (counting, rate limiting, retrying 429/5xx/dropped
+connections) live in ``integrations.transport``; this module only builds
+requests, pages lazily and turns every non-2xx answer into a named exception
+from ``integrations.errors`` carrying HubSpot's own ``message``, ``category``
+and ``correlationId``. The access token never appears in an error.
+
+Generators yield one page (a list) at a time for the high-volume reads, or one
+item at a time for the small catalogues (owners, forms), so no caller ever
+holds a whole result set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from integrations import errors
+from integrations.hubspot import limits
+from integrations.hubspot.streams import CONTACTS, ENGAGEMENTS, Record, modified_since
+from integrations.ratelimit import rate_limit_acquire
+from integrations.transport import CallMeter, api_session
+
+SIDE = "HubSpot"
+#: rate-limit buckets shared by every worker (see ``integrations.ratelimit``)
+TEN_SECOND_BUCKET = "hubspot:10s"
+SEARCH_BUCKET = "hubspot:search"
+
+
+def hubspot_session(
+    *,
+    access_token: str,
+    meter: CallMeter,
+    ten_second_limit: int = limits.TEN_SECOND_LIMIT,
+    search_per_second: int = limits.SEARCH_REQUESTS_PER_SECOND,
+) -> requests.Session:
+    """A transport session authenticated for HubSpot and gated by HubSpot's limits.
+
+    Every attempt (retries included, since HubSpot counts them too) waits for
+    room in the shared 10-second bucket; CRM/list searches also wait for the
+    per-second search bucket. Sharing the buckets across workers is what keeps
+    N workers together under the account's limit.
+    """
+
+    def gate(request: requests.PreparedRequest) -> None:
+        rate_limit_acquire(TEN_SECOND_BUCKET, limit=ten_second_limit, window_s=10.0)
+        path = requests.utils.urlparse(request.url or "").path
+        if request.method == "POST" and path.rstrip("/").endswith("/search"):
+            rate_limit_acquire(SEARCH_BUCKET, limit=search_per_second, window_s=1.0)
+
+    return api_session(
+        meter=meter,
+        before_call=[gate],
+        headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+    )
+
+
+@dataclass
+class BatchError:
+    """One input a batch call refused, with HubSpot's reason.
+
+    ``index`` is the position in the caller's ``inputs`` (None when HubSpot's
+    error could not be tied to an input, e.g. an error without context).
+    """
+
+    index: int | None
+    input: dict[str, Any] | None
+    status: str
+    category: str
+    message: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BatchOutcome:
+    """Per-input outcome of a (chunked) batch call.
+
+    ``results`` maps the caller's input index to the record HubSpot returned;
+    ``unmatched`` holds records that could not be tied to an input.
+    """
+
+    results: dict[int, Record] = field(default_factory=dict)
+    errors: list[BatchError] = field(default_factory=list)
+    unmatched: list[Record] = field(default_factory=list)
+
+    @property
+    def records(self) -> list[Record]:
+        return [self.results[i] for i in sorted(self.results)] + self.unmatched
+
+    def error_for(self, index: int) -> BatchError | None:
+        return next((e for e in self.errors if e.index == index), None)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One row of the list criteria builder: ``property operator value(s)``.
+
+    ``property_type`` is HubSpot's property ``type`` (string, number,
+    enumeration, bool, phone_number, ...), which decides the ``operationType``.
+    """
+
+    property: str
+    property_type: str
+    operator: str
+    value: Any = None
+
+
+#: HubSpot property type -> list filter operationType
+_OPERATION_TYPES = {
+    "string": "STRING",
+    "phone_number": "STRING",
+    "number": "NUMBER",
+    "enumeration": "ENUMERATION",
+    "bool": "BOOL",
+    "booleancheckbox": "BOOL",
+}
+#: operators that only ask whether a value is set, whatever the property type
+_PRESENCE_OPERATORS = {"IS_KNOWN", "IS_UNKNOWN"}
+
+
+def list_filter(criterion: Criterion) -> dict[str, Any]:
+    """One PROPERTY filter of a list's ``filterBranch``.
+
+    Reference: https://developers.hubspot.com/docs/api-reference/crm-lists-v3/list-filters
+    """
+    operator = criterion.operator.upper()
+    if operator in _PRESENCE_OPERATORS:
+        operation: dict[str, Any] = {"operationType": "ALL_PROPERTY", "operator": operator}
+    else:
+        operation_type = _OPERATION_TYPES.get(criterion.property_type.lower())
+        if operation_type is None:
+            raise ValueError(
+                f"the criteria builder cannot filter {criterion.property_type} "
+                f"properties ({criterion.property})"
+            )
+        value = criterion.value
+        many = isinstance(value, list | tuple | set)
+        if operation_type == "STRING" and many:
+            operation_type = "MULTISTRING"
+        operation = {"operationType": operation_type, "operator": operator}
+        if operation_type in ("ENUMERATION", "MULTISTRING"):
+            operation["values"] = [str(v) for v in (value if many else [value])]
+        elif operation_type == "NUMBER":
+            operation["value"] = float(value) if "." in str(value) else int(value)
+        elif operation_type == "BOOL":
+            operation["value"] = value if isinstance(value, bool) else str(value).lower() == "true"
+        else:
+            operation["value"] = str(value)
+        operation["includeObjectsWithNoValueSet"] = False
+    return {"filterType": "PROPERTY", "property": criterion.property, "operation": operation}
+
+
+def filter_branch(groups: Sequence[Sequence[Criterion]]) -> dict[str, Any]:
+    """A list ``filterBranch``: OR of AND groups, the shape HubSpot requires at the root."""
+    if not groups or not all(groups):
+        raise ValueError("every criteria group needs at least one row")
+    return {
+        "filterBranchType": "OR",
+        "filters": [],
+        "filterBranches": [
+            {
+                "filterBranchType": "AND",
+                "filters": [list_filter(c) for c in group],
+                "filterBranches": [],
+            }
+            for group in groups
+        ],
+    }
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[tuple[int, Sequence[Any]]]:
+    for start in range(0, len(items), size):
+        yield start, items[start : start + size]
+
+
+class HubSpotClient:
+    """The HubSpot calls syncadmin makes, on a session from ``hubspot_session``."""
+
+    def __init__(self, base_url: str, access_token: str, session: requests.Session) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = access_token
+        self.session = session
+        self.session.headers.setdefault("Authorization", f"Bearer {access_token}")
+        self._campaigns: dict[str, dict[str, Any]] = {}
+
+    def __repr__(self) -> str:  # never show the token
+        return f"HubSpotClient({self.base_url!r})"
+
+    # --- plumbing ---------------------------------------------------------------------
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        url = f"{self.base_url}{path}"
+        try:
+            response = self.session.request(method, url, **kwargs)
+        except requests.RequestException as exc:
+            raise errors.ServerError(
+                f"{method} {path}: no answer after retries ({type(exc).__name__})",
+                side=SIDE,
+            ) from None
+        if response.status_code in (200, 201, 207):
+            return response.json() if response.content else {}
+        if response.status_code == 204:
+            return {}
+        raise self._error(method, path, response)
+
+    def _error(self, method: str, path: str, response: requests.Response) -> errors.ApiError:
+        """The named exception for a refused call, in HubSpot's own words."""
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        category = str(body.get("category") or body.get("errorType") or "")
+        message = str(body.get("message") or response.reason or "no message")
+        details = [str(e.get("message")) for e in body.get("errors") or [] if isinstance(e, dict)]
+        if details and details != [message]:
+            message = f"{message} ({'; '.join(details)})"
+        correlation_id = str(body.get("correlationId") or "")
+        if status == 429 and body.get("policyName"):
+            message = f"{message} [policy {body['policyName']}]"
+        text = f"{method} {path}: {message}"
+        if correlation_id:
+            text += f" (correlationId {correlation_id})"
+        text = text.replace(self._token, "***") if self._token else text
+        kind: type[errors.ApiError] = errors.ApiError
+        if status == 401 or (
+            status == 403 and category in ("INVALID_AUTHENTICATION", "MISSING_SCOPES")
+        ):
+            kind = errors.AuthenticationFailed
+        elif status == 404:
+            kind = errors.NotFound
+        elif status == 409:
+            kind = errors.Conflict
+        elif status == 429:
+            kind = errors.RateLimited
+        elif status >= 500:
+            kind = errors.ServerError
+        return kind(
+            text, side=SIDE, status=status, category=category, correlation_id=correlation_id
+        )
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._request("GET", path, params=params)
+
+    def _post(self, path: str, body: Any) -> Any:
+        return self._request("POST", path, json=body)
+
+    def _paged(
+        self, path: str, params: dict[str, Any], key: str = "results"
+    ) -> Iterator[list[Record]]:
+        """Pages of a ``paging.next.after`` cursor listing."""
+        params = dict(params)
+        while True:
+            answer = self._get(path, params)
+            items = answer.get(key) or []
+            if items:
+                yield items
+            after = (answer.get("paging") or {}).get("next", {}).get("after")
+            if not after:
+                return
+            params["after"] = after
+
+    def _search(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
+        # https://developers.hubspot.com/docs/api-reference/crm-search-v3/guide
+        return self._post(f"/crm/v3/objects/{object_type}/search", body)
+
+    def _batch(
+        self,
+        object_type: str,
+        action: str,
+        inputs: Sequence[dict[str, Any]],
+        extra: dict[str, Any] | None = None,
+    ) -> BatchOutcome:
+        """Send ``inputs`` in chunks of 100 and tie every result/error to its input.
+
+        Each input carries ``objectWriteTraceId`` = its index, which HubSpot
+        echoes on results and in error ``context``; inputs addressed by id are
+        also matched through ``context.ids``.
+        """
+        outcome = BatchOutcome()
+        for start, chunk in _chunks(inputs, limits.BATCH_SIZE):
+            traced = [
+                {**item, "objectWriteTraceId": str(start + i)} if action != "read" else item
+                for i, item in enumerate(chunk)
+            ]
+            answer = self._post(
+                f"/crm/v3/objects/{object_type}/batch/{action}",
+                {"inputs": traced, **(extra or {})},
+            )
+            _match_batch(outcome, answer, chunk, start)
+        return outcome
+
+    # --- account ----------------------------------------------------------------------
+    def account_details(self) -> dict[str, Any]:
+        """``portalId``, ``timeZone``, ``uiDomain`` ...: identifies the connected portal."""
+        # https://developers.hubspot.com/docs/api-reference/account-account-info-v3/details/get-account-info-v3-details
+        return self._get("/account-info/v3/details")
+
+    # --- contacts ---------------------------------------------------------------------
+    def contacts_batch_read(
+        self, ids: Sequence[str], properties: Sequence[str], id_property: str | None = None
+    ) -> BatchOutcome:
+        """Contacts by id (or by ``id_property``, e.g. email); missing ones come back as errors."""
+        # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/batch/post-crm-v3-objects-contacts-batch-read
+        extra: dict[str, Any] = {"properties": list(properties)}
+        if id_property:
+            extra["idProperty"] = id_property
+        return self._batch("contacts", "read", [{"id": str(i)} for i in ids], extra)
+
+    def contacts_batch_create(self, inputs: Sequence[dict[str, Any]]) -> BatchOutcome:
+        """Create contacts; ``inputs`` are ``{"properties": {...}}``."""
+        # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/batch/post-crm-v3-objects-contacts-batch-create
+        return self._batch("contacts", "create", inputs)
+
+    def contacts_batch_update(self, inputs: Sequence[dict[str, Any]]) -> BatchOutcome:
+        """Update contacts; ``inputs`` are ``{"id", "properties"}``."""
+        # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/batch/post-crm-v3-objects-contacts-batch-update
+        return self._batch("contacts", "update", inputs)
+
+    def contacts_batch_upsert(
+        self, inputs: Sequence[dict[str, Any]], id_property: str = "email"
+    ) -> BatchOutcome:
+        """Create-or-update by ``id_property``; ``inputs`` are ``{"id": <email>, "properties"}``."""
+        # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/batch/post-crm-v3-objects-contacts-batch-upsert
+        return self._batch(
+            "contacts", "upsert", [{"idProperty": id_property, **item} for item in inputs]
+        )
+
+    def contacts_pages(self, properties: Sequence[str]) -> Iterator[list[Record]]:
+        """Every contact, page by page (a full read, e.g. for a first sync)."""
+        # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/basic/get-crm-v3-objects-contacts
+        return self._paged(
+            "/crm/v3/objects/contacts",
+            {"limit": limits.OBJECTS_PAGE_SIZE, "properties": ",".join(properties)},
+        )
+
+    def contacts_modified_since(
+        self, since_ms: int, properties: Sequence[str]
+    ) -> Iterator[list[Record]]:
+        """Pages of contacts modified at or after ``since_ms``, oldest first, past the 10k cap."""
+        # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/search/post-crm-v3-objects-contacts-search
+        return modified_since(self._search, CONTACTS, since_ms, properties)
+
+    # --- properties and owners --------------------------------------------------------
+    def properties(self, object_type: str = "contacts") -> list[dict[str, Any]]:
+        """Property definitions (name, label, type, options) for mappings and the list builder."""
+        # https://developers.hubspot.com/docs/api-reference/crm-properties-v3/core/get-crm-v3-properties-objectType
+        return self._get(f"/crm/v3/properties/{object_type}").get("results", [])
+
+    def owners(self) -> Iterator[dict[str, Any]]:
+        """Every owner (id, email, names): mapped to Salesforce users by email."""
+        # https://developers.hubspot.com/docs/api-reference/crm-owners-v3/guide
+        for page in self._paged("/crm/v3/owners", {"limit": limits.OWNERS_PAGE_SIZE}):
+            yield from page
+
+    # --- lists ------------------------------------------------------------------------
+    def lists_search(
+        self,
+        query: str = "",
+        processing_types: Sequence[str] = ("DYNAMIC",),
+        count: int = limits.LISTS_SEARCH_PAGE_SIZE,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of lists; DYNAMIC ("active") by default, the only ones an inclusion list may be."""
+        # https://developers.hubspot.com/docs/api-reference/crm-lists-v3/lists/post-crm-v3-lists-search
+        offset = 0
+        while True:
+            answer = self._post(
+                "/crm/v3/lists/search",
+                {
+                    "query": query,
+                    "processingTypes": list(processing_types),
+                    "offset": offset,
+                    "count": count,
+                },
+            )
+            lists = answer.get("lists") or []
+            if lists:
+                yield lists
+            if not answer.get("hasMore") or not lists:
+                return
+            offset = answer.get("offset", offset + len(lists))
+
+    def list_get(self, list_id: str) -> dict[str, Any]:
+        """One list (``processingType``, ``processingStatus``): is it still active?"""
+        # https://developers.hubspot.com/docs/api-reference/crm-lists-v3/lists/get-crm-v3-lists-listId
+        return self._get(f"/crm/v3/lists/{list_id}").get("list", {})
+
+    def list_memberships(self, list_id: str) -> Iterator[list[str]]:
+        """Pages of member record ids (ascending), 250 per page."""
+        # https://developers.hubspot.com/docs/api-reference/crm-lists-v3/memberships/get-crm-v3-lists-listId-memberships
+        for page in self._paged(
+            f"/crm/v3/lists/{list_id}/memberships", {"limit": limits.MEMBERSHIPS_PAGE_SIZE}
+        ):
+            yield [str(m["recordId"]) for m in page]
+
+    def list_create(
+        self, name: str, filter_branch: dict[str, Any], processing_type: str = "DYNAMIC"
+    ) -> dict[str, Any]:
+        """Create a contact list from the criteria builder's ``filterBranch``."""
+        # https://developers.hubspot.com/docs/api-reference/crm-lists-v3/lists/post-crm-v3-lists-
+        answer = self._post(
+            "/crm/v3/lists",
+            {
+                "name": name,
+                "objectTypeId": limits.CONTACT_OBJECT_TYPE_ID,
+                "processingType": processing_type,
+                "filterBranch": filter_branch,
+            },
+        )
+        return answer.get("list", answer)
+
+    # --- engagements ------------------------------------------------------------------
+    def engagements_modified_since(
+        self, object_type: str, since_ms: int, properties: Sequence[str]
+    ) -> Iterator[list[Record]]:
+        """Pages of notes/calls/emails/meetings/tasks modified at or after ``since_ms``."""
+        # https://developers.hubspot.com/docs/api-reference/crm-search-v3/guide
+        return modified_since(self._search, ENGAGEMENTS[object_type], since_ms, properties)
+
+    def engagements_batch_create(
+        self, object_type: str, inputs: Sequence[dict[str, Any]]
+    ) -> BatchOutcome:
+        """Create engagements (``hs_timestamp`` required) from Salesforce activities."""
+        # https://developers.hubspot.com/docs/api-reference/crm-tasks-v3/batch/post-crm-v3-objects-tasks-batch-create
+        return self._batch(ENGAGEMENTS[object_type].object_type, "create", inputs)
+
+    def engagements_batch_update(
+        self, object_type: str, inputs: Sequence[dict[str, Any]]
+    ) -> BatchOutcome:
+        """Update engagements by id (``{"id", "properties"}``)."""
+        # https://developers.hubspot.com/docs/api-reference/crm-tasks-v3/batch/post-crm-v3-objects-tasks-batch-update
+        return self._batch(ENGAGEMENTS[object_type].object_type, "update", inputs)
+
+    def associations_batch_read(
+        self, from_type: str, to_type: str, ids: Iterable[str]
+    ) -> dict[str, list[str]]:
+        """``{from id: [to ids]}``, e.g. which contacts an email or meeting is on."""
+        # https://developers.hubspot.com/docs/api-reference/crm-associations-v4/batch/post-crm-v4-associations-fromObjectType-toObjectType-batch-read
+        found: dict[str, list[str]] = {}
+        id_list = [str(i) for i in ids]
+        for _, chunk in _chunks(id_list, limits.ASSOCIATION_BATCH_SIZE):
+            answer = self._post(
+                f"/crm/v4/associations/{from_type}/{to_type}/batch/read",
+                {"inputs": [{"id": i} for i in chunk]},
+            )
+            for result in answer.get("results", []):
+                source = str(result["from"]["id"])
+                found.setdefault(source, []).extend(str(t["toObjectId"]) for t in result["to"])
+        return found
+
+    def associate_default(self, from_type: str, from_id: str, to_type: str, to_id: str) -> None:
+        """Attach an engagement to a contact with HubSpot's default association type."""
+        # https://developers.hubspot.com/docs/api-reference/crm-associations-v4/basic/put-crm-v4-objects-fromObjectType-fromObjectId-associations-default-toObjectType-toObjectId
+        self._request(
+            "PUT", f"/crm/v4/objects/{from_type}/{from_id}/associations/default/{to_type}/{to_id}"
+        )
+
+    # --- activity sources -------------------------------------------------------------
+    def forms(self) -> Iterator[dict[str, Any]]:
+        """Every form (id = formGuid, name, formType); the caller skips what it cannot read."""
+        # https://developers.hubspot.com/docs/api-reference/marketing-forms-v3/forms/get-marketing-v3-forms-
+        for page in self._paged("/marketing/v3/forms", {"limit": limits.FORMS_PAGE_SIZE}):
+            yield from page
+
+    def form_submissions(self, form_guid: str, since_ms: int) -> Iterator[list[dict[str, Any]]]:
+        """Pages of submissions newer than ``since_ms``.
+
+        HubSpot returns newest first with no time filter, so paging stops at the
+        first submission at or before the cursor.
+        """
+        # https://legacydocs.hubspot.com/docs/methods/forms/get-submissions-for-a-form
+        path = f"/form-integrations/v1/submissions/forms/{form_guid}"
+        for page in self._paged(path, {"limit": limits.FORM_SUBMISSIONS_PAGE_SIZE}):
+            newer = [s for s in page if int(s["submittedAt"]) > since_ms]
+            if newer:
+                yield newer
+            if len(newer) < len(page):
+                return
+
+    def email_events(
+        self, event_type: str, start_ms: int, end_ms: int
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of marketing email events (SENT/OPEN/CLICK) created in [start, end]."""
+        # https://legacydocs.hubspot.com/docs/methods/email/get_events
+        params: dict[str, Any] = {
+            "eventType": event_type,
+            "startTimestamp": start_ms,
+            "endTimestamp": end_ms,
+            "limit": limits.EMAIL_EVENTS_PAGE_SIZE,
+        }
+        while True:
+            answer = self._get("/email/public/v1/events", params)
+            events = answer.get("events") or []
+            if events:
+                yield events
+            if not answer.get("hasMore") or not answer.get("offset"):
+                return
+            params["offset"] = answer["offset"]
+
+    def email_campaign(self, campaign_id: str | int) -> dict[str, Any]:
+        """A marketing email campaign (``name``, ``subject``), fetched once per client."""
+        # https://legacydocs.hubspot.com/docs/methods/email/get_campaign_data
+        key = str(campaign_id)
+        if key not in self._campaigns:
+            self._campaigns[key] = self._get(f"/email/public/v1/campaigns/{key}")
+        return self._campaigns[key]
+
+    def events(
+        self, event_type: str, occurred_after_iso: str, object_id: str | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of contact events (Enterprise Events API) after ``occurred_after_iso``."""
+        # https://developers.hubspot.com/docs/api-reference/events-events-v3/guide
+        params: dict[str, Any] = {
+            "objectType": "contact",
+            "eventType": event_type,
+            "occurredAfter": occurred_after_iso,
+            "limit": limits.EVENTS_PAGE_SIZE,
+        }
+        if object_id is not None:
+            params["objectId"] = object_id
+        return self._paged("/events/v3/events", params)
+
+
+def _match_batch(
+    outcome: BatchOutcome, answer: dict[str, Any], chunk: Sequence[dict[str, Any]], start: int
+) -> None:
+    """Tie a batch answer's results and errors back to the caller's input indexes."""
+    by_id: dict[str, int] = {}
+    for i, item in enumerate(chunk):
+        if item.get("id") is not None:
+            by_id[str(item["id"]).lower()] = start + i
+    end = start + len(chunk)
+
+    def index_of_trace(trace: Any) -> int | None:
+        try:
+            index = int(trace)
+        except (TypeError, ValueError):
+            return None
+        return index if start <= index < end else None
+
+    for record in answer.get("results") or []:
+        index = index_of_trace(record.get("objectWriteTraceId"))
+        if index is None:
+            index = by_id.get(str(record.get("id", "")).lower())
+        if index is None:
+            email = (record.get("properties") or {}).get("email")
+            index = by_id.get(str(email).lower()) if email else None
+        if index is None or index in outcome.results:
+            outcome.unmatched.append(record)
+        else:
+            outcome.results[index] = record
+
+    for error in answer.get("errors") or []:
+        context = error.get("context") or {}
+        indexes = [
+            i
+            for i in (index_of_trace(t) for t in context.get("objectWriteTraceId") or [])
+            if i is not None
+        ]
+        if not indexes:
+            for values in context.values():
+                for value in values if isinstance(values, list) else [values]:
+                    i = by_id.get(str(value).lower())
+                    if i is not None and i not in indexes:
+                        indexes.append(i)
+        for index in indexes or [None]:
+            outcome.errors.append(
+                BatchError(
+                    index=index,
+                    input=chunk[index - start] if index is not None else None,
+                    status=str(error.get("status", "error")),
+                    category=str(error.get("category", "")),
+                    message=str(error.get("message", "")),
+                    context=context,
+                )
+            )
+
+
+def client_for(
+    base_url: str, access_token: str, meter: CallMeter | None = None, **limits_kw: int
+) -> HubSpotClient:
+    """A client on a fresh rate-limited session: what most callers want."""
+    session = hubspot_session(access_token=access_token, meter=meter or CallMeter(), **limits_kw)
+    return HubSpotClient(base_url, access_token, session)
+
+
+__all__ = [
+    "BatchError",
+    "BatchOutcome",
+    "Criterion",
+    "HubSpotClient",
+    "client_for",
+    "filter_branch",
+    "hubspot_session",
+]
