@@ -1,0 +1,38 @@
+"""Clients for a running job, with every API call attributed to that job.
+
+The transport counts each attempt in a ``CallMeter``; ``report`` drains the
+meters into the job's counters together with the record counts, so the job
+page shows API calls per side as they happen.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from core.services.job_runtime import JobContext
+from integrations.connections import hubspot_client, salesforce_client
+from integrations.transport import CallMeter
+
+
+class JobClients:
+    def __init__(self, ctx: JobContext) -> None:
+        self.ctx = ctx
+        self.hubspot_meter = CallMeter()
+        self.salesforce_meter = CallMeter()
+
+    @cached_property
+    def hubspot(self) -> Any:
+        return hubspot_client(meter=self.hubspot_meter)
+
+    @cached_property
+    def salesforce(self) -> Any:
+        return salesforce_client(meter=self.salesforce_meter)
+
+    def report(self, **counts: int) -> None:
+        """Add record counts and the API calls made since the last report."""
+        self.ctx.progress(
+            hubspot_calls=self.hubspot_meter.drain(),
+            salesforce_calls=self.salesforce_meter.drain(),
+            **counts,
+        )
