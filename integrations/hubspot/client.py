@@ -399,19 +399,24 @@ class HubSpotClient:
             yield [str(m["recordId"]) for m in page]
 
     def list_create(
-        self, name: str, filter_branch: dict[str, Any], processing_type: str = "DYNAMIC"
+        self,
+        name: str,
+        filter_branch: dict[str, Any] | None,
+        processing_type: str = "DYNAMIC",
     ) -> dict[str, Any]:
-        """Create a contact list from the criteria builder's ``filterBranch``."""
+        """Create a contact list from the criteria builder's ``filterBranch``.
+
+        MANUAL lists take no filters (``filter_branch=None``).
+        """
         # https://developers.hubspot.com/docs/api-reference/crm-lists-v3/lists/post-crm-v3-lists-
-        answer = self._post(
-            "/crm/v3/lists",
-            {
-                "name": name,
-                "objectTypeId": limits.CONTACT_OBJECT_TYPE_ID,
-                "processingType": processing_type,
-                "filterBranch": filter_branch,
-            },
-        )
+        body: dict[str, Any] = {
+            "name": name,
+            "objectTypeId": limits.CONTACT_OBJECT_TYPE_ID,
+            "processingType": processing_type,
+        }
+        if filter_branch is not None:
+            body["filterBranch"] = filter_branch
+        answer = self._post("/crm/v3/lists", body)
         return answer.get("list", answer)
 
     # --- engagements ------------------------------------------------------------------

@@ -78,6 +78,7 @@ def modified_since(
     while True:
         offset = 0
         progressed = False
+        query_from = anchor  # fixed for this query, while ``anchor`` follows the records
         while True:
             body = {
                 "filterGroups": [
@@ -86,7 +87,7 @@ def modified_since(
                             {
                                 "propertyName": stream.cursor_property,
                                 "operator": "GTE",
-                                "value": str(anchor),
+                                "value": str(query_from),
                             }
                         ]
                     }

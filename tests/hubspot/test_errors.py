@@ -1,0 +1,99 @@
+"""Transient failures are retried by the transport; permanent ones surface as named errors."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from integrations.errors import ApiError, AuthenticationFailed, NotFound
+from integrations.hubspot.client import HubSpotClient
+from tests.hubspot.conftest import calls_to, make_client
+
+DETAILS = "GET /account-info/v3/details"
+
+
+def test_429_waits_as_told_then_succeeds(hubspot: HubSpotClient, sandbox, meter):
+    sandbox.hubspot.fault(
+        method="GET",
+        path="/account-info/v3/details",
+        status=429,
+        headers={"Retry-After": "1"},
+        body={
+            "status": "error",
+            "message": "You have reached your ten_secondly_rolling limit.",
+            "errorType": "RATE_LIMIT",
+            "correlationId": "c0ffee00-0000-4000-8000-000000000429",
+            "policyName": "TEN_SECONDLY_ROLLING",
+        },
+    )
+    started = time.monotonic()
+    details = hubspot.account_details()
+    waited = time.monotonic() - started
+
+    assert str(details["portalId"]) == str(sandbox.info["hubspot"]["portal_id"])
+    assert 0.9 <= waited < 3
+    assert calls_to(sandbox, DETAILS) == 2
+    assert meter.total == 2
+
+
+def test_503_then_success(hubspot: HubSpotClient, sandbox):
+    sandbox.hubspot.fault(method="GET", path="/account-info/v3/details", status=503)
+    assert hubspot.account_details()["portalId"]
+    assert calls_to(sandbox, DETAILS) == 2
+
+
+def test_dropped_connection_then_success(hubspot: HubSpotClient, sandbox, meter):
+    sandbox.hubspot.fault(method="GET", path="/account-info/v3/details", drop=True)
+    assert hubspot.account_details()["portalId"]
+    assert meter.total == 2
+
+
+def test_400_carries_hubspots_message_category_and_correlation_id(hubspot: HubSpotClient, sandbox):
+    sandbox.hubspot.fault(
+        method="POST",
+        path="/crm/v3/objects/contacts/batch/create",
+        status=400,
+        body={
+            "status": "error",
+            "message": "Property values were not valid",
+            "correlationId": "4b5e8a0e-0000-4000-8000-000000000400",
+            "category": "VALIDATION_ERROR",
+        },
+    )
+    with pytest.raises(ApiError) as caught:
+        hubspot.contacts_batch_create([{"properties": {"email": "x@example.com"}}])
+
+    error = caught.value
+    assert (error.status, error.category) == (400, "VALIDATION_ERROR")
+    assert error.correlation_id == "4b5e8a0e-0000-4000-8000-000000000400"
+    assert "Property values were not valid" in str(error)
+    assert calls_to(sandbox, "POST /crm/v3/objects/contacts/batch/create") == 1  # not retried
+
+
+def test_a_real_validation_error_is_surfaced(hubspot: HubSpotClient):
+    with pytest.raises(ApiError) as caught:
+        hubspot.contacts_batch_create([{"properties": {"no_such_property_xyz": "1"}}])
+    assert caught.value.status == 400
+    assert caught.value.category == "VALIDATION_ERROR"
+    assert "no_such_property_xyz" in caught.value.message
+
+
+def test_a_bad_token_raises_authentication_failed_without_the_token(sandbox, db, meter):
+    token = "pat-na1-11111111-2222-3333-4444-555555555555"
+    client = make_client(sandbox, meter, token=token)
+
+    with pytest.raises(AuthenticationFailed) as caught:
+        client.account_details()
+
+    error = caught.value
+    assert error.status == 401
+    assert token not in str(error)
+    assert token not in repr(error.args) and token not in error.message
+    assert token not in repr(client)
+
+
+def test_unknown_list_is_not_found(hubspot: HubSpotClient):
+    with pytest.raises(NotFound) as caught:
+        hubspot.list_get("987654321")
+    assert caught.value.status == 404
