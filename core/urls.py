@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from core.views import audit, jobs, pages
+from core.views import audit, health_check, jobs, pages
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -15,4 +15,8 @@ urlpatterns = [
     path("jobs/<int:job_id>/progress/", jobs.job_progress, name="job_progress"),
     path("jobs/<int:job_id>/cancel/", jobs.job_cancel_view, name="job_cancel"),
     path("audit/", audit.audit_log, name="audit_log"),
+    path("audit/history/", audit.audit_history, name="audit_history"),
+    path("audit/export.csv", audit.audit_export, name="audit_export"),
+    path("audit/retention/", audit.audit_retention, name="audit_retention"),
+    path("healthz", health_check.healthz, name="healthz"),
 ]

@@ -71,6 +71,16 @@ class AuditEvent(models.Model):
             models.Index(fields=["hubspot_id"], name="audit_hubspot_id"),
             models.Index(fields=["salesforce_id"], name="audit_salesforce_id"),
             models.Index(fields=["email"], name="audit_email"),
+            # One (column, -id) index per review-page filter: the planner walks it
+            # newest first and stops after a page, at any depth of the keyset.
+            models.Index(fields=["status", "-id"], name="audit_status"),
+            models.Index(fields=["direction", "-id"], name="audit_direction"),
+            models.Index(fields=["object_type", "-id"], name="audit_object_type"),
+            models.Index(fields=["actor_type", "actor_username", "-id"], name="audit_actor"),
+            models.Index(fields=["error_category", "-id"], name="audit_error_category"),
+            models.Index(
+                fields=["action", "status", "direction", "-id"], name="audit_action_outcome"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,12 +1,28 @@
-"""Reads of the audit trail: newest first, keyset-paginated (fast at any depth)."""
+"""Reads of the audit trail: newest first, keyset-paginated (fast at any depth).
+
+Ordering by id alone is the keyset: ids only grow, so a cursor (``before`` /
+``after`` an id) never skips or repeats an event while new ones are written.
+Each filter has a ``(column, -id)`` index, so a page is an index walk that
+stops after ``size + 1`` rows, however deep the cursor.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from core.models import AuditEvent
+
+PAGE_SIZE = 50
+#: rows per query while streaming an export: bounded memory at any size
+EXPORT_CHUNK = 2000
+#: a record's identities (emails, ids) are followed at most this many hops
+HISTORY_HOPS = 3
+SYSTEM_ACTOR = "system"
 
 
 @dataclass(frozen=True)
@@ -15,18 +31,58 @@ class AuditFilters:
     action: str = ""
     object_type: str = ""
     status: str = ""
+    direction: str = ""
+    error_category: str = ""
+    #: a username, or ``"system"`` for events no user caused
+    actor: str = ""
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+    #: an email (case-insensitive, exact) or a HubSpot / Salesforce id
     search: str = ""
+
+
+@dataclass(frozen=True)
+class RecordKeys:
+    """Everything that identifies one contact or activity on either side."""
+
+    emails: frozenset[str] = field(default_factory=frozenset)
+    hubspot_ids: frozenset[str] = field(default_factory=frozenset)
+    salesforce_ids: frozenset[str] = field(default_factory=frozenset)
+
+    def __bool__(self) -> bool:
+        return bool(self.emails or self.hubspot_ids or self.salesforce_ids)
+
+    def q(self) -> Q:
+        query = Q(pk__in=[])
+        if self.emails:
+            query |= Q(email__in=self.emails)
+        if self.hubspot_ids:
+            query |= Q(hubspot_id__in=self.hubspot_ids)
+        if self.salesforce_ids:
+            query |= Q(salesforce_id__in=self.salesforce_ids)
+        return query
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    #: cursor for the next page back in time (``before=``), ``None`` on the oldest page
+    older_cursor: int | None
+    #: cursor for the page forward in time (``after=``), ``None`` on the newest page
+    newer_cursor: int | None
 
 
 def audit_event_list(
     *, filters: AuditFilters, before_id: int | None = None
 ) -> QuerySet[AuditEvent]:
-    """Events matching ``filters`` older than ``before_id`` (the keyset cursor), newest first.
+    """Events matching ``filters`` older than ``before_id`` (the keyset cursor), newest first."""
+    events = _filtered(AuditEvent.objects.all(), filters).order_by("-id")
+    if before_id is not None:
+        events = events.filter(id__lt=before_id)
+    return events
 
-    Ordering by id alone is the keyset: ids only grow, and ``occurred_at`` is
-    set at insert, so id order is time order.
-    """
-    events = AuditEvent.objects.order_by("-id")
+
+def _filtered(events: QuerySet[AuditEvent], filters: AuditFilters) -> QuerySet[AuditEvent]:
     if filters.job_id is not None:
         events = events.filter(job_id=filters.job_id)
     if filters.action:
@@ -35,18 +91,198 @@ def audit_event_list(
         events = events.filter(object_type=filters.object_type)
     if filters.status:
         events = events.filter(status=filters.status)
+    if filters.direction:
+        events = events.filter(direction=filters.direction)
+    if filters.error_category:
+        events = events.filter(error_category=filters.error_category)
+    if filters.actor == SYSTEM_ACTOR:
+        events = events.filter(actor_type=AuditEvent.Actor.SYSTEM)
+    elif filters.actor:
+        events = events.filter(actor_type=AuditEvent.Actor.USER, actor_username=filters.actor)
+    if filters.occurred_from is not None:
+        events = events.filter(occurred_at__gte=filters.occurred_from)
+    if filters.occurred_to is not None:
+        events = events.filter(occurred_at__lte=filters.occurred_to)
     if filters.search:
         term = filters.search.strip()
         events = events.filter(Q(email=term.lower()) | Q(hubspot_id=term) | Q(salesforce_id=term))
-    if before_id is not None:
-        events = events.filter(id__lt=before_id)
     return events
 
 
+def audit_keyset_page(
+    events: QuerySet[AuditEvent],
+    *,
+    before_id: int | None = None,
+    after_id: int | None = None,
+    size: int = PAGE_SIZE,
+) -> AuditPage:
+    """One page of ``events`` (any filtered queryset), newest first, and its two cursors.
+
+    ``after_id`` pages forward in time: the ``size`` events just newer than the
+    cursor, still shown newest first.
+    """
+    if after_id is not None:
+        rows = list(events.filter(id__gt=after_id).order_by("id")[: size + 1])
+        has_newer = len(rows) > size
+        if not rows:
+            # Nothing newer than the cursor: show the newest page instead of an empty one.
+            return audit_keyset_page(events, size=size)
+        page = rows[:size][::-1]
+        has_older = events.filter(id__lte=after_id).exists()
+    else:
+        newest_first = events.order_by("-id")
+        if before_id is not None:
+            newest_first = newest_first.filter(id__lt=before_id)
+        rows = list(newest_first[: size + 1])
+        page = rows[:size]
+        has_older = len(rows) > size
+        has_newer = (
+            before_id is not None and bool(page) and events.filter(id__gte=before_id).exists()
+        )
+    return AuditPage(
+        events=page,
+        older_cursor=page[-1].id if page and has_older else None,
+        newer_cursor=page[0].id if page and has_newer else None,
+    )
+
+
 def audit_page(
-    *, filters: AuditFilters, before_id: int | None = None, size: int = 50
-) -> tuple[list[AuditEvent], int | None]:
-    """One page and the cursor of the next (``None`` on the last page)."""
-    rows = list(audit_event_list(filters=filters, before_id=before_id)[: size + 1])
-    next_cursor = rows[size - 1].id if len(rows) > size else None
-    return rows[:size], next_cursor
+    *,
+    filters: AuditFilters,
+    before_id: int | None = None,
+    after_id: int | None = None,
+    size: int = PAGE_SIZE,
+) -> AuditPage:
+    """One page of the audit log under ``filters``."""
+    return audit_keyset_page(
+        _filtered(AuditEvent.objects.all(), filters),
+        before_id=before_id,
+        after_id=after_id,
+        size=size,
+    )
+
+
+def audit_export_rows(*, filters: AuditFilters) -> Iterator[AuditEvent]:
+    """Every matching event, newest first, fetched in keyset chunks.
+
+    Memory stays flat at any size, no cursor or transaction stays open between
+    chunks, and events written during the export (higher ids) are not mixed in.
+    """
+    events = audit_event_list(filters=filters)
+    before_id: int | None = None
+    while True:
+        remaining = events if before_id is None else events.filter(id__lt=before_id)
+        chunk = list(remaining[:EXPORT_CHUNK])
+        yield from chunk
+        if len(chunk) < EXPORT_CHUNK:
+            return
+        before_id = chunk[-1].id
+
+
+def _distinct_values(column: str) -> list[str]:
+    """Distinct non-empty values of an indexed column, by a loose index scan.
+
+    ``SELECT DISTINCT`` reads every row; this recursive query jumps from one
+    value to the next through the index, so it costs one probe per value.
+    """
+    table = AuditEvent._meta.db_table
+    sql = (
+        f"WITH RECURSIVE v(x) AS ("  # noqa: S608 - column names come from this module
+        f" SELECT MIN({column}) FROM {table} WHERE {column} > ''"
+        f" UNION ALL"
+        f" SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > v.x) FROM v"
+        f" WHERE v.x IS NOT NULL"
+        f") SELECT x FROM v WHERE x IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def audit_filter_choices() -> dict[str, list[str]]:
+    """The actions, object types and error categories present in the trail."""
+    return {
+        "actions": _distinct_values("action"),
+        "object_types": _distinct_values("object_type"),
+        "error_categories": _distinct_values("error_category"),
+    }
+
+
+def audit_record_keys(
+    *, email: str = "", hubspot_id: str = "", salesforce_id: str = "", object_type: str = ""
+) -> RecordKeys:
+    """All emails and ids one record ever had, learnt from the events that name any of them.
+
+    An event with both ids ties a HubSpot id to a Salesforce id; following those
+    links a few hops gives the union of everything that identifies the record.
+    """
+    keys = RecordKeys(
+        emails=frozenset({email.strip().lower()} - {""}),
+        hubspot_ids=frozenset({hubspot_id.strip()} - {""}),
+        salesforce_ids=frozenset({salesforce_id.strip()} - {""}),
+    )
+    for _ in range(HISTORY_HOPS):
+        if not keys:
+            return keys
+        events = AuditEvent.objects.filter(keys.q())
+        if object_type:
+            events = events.filter(object_type=object_type)
+        seen = set(
+            events.order_by().values_list("email", "hubspot_id", "salesforce_id").distinct()[:500]
+        )
+        grown = RecordKeys(
+            emails=keys.emails | {e for e, _, _ in seen if e},
+            hubspot_ids=keys.hubspot_ids | {h for _, h, _ in seen if h},
+            salesforce_ids=keys.salesforce_ids | {s for _, _, s in seen if s},
+        )
+        if grown == keys:
+            return keys
+        keys = grown
+    return keys
+
+
+def audit_record_history(*, keys: RecordKeys, object_type: str = "") -> QuerySet[AuditEvent]:
+    """Every event that touched the record identified by ``keys``, newest first."""
+    if not keys:
+        return AuditEvent.objects.none()
+    events = AuditEvent.objects.filter(keys.q())
+    if object_type:
+        events = events.filter(object_type=object_type)
+    return events.order_by("-id")
+
+
+@dataclass(frozen=True)
+class RecordLink:
+    system: str
+    record_id: str
+    url: str
+
+
+#: HubSpot's object type id for contacts in record URLs
+HUBSPOT_CONTACT_TYPE = "0-1"
+
+
+def audit_record_links(*, keys: RecordKeys, object_type: str = "") -> list[RecordLink]:
+    """Links to the record in HubSpot and Salesforce, where the connections say where."""
+    from integrations.models import HubSpotConnection, SalesforceConnection
+
+    links = []
+    portal_id = HubSpotConnection.load().portal_id
+    if portal_id and object_type in ("", "contact"):
+        links += [
+            RecordLink(
+                "HubSpot",
+                hubspot_id,
+                f"https://app.hubspot.com/contacts/{portal_id}/record/"
+                f"{HUBSPOT_CONTACT_TYPE}/{hubspot_id}",
+            )
+            for hubspot_id in sorted(keys.hubspot_ids)
+        ]
+    salesforce = SalesforceConnection.load()
+    base = (salesforce.instance_url or salesforce.login_url).rstrip("/")
+    if base:
+        links += [
+            RecordLink("Salesforce", salesforce_id, f"{base}/{salesforce_id}")
+            for salesforce_id in sorted(keys.salesforce_ids)
+        ]
+    return links

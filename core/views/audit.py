@@ -1,46 +1,271 @@
-"""The audit log page."""
+"""The audit log: filtered, keyset-paginated review page, per-record history, CSV export."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import csv
+import json
+from collections.abc import Iterator
+from typing import Any
 
-from core.models import AuditEvent
-from core.selectors.audit import AuditFilters, audit_page
+from django import forms
+from django.contrib import messages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from core.models import AuditEvent, AuditRetention
+from core.models.retention import MAX_RETENTION_DAYS
+from core.selectors.audit import (
+    SYSTEM_ACTOR,
+    AuditFilters,
+    audit_export_rows,
+    audit_filter_choices,
+    audit_keyset_page,
+    audit_page,
+    audit_record_history,
+    audit_record_keys,
+    audit_record_links,
+)
+from core.services.retention import retention_days_set
+
+DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+EXPORT_COLUMNS = [
+    "id",
+    "occurred_at",
+    "actor_type",
+    "actor_username",
+    "job_id",
+    "action",
+    "object_type",
+    "object_label",
+    "hubspot_id",
+    "salesforce_id",
+    "email",
+    "direction",
+    "status",
+    "error_category",
+    "message",
+    "changes",
+]
+#: A spreadsheet runs a cell starting with one of these as a formula; CRM data is untrusted.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+class AuditFilterForm(forms.Form):
+    """The filters, read from the query string so every filtered view is a shareable URL."""
+
+    occurred_from = forms.DateTimeField(required=False, input_formats=DATETIME_LOCAL_FORMATS)
+    occurred_to = forms.DateTimeField(required=False, input_formats=DATETIME_LOCAL_FORMATS)
+    job = forms.IntegerField(required=False, min_value=1)
+    action = forms.ChoiceField(required=False)
+    object_type = forms.ChoiceField(required=False)
+    direction = forms.ChoiceField(
+        required=False, choices=[("", "Any"), *AuditEvent.Direction.choices[1:]]
+    )
+    status = forms.ChoiceField(required=False, choices=[("", "Any"), *AuditEvent.Status.choices])
+    error_category = forms.ChoiceField(required=False)
+    actor = forms.CharField(required=False, max_length=150, strip=True)
+    q = forms.CharField(required=False, max_length=254, strip=True)
+    before = forms.IntegerField(required=False, min_value=1)
+    after = forms.IntegerField(required=False, min_value=0)
+
+    def __init__(self, data: QueryDict, *, choices: dict[str, list[str]]) -> None:
+        super().__init__(data)
+        for name, key in (
+            ("action", "actions"),
+            ("object_type", "object_types"),
+            ("error_category", "error_categories"),
+        ):
+            self.fields[name].choices = [("", "Any"), *((v, v) for v in choices[key])]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("occurred_from"), data.get("occurred_to")
+        if start and end and start > end:
+            self.add_error("occurred_to", "The time range ends before it starts.")
+        return data
+
+    def filters(self) -> AuditFilters:
+        """The valid filters; a bad one is dropped (and reported), never a 500."""
+        data = getattr(self, "cleaned_data", {})
+        value = data.get
+        return AuditFilters(
+            job_id=value("job"),
+            action=value("action") or "",
+            object_type=value("object_type") or "",
+            status=value("status") or "",
+            direction=value("direction") or "",
+            error_category=value("error_category") or "",
+            actor=value("actor") or "",
+            occurred_from=value("occurred_from"),
+            occurred_to=value("occurred_to"),
+            search=value("q") or "",
+        )
+
+    def error_messages(self) -> list[str]:
+        labels = {
+            "occurred_from": "From",
+            "occurred_to": "To",
+            "job": "Job",
+            "action": "Action",
+            "object_type": "Object",
+            "direction": "Direction",
+            "status": "Status",
+            "error_category": "Error category",
+            "actor": "Actor",
+            "q": "Search",
+            "before": "Page",
+            "after": "Page",
+        }
+        return [
+            f"{labels.get(name, name)}: {' '.join(errors)} This filter was ignored."
+            for name, errors in self.errors.items()
+        ]
+
+
+def _filter_form(request: HttpRequest, choices: dict[str, list[str]]) -> AuditFilterForm:
+    form = AuditFilterForm(request.GET, choices=choices)
+    form.is_valid()
+    return form
+
+
+def _query_without_cursor(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("before", None)
+    query.pop("after", None)
+    return query.urlencode()
 
 
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
-    filters = AuditFilters(
-        job_id=_int_or_none(request.GET.get("job")),
-        action=request.GET.get("action", "").strip(),
-        object_type=request.GET.get("object_type", "").strip(),
-        status=request.GET.get("status", "")
-        if request.GET.get("status") in AuditEvent.Status.values
-        else "",
-        search=request.GET.get("q", "").strip(),
+    choices = audit_filter_choices()
+    form = _filter_form(request, choices)
+    filters = form.filters()
+    page = audit_page(
+        filters=filters,
+        before_id=form.cleaned_data.get("before"),
+        after_id=form.cleaned_data.get("after"),
     )
-    events, next_cursor = audit_page(
-        filters=filters, before_id=_int_or_none(request.GET.get("before"))
-    )
-    query = request.GET.copy()
-    query.pop("before", None)
     return render(
         request,
         "core/audit_log.html",
         {
-            "events": events,
+            "events": page.events,
+            "page": page,
+            "form": form,
             "filters": filters,
-            "next_cursor": next_cursor,
-            "base_query": query.urlencode(),
+            "filter_errors": form.error_messages(),
+            "base_query": _query_without_cursor(request),
+            "choices": choices,
             "statuses": AuditEvent.Status.choices,
+            "directions": AuditEvent.Direction.choices[1:],
+            "system_actor": SYSTEM_ACTOR,
+            "raw": request.GET,
+            "retention": AuditRetention.load(),
+            "max_retention_days": MAX_RETENTION_DAYS,
         },
     )
+
+
+@require_GET
+def audit_history(request: HttpRequest) -> HttpResponse:
+    """Everything that ever happened to one contact or activity, on either side."""
+    object_type = request.GET.get("object_type", "").strip()[:40]
+    keys = audit_record_keys(
+        email=request.GET.get("email", "")[:254],
+        hubspot_id=request.GET.get("hubspot_id", "")[:40],
+        salesforce_id=request.GET.get("salesforce_id", "")[:18],
+        object_type=object_type,
+    )
+    before = request.GET.get("before", "")
+    after = request.GET.get("after", "")
+    page = audit_keyset_page(
+        audit_record_history(keys=keys, object_type=object_type),
+        before_id=int(before) if before.isdigit() else None,
+        after_id=int(after) if after.isdigit() else None,
+    )
+    return render(
+        request,
+        "core/audit_history.html",
+        {
+            "events": page.events,
+            "page": page,
+            "keys": keys,
+            "object_type": object_type,
+            "links": audit_record_links(keys=keys, object_type=object_type),
+            "base_query": _query_without_cursor(request),
+        },
+    )
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands the line back to the streaming response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _csv_lines(filters: AuditFilters) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(EXPORT_COLUMNS)
+    for event in audit_export_rows(filters=filters):
+        yield writer.writerow(
+            [
+                event.id,
+                event.occurred_at.isoformat(),
+                event.actor_type,
+                _cell(event.actor_username),
+                event.job_id if event.job_id is not None else "",
+                _cell(event.action),
+                _cell(event.object_type),
+                _cell(event.object_label),
+                _cell(event.hubspot_id),
+                _cell(event.salesforce_id),
+                _cell(event.email),
+                event.direction,
+                event.status,
+                _cell(event.error_category),
+                _cell(event.message),
+                json.dumps(event.changes, cls=DjangoJSONEncoder, ensure_ascii=False),
+            ]
+        )
+
+
+@require_GET
+def audit_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The current filter as CSV, streamed in keyset chunks: memory stays flat at any size."""
+    filters = _filter_form(request, audit_filter_choices()).filters()
+    response = StreamingHttpResponse(_csv_lines(filters), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    return response
+
+
+class RetentionForm(forms.Form):
+    days = forms.IntegerField(min_value=1, max_value=MAX_RETENTION_DAYS)
+
+
+@require_POST
+def audit_retention(request: HttpRequest) -> HttpResponse:
+    form = RetentionForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            f"Retention must be a whole number of days from 1 to {MAX_RETENTION_DAYS}; "
+            "nothing was changed.",
+        )
+        return redirect("audit_log")
+    retention = retention_days_set(days=form.cleaned_data["days"], actor=request.user)
+    messages.success(
+        request,
+        f"Audit events are now kept {retention.days} days; older ones are pruned daily.",
+    )
+    return redirect("audit_log")

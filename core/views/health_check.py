@@ -1,0 +1,66 @@
+"""``/healthz``: what a load balancer or uptime monitor polls, without logging in."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django_q.brokers import get_broker
+
+from core.models import SyncJob
+
+logger = logging.getLogger(__name__)
+
+
+def database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.exception("Health check: the database did not answer.")
+        return False
+
+
+def broker_ok() -> bool:
+    """The django-q2 broker answers: Redis PINGs; the ORM broker reads its queue table."""
+    try:
+        broker = get_broker()
+        # The ORM broker's ping() is always True; queue_size() really asks it.
+        broker.queue_size()
+        return bool(broker.ping())
+    except Exception:
+        logger.exception("Health check: the task broker did not answer.")
+        return False
+
+
+def last_successful_sync() -> str | None:
+    finished = (
+        SyncJob.objects.filter(status=SyncJob.Status.SUCCEEDED, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    return finished.isoformat() if finished else None
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    database = database_ok()
+    broker = broker_ok()
+    healthy = database and broker
+    return JsonResponse(
+        {
+            "status": "ok" if healthy else "unavailable",
+            "database": "ok" if database else "unavailable",
+            "broker": "ok" if broker else "unavailable",
+            "last_successful_sync": last_successful_sync() if database else None,
+        },
+        status=200 if healthy else 503,
+    )
