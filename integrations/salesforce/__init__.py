@@ -1,0 +1,1 @@
+"""Salesforce: the API client syncadmin's sync engine reads and writes through."""

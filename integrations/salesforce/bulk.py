@@ -1,0 +1,126 @@
+"""Bulk API 2.0 plumbing: records to CSV rows, and the job's result files back to inputs.
+
+Bulk 2.0 returns ``successfulResults`` / ``failedResults`` / ``unprocessedrecords``
+as separate CSV files, **in no guaranteed order**, each row echoing the fields
+we uploaded (https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_failed_results.htm).
+So results are tied back to inputs by what was uploaded: the ``Id`` (update),
+the external id (upsert) or the whole row (insert). Identical inputs are
+interchangeable, so they are matched first come, first served.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict, deque
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from integrations.salesforce.results import RecordError, RecordResult
+
+#: Bulk CSV: an empty cell leaves a field unchanged; this sets it to null.
+CSV_NULL = "#N/A"
+#: ``sf__Error`` is ``CODE:message:Field1,Field2 --`` (the field list may be absent)
+_ERROR = re.compile(r"^(?P<code>[A-Z_]+):(?P<message>.*?)(?::(?P<fields>[\w,]*))?\s*--\s*$", re.S)
+
+
+def _cell(value: Any, null: str) -> str:
+    if value is None:
+        return null
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def csv_rows(records: Sequence[Mapping[str, Any]], *, set_nulls: bool) -> list[dict[str, str]]:
+    """Records as CSV rows sharing one set of columns.
+
+    ``None`` becomes ``#N/A`` (set to null) on update/upsert; on insert there
+    is nothing to clear, so it stays an empty cell.
+    """
+    null = CSV_NULL if set_nulls else ""
+    columns = list(dict.fromkeys(key for record in records for key in record))
+    return [
+        {column: _cell(record[column], null) if column in record else "" for column in columns}
+        for record in records
+    ]
+
+
+def parse_error(text: str) -> RecordError:
+    """One ``sf__Error`` cell as a ``RecordError``."""
+    match = _ERROR.match(text.strip())
+    if not match:
+        code, _, message = text.partition(":")
+        return RecordError(status_code=code.strip(), message=message.strip() or text)
+    fields = [f for f in (match["fields"] or "").split(",") if f]
+    return RecordError(status_code=match["code"], message=match["message"].strip(), fields=fields)
+
+
+def _read(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text))) if text and text.strip() else []
+
+
+def match_results(
+    rows: Sequence[Mapping[str, str]],
+    *,
+    key_fields: Sequence[str] | None,
+    successful: str,
+    failed: str,
+    unprocessed: str,
+    operation: str,
+) -> list[RecordResult]:
+    """Per-input results, in input order, from one job's three result files.
+
+    ``key_fields`` names the uploaded columns that identify an input (None:
+    all of them).
+    """
+    columns = list(rows[0]) if rows else []
+    keys = list(key_fields) if key_fields else columns
+
+    def key(row: Mapping[str, str]) -> tuple[str, ...]:
+        return tuple(row.get(column, "") for column in keys)
+
+    outcomes: dict[tuple[str, ...], deque[RecordResult]] = defaultdict(deque)
+    for row in _read(successful):
+        created = (row.get("sf__Created") or "").lower() == "true"
+        if operation == "insert":
+            created = True
+        outcomes[key(row)].append(
+            RecordResult(success=True, id=row.get("sf__Id") or None, created=created)
+        )
+    for row in _read(failed):
+        outcomes[key(row)].append(
+            RecordResult(
+                success=False,
+                id=row.get("sf__Id") or None,
+                created=None,
+                errors=[parse_error(row.get("sf__Error") or "")],
+            )
+        )
+    for row in _read(unprocessed):
+        outcomes[key(row)].append(
+            RecordResult(
+                success=False,
+                id=None,
+                created=None,
+                errors=[RecordError("UNPROCESSED", "Salesforce did not process this record.")],
+            )
+        )
+    results = []
+    for row in rows:
+        found = outcomes.get(key(row))
+        if found:
+            results.append(found.popleft())
+        else:
+            results.append(
+                RecordResult(
+                    success=False,
+                    id=None,
+                    created=None,
+                    errors=[
+                        RecordError("UNKNOWN", "Salesforce returned no result for this record.")
+                    ],
+                )
+            )
+    return results

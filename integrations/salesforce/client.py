@@ -1,0 +1,504 @@
+"""Salesforce API client: the calls syncadmin's sync makes, nothing more.
+
+Built on simple-salesforce, over the one transport session
+(``integrations.transport.api_session``) that counts, gates and retries every
+request; so this module never retries 429/5xx itself. What it adds:
+
+- **one re-login, never a loop.** The client is handed to simple-salesforce as
+  a plain session id ("direct" mode), so simple-salesforce's own re-login,
+  which loops forever against a server that always answers 401, never runs.
+  On ``INVALID_SESSION_ID`` this client logs in again once (username/password
+  mode only) and repeats the call once; a second refusal is
+  ``AuthenticationFailed``. With an access token there is nothing to log in
+  with, so the first 401 is ``AuthenticationFailed``.
+- **named errors** (``integrations.errors``) carrying Salesforce's own
+  ``message`` and ``errorCode``, without credentials;
+- **lazy paging** of queries, **chunked** sObject Collections writes, and
+  **Bulk API 2.0** above a threshold, all returning per-record results in
+  input order.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from xml.parsers.expat import ExpatError
+
+import requests
+from simple_salesforce import Salesforce, SalesforceLogin
+from simple_salesforce.exceptions import (
+    SalesforceError,
+    SalesforceExpiredSession,
+    SalesforceOperationError,
+)
+
+from integrations import errors
+from integrations.salesforce import bulk, limits
+from integrations.salesforce.errors import SIDE, error_code, translate
+from integrations.salesforce.results import (
+    ApiUsage,
+    Identity,
+    PicklistValue,
+    RecordError,
+    RecordResult,
+)
+from integrations.transport import TransportAdapter
+
+T = TypeVar("T")
+#: what each write operation is called in Bulk API 2.0 (and in our code)
+INSERT, UPDATE, UPSERT = "insert", "update", "upsert"
+_TRANSLATED = (SalesforceError, SalesforceOperationError, requests.RequestException)
+
+
+@dataclass(frozen=True)
+class _Credentials:
+    login_url: str
+    username: str
+    password: str
+    security_token: str
+
+
+def _single_attempt_session(session: requests.Session, url: str) -> requests.Session:
+    """The same counted, gated session, but one attempt per request: for the SOAP login.
+
+    Salesforce answers a wrong password with a SOAP fault, which is HTTP 500;
+    the transport would retry it, and repeated failed logins lock the user
+    out. A session that isn't the transport's is used as it is.
+    """
+    adapter = session.get_adapter(url)
+    if not isinstance(adapter, TransportAdapter):
+        return session
+    single = TransportAdapter(
+        meter=adapter.meter,
+        before_call=adapter.before_call,
+        after_call=adapter.after_call,
+        ca_bundle=adapter.ca_bundle,
+        max_attempts=1,
+        timeout_s=adapter.timeout_s,
+        sleep=adapter.sleep,
+    )
+    login_session = requests.Session()
+    login_session.headers.update(session.headers)
+    login_session.mount("https://", single)
+    login_session.mount("http://", single)
+    return login_session
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _record_error(item: Mapping[str, Any]) -> RecordError:
+    return RecordError(
+        status_code=str(item.get("statusCode") or item.get("errorCode") or ""),
+        message=str(item.get("message") or ""),
+        fields=[str(f) for f in item.get("fields") or []],
+    )
+
+
+class SalesforceClient:
+    """One logged-in Salesforce connection; build it with ``login`` or ``from_token``."""
+
+    def __init__(
+        self,
+        *,
+        session: requests.Session,
+        api_version: str,
+        sf: Salesforce,
+        credentials: _Credentials | None = None,
+        access_token: str = "",
+        bulk_threshold: int = limits.BULK_THRESHOLD,
+        bulk_first_poll_s: float = limits.BULK_FIRST_POLL_S,
+    ) -> None:
+        self.session = session
+        self.api_version = api_version.removeprefix("v")
+        #: writes of more records than this go through Bulk API 2.0
+        self.bulk_threshold = bulk_threshold
+        self.bulk_first_poll_s = bulk_first_poll_s
+        self._sf = sf
+        self._credentials = credentials
+        self._access_token = access_token
+        self._relogin_lock = threading.Lock()
+        self._describes: dict[str, dict[str, Any]] = {}
+        self._usage: ApiUsage | None = None
+
+    # --- construction -----------------------------------------------------------------
+    @classmethod
+    def login(
+        cls,
+        *,
+        session: requests.Session,
+        login_url: str,
+        username: str,
+        password: str,
+        security_token: str,
+        api_version: str,
+        bulk_threshold: int = limits.BULK_THRESHOLD,
+        bulk_first_poll_s: float = limits.BULK_FIRST_POLL_S,
+    ) -> SalesforceClient:
+        """Log in with username + password + security token (SOAP ``login()``).
+
+        ``login_url`` is the login host, e.g. ``https://login.salesforce.com``
+        or the sandbox's ``https://127.0.0.1:PORT``; the API calls then go to
+        the instance the login answer names.
+        https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_login.htm
+        """
+        credentials = _Credentials(
+            login_url=login_url.rstrip("/"),
+            username=username,
+            password=password,
+            security_token=security_token or "",
+        )
+        version = api_version.removeprefix("v")
+        return cls(
+            session=session,
+            api_version=version,
+            sf=_soap_login(session, credentials, version),
+            credentials=credentials,
+            bulk_threshold=bulk_threshold,
+            bulk_first_poll_s=bulk_first_poll_s,
+        )
+
+    @classmethod
+    def from_token(
+        cls,
+        *,
+        session: requests.Session,
+        instance_url: str,
+        access_token: str,
+        api_version: str,
+        bulk_threshold: int = limits.BULK_THRESHOLD,
+        bulk_first_poll_s: float = limits.BULK_FIRST_POLL_S,
+    ) -> SalesforceClient:
+        """Use an existing session id / OAuth access token on ``instance_url``.
+
+        Nothing is sent until the first call; an expired token then raises
+        ``AuthenticationFailed`` (there are no credentials to log in again with).
+        """
+        version = api_version.removeprefix("v")
+        sf = Salesforce(
+            session_id=access_token,
+            instance_url=instance_url.rstrip("/"),
+            version=version,
+            session=session,
+        )
+        return cls(
+            session=session,
+            api_version=version,
+            sf=sf,
+            access_token=access_token,
+            bulk_threshold=bulk_threshold,
+            bulk_first_poll_s=bulk_first_poll_s,
+        )
+
+    # --- reads ------------------------------------------------------------------------
+    def identity(self) -> Identity:
+        """The org and the integration user, for the connection page.
+
+        https://help.salesforce.com/s/articleView?id=sf.remoteaccess_using_userinfo_endpoint.htm
+        and https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_organization.htm
+        """
+        info = self._call(lambda sf: sf.oauth2("userinfo")) or {}
+        org_id = str(info.get("organization_id") or "")
+        org_name = ""
+        for org in self.query_iter("SELECT Id, Name FROM Organization LIMIT 1"):
+            org_id = org_id or str(org.get("Id") or "")
+            org_name = str(org.get("Name") or "")
+        return Identity(
+            org_id=org_id,
+            org_name=org_name,
+            user_id=str(info.get("user_id") or ""),
+            user_name=str(info.get("name") or ""),
+            user_email=str(info.get("email") or ""),
+        )
+
+    def limits(self) -> ApiUsage:
+        """The org's ``DailyApiRequests``: max, remaining and used.
+
+        https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_limits.htm
+        """
+        answer = self._call(lambda sf: sf.limits())
+        daily = answer.get("DailyApiRequests") or {}
+        maximum, remaining = int(daily.get("Max", 0)), int(daily.get("Remaining", 0))
+        return ApiUsage(used=maximum - remaining, max=maximum, remaining=remaining)
+
+    def api_usage(self) -> ApiUsage | None:
+        """The org's API usage as the last response's ``Sforce-Limit-Info`` reported it.
+
+        Free: every REST response carries it, so no call is spent on it.
+        https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
+        """
+        return self._usage
+
+    def query_iter(self, soql: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
+        """Records of ``soql``, fetched one page (up to 2,000) at a time as the caller reads.
+
+        ``include_deleted`` uses ``queryAll`` (deleted and archived records too).
+        https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm
+        """
+        page = self._call(lambda sf: sf.query(soql, include_deleted=include_deleted))
+        while True:
+            yield from page.get("records") or []
+            next_url = page.get("nextRecordsUrl")
+            if page.get("done", True) or not next_url:
+                return
+            page = self._call(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True))
+
+    def describe(self, object_type: str) -> dict[str, Any]:
+        """The object's describe, fetched once per client (it changes only with the org's setup).
+
+        https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
+        """
+        if object_type not in self._describes:
+            self._describes[object_type] = self._call(
+                lambda sf: getattr(sf, object_type).describe()
+            )
+        return self._describes[object_type]
+
+    def picklist_values(self, object_type: str, field: str) -> list[PicklistValue]:
+        """Active values of a picklist field, in Salesforce's order.
+
+        Task ``Type`` fills the product's "Salesforce task type" dropdowns.
+        """
+        for spec in self.describe(object_type).get("fields") or []:
+            if spec.get("name") == field:
+                return [
+                    PicklistValue(
+                        value=str(v.get("value")),
+                        label=str(v.get("label") or v.get("value")),
+                        default=bool(v.get("defaultValue")),
+                    )
+                    for v in spec.get("picklistValues") or []
+                    if v.get("active", True)
+                ]
+        raise errors.NotFound(f"{object_type} has no field {field}", side=SIDE)
+
+    def users(self) -> Iterator[dict[str, Any]]:
+        """Every user (Id, Name, Email, IsActive): HubSpot owners are mapped to them by email."""
+        for record in self.query_iter("SELECT Id, Name, Email, IsActive FROM User ORDER BY Id"):
+            yield {key: record.get(key) for key in ("Id", "Name", "Email", "IsActive")}
+
+    # --- writes -----------------------------------------------------------------------
+    def create(self, object_type: str, records: Sequence[Mapping[str, Any]]) -> list[RecordResult]:
+        """Create records; per-record results in input order (``allOrNone`` false).
+
+        https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_create.htm
+        """
+        return self._write(INSERT, object_type, records)
+
+    def update(self, object_type: str, records: Sequence[Mapping[str, Any]]) -> list[RecordResult]:
+        """Update records by their ``Id``; per-record results in input order.
+
+        https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_update.htm
+        """
+        missing = [i for i, record in enumerate(records) if not record.get("Id")]
+        if missing:
+            raise ValueError(f"update needs an Id on every record (missing at {missing[:5]})")
+        return self._write(UPDATE, object_type, records)
+
+    def upsert(
+        self, object_type: str, external_id_field: str, records: Sequence[Mapping[str, Any]]
+    ) -> list[RecordResult]:
+        """Create or update by an external id field; ``created`` tells which happened.
+
+        https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_upsert.htm
+        """
+        return self._write(UPSERT, object_type, records, external_id_field)
+
+    def _write(
+        self,
+        operation: str,
+        object_type: str,
+        records: Sequence[Mapping[str, Any]],
+        external_id_field: str | None = None,
+    ) -> list[RecordResult]:
+        if len(records) > self.bulk_threshold:
+            return self._bulk_write(operation, object_type, records, external_id_field)
+        results: list[RecordResult] = []
+        for chunk in _chunks(records, limits.COLLECTION_BATCH_SIZE):
+            results.extend(self._collection(operation, object_type, chunk, external_id_field))
+        return results
+
+    def _collection(
+        self,
+        operation: str,
+        object_type: str,
+        records: Sequence[Mapping[str, Any]],
+        external_id_field: str | None,
+    ) -> list[RecordResult]:
+        """One sObject Collections call (at most 200 records)."""
+        body = {
+            "allOrNone": False,
+            "records": [{"attributes": {"type": object_type}, **record} for record in records],
+        }
+        path, method = "composite/sobjects", "POST"
+        if operation == UPDATE:
+            method = "PATCH"
+        elif operation == UPSERT:
+            path, method = f"composite/sobjects/{object_type}/{external_id_field}", "PATCH"
+        answer = self._call(lambda sf: sf.restful(path, method=method, json=body)) or []
+        if not isinstance(answer, list) or len(answer) != len(records):
+            raise errors.ApiError(
+                f"{method} {path}: expected {len(records)} results, got "
+                f"{len(answer) if isinstance(answer, list) else type(answer).__name__}",
+                side=SIDE,
+            )
+        results = []
+        for item in answer:
+            success = bool(item.get("success"))
+            created: bool | None = None
+            if success:
+                created = operation == INSERT or bool(item.get("created"))
+            results.append(
+                RecordResult(
+                    success=success,
+                    id=item.get("id"),
+                    created=created,
+                    errors=[_record_error(e) for e in item.get("errors") or []],
+                )
+            )
+        return results
+
+    def _bulk_write(
+        self,
+        operation: str,
+        object_type: str,
+        records: Sequence[Mapping[str, Any]],
+        external_id_field: str | None,
+    ) -> list[RecordResult]:
+        """One Bulk API 2.0 ingest job (simple-salesforce splits it past 100 MB of CSV).
+
+        https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/bulk_api_2_0.htm
+        """
+        rows = bulk.csv_rows(records, set_nulls=operation != INSERT)
+        options: dict[str, Any] = {"records": rows, "wait": self.bulk_first_poll_s}
+        if operation == UPSERT:
+            options["external_id_field"] = external_id_field
+        key_fields = {INSERT: None, UPDATE: ["Id"], UPSERT: [external_id_field]}[operation]
+
+        def run(sf: Salesforce) -> list[dict[str, Any]]:
+            return getattr(getattr(sf.bulk2, object_type), operation)(**options)
+
+        def fetch(sf: Salesforce, job_id: str, what: str) -> str:
+            return getattr(getattr(sf.bulk2, object_type), what)(job_id)
+
+        # An insert is repeated after a re-login only if the job was never created:
+        # repeating a half-run insert job would create its records twice.
+        jobs = self._call(
+            run,
+            repeatable=lambda exc: operation != INSERT or exc.url.rstrip("/").endswith("ingest"),
+        )
+        results: list[RecordResult] = []
+        start = 0
+        for job in jobs:
+            job_id, total = job["job_id"], int(job["numberRecordsTotal"])
+            job_rows = rows[start : start + total]
+            start += total
+            results.extend(
+                bulk.match_results(
+                    job_rows,
+                    key_fields=key_fields,
+                    successful=self._call(
+                        lambda sf, j=job_id: fetch(sf, j, "get_successful_records")
+                    ),
+                    failed=self._call(lambda sf, j=job_id: fetch(sf, j, "get_failed_records")),
+                    unprocessed=self._call(
+                        lambda sf, j=job_id: fetch(sf, j, "get_unprocessed_records")
+                    ),
+                    operation=operation,
+                )
+            )
+        return results
+
+    # --- calling ----------------------------------------------------------------------
+    def _secrets(self) -> list[str]:
+        secrets = [self._access_token, str(getattr(self._sf, "session_id", "") or "")]
+        if self._credentials:
+            c = self._credentials
+            secrets += [c.password, c.security_token, c.password + c.security_token]
+        return secrets
+
+    def _call(
+        self,
+        fn: Callable[[Salesforce], T],
+        *,
+        repeatable: Callable[[SalesforceExpiredSession], bool] = lambda exc: True,
+    ) -> T:
+        """Run ``fn`` against the current connection; on an expired session log in
+        again once and repeat it once (if ``repeatable``). Errors come out named."""
+        stale = self._sf
+        try:
+            return self._attempt(fn, stale)
+        except SalesforceExpiredSession as exc:
+            if self._credentials is None or error_code(exc) != "INVALID_SESSION_ID":
+                raise translate(exc, secrets=self._secrets()) from None
+            self._relogin(stale)
+            if not repeatable(exc):
+                raise translate(exc, secrets=self._secrets()) from None
+        try:
+            return self._attempt(fn, self._sf)
+        except SalesforceExpiredSession as exc:
+            failure = translate(exc, secrets=self._secrets())
+            raise errors.AuthenticationFailed(
+                f"Salesforce refused a fresh session right after logging in again: "
+                f"{failure.message}",
+                side=SIDE,
+                status=failure.status,
+                category=failure.category,
+            ) from None
+
+    def _attempt(self, fn: Callable[[Salesforce], T], sf: Salesforce) -> T:
+        """One try of ``fn``; everything but an expired session is translated here."""
+        try:
+            result = fn(sf)
+        except SalesforceExpiredSession:
+            raise
+        except _TRANSLATED as exc:
+            raise translate(exc, secrets=self._secrets()) from None
+        finally:
+            usage = (getattr(sf, "api_usage", None) or {}).get("api-usage")
+            if usage is not None:
+                self._usage = ApiUsage(
+                    used=usage.used, max=usage.total, remaining=usage.total - usage.used
+                )
+        return result
+
+    def _relogin(self, stale: Salesforce) -> None:
+        """Log in again, unless another thread already replaced the stale session."""
+        assert self._credentials is not None
+        with self._relogin_lock:
+            if self._sf is stale:
+                self._sf = _soap_login(self.session, self._credentials, self.api_version)
+
+
+def _soap_login(session: requests.Session, credentials: _Credentials, version: str) -> Salesforce:
+    """SOAP ``login()`` at ``<login_url>/services/Soap/u/<version>``, as a direct-mode client.
+
+    simple-salesforce's ``domain=`` can only name ``<domain>.salesforce.com``;
+    its ``scratch_url`` takes any base URL (a My Domain, the sandbox's
+    ``https://127.0.0.1:PORT``).
+    """
+    secrets = [
+        credentials.password,
+        credentials.security_token,
+        credentials.password + credentials.security_token,
+    ]
+    login_session = _single_attempt_session(session, credentials.login_url)
+    try:
+        session_id, instance = SalesforceLogin(
+            username=credentials.username,
+            password=credentials.password,
+            security_token=credentials.security_token,
+            sf_version=version,
+            session=login_session,
+            scratch_url=credentials.login_url,
+        )
+    except (*_TRANSLATED, ExpatError) as exc:
+        raise translate(exc, secrets=secrets) from None
+    finally:
+        if login_session is not session:
+            login_session.close()
+    return Salesforce(session_id=session_id, instance=instance, version=version, session=session)

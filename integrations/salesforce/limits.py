@@ -1,0 +1,19 @@
+"""Salesforce's published API limits, named once so the client never hard-codes them.
+
+Sources: Salesforce REST API Developer Guide ("sObject Collections", "Query",
+"Limits") and the Bulk API 2.0 Developer Guide, summarised in
+/work/shared/API-NOTES.md.
+"""
+
+#: sObject Collections create/update/upsert take at most 200 records per request
+#: (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm).
+COLLECTION_BATCH_SIZE = 200
+#: REST query pages hold up to 2,000 records; the rest follow ``nextRecordsUrl``
+#: (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm).
+QUERY_PAGE_SIZE = 2_000
+#: Above this many records a write goes through Bulk API 2.0 instead of
+#: collections: 10,000 records are 50 collection calls against the org's daily
+#: limit, one Bulk job is a handful. Our choice, not a Salesforce limit.
+BULK_THRESHOLD = 10_000
+#: simple-salesforce waits this long before it first polls a Bulk 2.0 job.
+BULK_FIRST_POLL_S = 5.0
