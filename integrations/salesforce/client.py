@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from xml.etree import ElementTree
 from xml.parsers.expat import ExpatError
 
 import requests
@@ -60,30 +61,53 @@ class _Credentials:
     security_token: str
 
 
-def _single_attempt_session(session: requests.Session, url: str) -> requests.Session:
-    """The same counted, gated session, but one attempt per request: for the SOAP login.
+def _login_session(session: requests.Session, url: str) -> requests.Session:
+    """A session for the SOAP login: the same counting and gating, but one attempt.
 
     Salesforce answers a wrong password with a SOAP fault, which is HTTP 500;
     the transport would retry it, and repeated failed logins lock the user
-    out. A session that isn't the transport's is used as it is.
+    out. Being our own session, it can also keep the login answer, which
+    names the org and the user (simple-salesforce keeps only the session id).
     """
-    adapter = session.get_adapter(url)
-    if not isinstance(adapter, TransportAdapter):
-        return session
-    single = TransportAdapter(
-        meter=adapter.meter,
-        before_call=adapter.before_call,
-        after_call=adapter.after_call,
-        ca_bundle=adapter.ca_bundle,
-        max_attempts=1,
-        timeout_s=adapter.timeout_s,
-        sleep=adapter.sleep,
-    )
     login_session = requests.Session()
     login_session.headers.update(session.headers)
-    login_session.mount("https://", single)
-    login_session.mount("http://", single)
+    login_session.verify = session.verify
+    login_session.proxies = session.proxies
+    adapter = session.get_adapter(url)
+    if isinstance(adapter, TransportAdapter):
+        adapter = TransportAdapter(
+            meter=adapter.meter,
+            before_call=adapter.before_call,
+            after_call=adapter.after_call,
+            ca_bundle=adapter.ca_bundle,
+            max_attempts=1,
+            timeout_s=adapter.timeout_s,
+            sleep=adapter.sleep,
+        )
+    login_session.mount("https://", adapter)
+    login_session.mount("http://", adapter)
     return login_session
+
+
+def _login_identity(soap_answer: bytes) -> Identity | None:
+    """The ``userInfo`` of a SOAP ``login()`` answer, or None if it has none.
+
+    https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_login_loginresult.htm
+    """
+    try:
+        root = ElementTree.fromstring(soap_answer)
+    except ElementTree.ParseError:
+        return None
+    info = {element.tag.rsplit("}", 1)[-1]: element.text or "" for element in root.iter()}
+    if not info.get("userId") or not info.get("organizationId"):
+        return None
+    return Identity(
+        org_id=info["organizationId"],
+        org_name=info.get("organizationName", ""),
+        user_id=info["userId"],
+        user_name=info.get("userFullName", ""),
+        user_email=info.get("userEmail", ""),
+    )
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -109,6 +133,7 @@ class SalesforceClient:
         api_version: str,
         sf: Salesforce,
         credentials: _Credentials | None = None,
+        login_identity: Identity | None = None,
         access_token: str = "",
         bulk_threshold: int = limits.BULK_THRESHOLD,
         bulk_first_poll_s: float = limits.BULK_FIRST_POLL_S,
@@ -120,6 +145,7 @@ class SalesforceClient:
         self.bulk_first_poll_s = bulk_first_poll_s
         self._sf = sf
         self._credentials = credentials
+        self._login_identity = login_identity
         self._access_token = access_token
         self._relogin_lock = threading.Lock()
         self._describes: dict[str, dict[str, Any]] = {}
@@ -153,11 +179,13 @@ class SalesforceClient:
             security_token=security_token or "",
         )
         version = api_version.removeprefix("v")
+        sf, identity = _soap_login(session, credentials, version)
         return cls(
             session=session,
             api_version=version,
-            sf=_soap_login(session, credentials, version),
+            sf=sf,
             credentials=credentials,
+            login_identity=identity,
             bulk_threshold=bulk_threshold,
             bulk_first_poll_s=bulk_first_poll_s,
         )
@@ -198,9 +226,14 @@ class SalesforceClient:
     def identity(self) -> Identity:
         """The org and the integration user, for the connection page.
 
+        After a username/password login the login answer already named them
+        (no call). With a token: the OAuth UserInfo endpoint for the user, and
+        the Organization object for the org's name.
         https://help.salesforce.com/s/articleView?id=sf.remoteaccess_using_userinfo_endpoint.htm
-        and https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_organization.htm
+        https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_organization.htm
         """
+        if self._login_identity is not None:
+            return Identity(**self._login_identity)
         info = self._call(lambda sf: sf.oauth2("userinfo")) or {}
         org_id = str(info.get("organization_id") or "")
         org_name = ""
@@ -437,7 +470,14 @@ class SalesforceClient:
                 raise translate(exc, secrets=self._secrets()) from None
             self._relogin(stale)
             if not repeatable(exc):
-                raise translate(exc, secrets=self._secrets()) from None
+                failure = translate(exc, secrets=self._secrets())
+                raise errors.ApiError(
+                    "The session expired in the middle of a call that is not safe to repeat "
+                    f"(it could write its records twice); logged in again: {failure.message}",
+                    side=SIDE,
+                    status=failure.status,
+                    category=failure.category,
+                ) from None
         try:
             return self._attempt(fn, self._sf)
         except SalesforceExpiredSession as exc:
@@ -471,22 +511,28 @@ class SalesforceClient:
         assert self._credentials is not None
         with self._relogin_lock:
             if self._sf is stale:
-                self._sf = _soap_login(self.session, self._credentials, self.api_version)
+                self._sf, _ = _soap_login(self.session, self._credentials, self.api_version)
 
 
-def _soap_login(session: requests.Session, credentials: _Credentials, version: str) -> Salesforce:
-    """SOAP ``login()`` at ``<login_url>/services/Soap/u/<version>``, as a direct-mode client.
+def _soap_login(
+    session: requests.Session, credentials: _Credentials, version: str
+) -> tuple[Salesforce, Identity | None]:
+    """SOAP ``login()`` at ``<login_url>/services/Soap/u/<version>``, as a direct-mode client,
+    with the org and user the login answer names.
 
     simple-salesforce's ``domain=`` can only name ``<domain>.salesforce.com``;
     its ``scratch_url`` takes any base URL (a My Domain, the sandbox's
     ``https://127.0.0.1:PORT``).
+    https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_login.htm
     """
     secrets = [
         credentials.password,
         credentials.security_token,
         credentials.password + credentials.security_token,
     ]
-    login_session = _single_attempt_session(session, credentials.login_url)
+    answers: list[requests.Response] = []
+    login_session = _login_session(session, credentials.login_url)
+    login_session.hooks["response"].append(lambda response, **_: answers.append(response))
     try:
         session_id, instance = SalesforceLogin(
             username=credentials.username,
@@ -499,6 +545,6 @@ def _soap_login(session: requests.Session, credentials: _Credentials, version: s
     except (*_TRANSLATED, ExpatError) as exc:
         raise translate(exc, secrets=secrets) from None
     finally:
-        if login_session is not session:
-            login_session.close()
-    return Salesforce(session_id=session_id, instance=instance, version=version, session=session)
+        login_session.close()
+    sf = Salesforce(session_id=session_id, instance=instance, version=version, session=session)
+    return sf, _login_identity(answers[-1].content) if answers else None
