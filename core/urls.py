@@ -7,7 +7,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", pages.overview, name="overview"),
-    path("contacts/", pages.contacts, name="contacts"),
     path("activities/", pages.activities, name="activities"),
     path("health/", pages.health, name="health"),
     path("jobs/", jobs.jobs, name="jobs"),

@@ -1,10 +1,18 @@
 from django.urls import path
 
 from integrations import views
+from integrations.sync import views as contact_views
 
 urlpatterns = [
     path("connections/", views.connections, name="connections"),
     path("connections/hubspot/", views.hubspot_save, name="connections_hubspot_save"),
     path("connections/salesforce/", views.salesforce_save, name="connections_salesforce_save"),
     path("connections/test/", views.test, name="connections_test"),
+    path("contacts/", contact_views.contacts, name="contacts"),
+    path("contacts/lists/", contact_views.list_choices, name="contacts_list_choices"),
+    path("contacts/preview/", contact_views.list_preview, name="contacts_list_preview"),
+    path("contacts/inclusion-list/", contact_views.inclusion_list_save, name="contacts_list_save"),
+    path("contacts/settings/", contact_views.settings_save, name="contacts_settings_save"),
+    path("contacts/sync/", contact_views.sync_now, name="contacts_sync_now"),
+    path("contacts/explain/", contact_views.explain, name="contacts_explain"),
 ]

@@ -4,6 +4,7 @@
 SQLite under ``data/`` and the django-q2 ORM broker.
 """
 
+import os
 import secrets
 from pathlib import Path
 
@@ -96,10 +97,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
-    # A file, not :memory:, so worker processes started by tests share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_syncadmin.sqlite3")}
+    # A file, not :memory:, so worker processes started by tests share it; one per
+    # test run, so two runs on one machine never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test_syncadmin_{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

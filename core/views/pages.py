@@ -24,10 +24,6 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-def contacts(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/contacts.html")
-
-
 def activities(request: HttpRequest) -> HttpResponse:
     return render(request, "core/activities.html")
 

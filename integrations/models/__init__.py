@@ -1,0 +1,25 @@
+from integrations.models.connections import HubSpotConnection, SalesforceConnection, SecretField
+from integrations.models.contacts import (
+    ContactLink,
+    ContactSyncSettings,
+    PropertyMapping,
+    RecordError,
+    SalesforcePerson,
+    SyncCursor,
+)
+from integrations.models.limits import ApiUsageDay, RateLimitBucket, RateLimitCall
+
+__all__ = [
+    "ApiUsageDay",
+    "ContactLink",
+    "ContactSyncSettings",
+    "HubSpotConnection",
+    "PropertyMapping",
+    "RateLimitBucket",
+    "RateLimitCall",
+    "RecordError",
+    "SalesforceConnection",
+    "SalesforcePerson",
+    "SecretField",
+    "SyncCursor",
+]

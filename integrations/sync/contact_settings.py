@@ -1,0 +1,273 @@
+"""The Contacts page's settings: choosing the inclusion list, sync options, the
+preview of a list change, and the eligibility explainer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import SyncJob
+from core.services.audit import audit_settings_change
+from integrations import errors
+from integrations.models.contacts import (
+    ContactLink,
+    ContactSyncSettings,
+    RecordError,
+    SalesforcePerson,
+)
+from integrations.sync.inclusion import ACTIVE
+from integrations.sync.jobs import CONTACTS_SCOPE, contact_schedule_ensure
+
+
+class SettingRefused(ValueError):
+    """Bad input for a setting: the message says why, and nothing was changed."""
+
+
+def _settings_snapshot(settings: ContactSyncSettings) -> dict[str, Any]:
+    return {
+        "inclusion_list": (
+            f"{settings.inclusion_list_name} ({settings.inclusion_list_id})"
+            if settings.inclusion_list_id
+            else "No inclusion list (all contacts)"
+        ),
+        "create_new_as": settings.create_new_as,
+        "auto_create_from_leads": settings.auto_create_from_leads,
+        "auto_create_from_contacts": settings.auto_create_from_contacts,
+        "schedule_minutes": settings.schedule_minutes,
+    }
+
+
+def active_list_get(*, hubspot: Any, list_id: str) -> dict[str, Any]:
+    """The list, if it can be the inclusion list; ``SettingRefused`` says why not."""
+    if not list_id.isdigit():
+        raise SettingRefused(f"“{list_id}” is not a HubSpot list id (list ids are numbers).")
+    try:
+        found = hubspot.list_get(list_id)
+    except errors.NotFound:
+        raise SettingRefused(f"HubSpot has no list with id {list_id}.") from None
+    if found.get("processingType") != ACTIVE:
+        kind = {"MANUAL": "static", "SNAPSHOT": "static (snapshot)"}.get(
+            found.get("processingType", ""), str(found.get("processingType", "")).lower()
+        )
+        raise SettingRefused(
+            f"“{found.get('name', list_id)}” is a {kind} list. Only active lists can be the "
+            "inclusion list, because their membership follows the list's criteria. "
+            "Nothing was changed."
+        )
+    return found
+
+
+@transaction.atomic
+def inclusion_list_choose(
+    *, actor: AbstractBaseUser | None, list_id: str, hubspot: Any
+) -> ContactSyncSettings:
+    """Save the inclusion list ("" for none). Syncs nothing by itself (SPEC §3.3)."""
+    list_id = (list_id or "").strip()
+    name = ""
+    if list_id:
+        name = str(active_list_get(hubspot=hubspot, list_id=list_id).get("name", ""))
+    settings = ContactSyncSettings.objects.select_for_update().get(pk=ContactSyncSettings.load().pk)
+    before = _settings_snapshot(settings)
+    settings.inclusion_list_id, settings.inclusion_list_name = list_id, name
+    settings.paused_reason = ""
+    settings.save()
+    audit_settings_change(
+        actor=actor,
+        object_type="settings",
+        object_label="Contact sync",
+        before=before,
+        after=_settings_snapshot(settings),
+    )
+    return settings
+
+
+@transaction.atomic
+def contact_settings_update(
+    *, actor: AbstractBaseUser | None, values: dict[str, Any]
+) -> ContactSyncSettings:
+    """Sync options. Turning auto-create on records when, so only records created after
+    that moment are auto-created (never retroactive)."""
+    settings = ContactSyncSettings.objects.select_for_update().get(pk=ContactSyncSettings.load().pk)
+    before = _settings_snapshot(settings)
+    now = timezone.now()
+    if values["create_new_as"] not in ContactSyncSettings.CreateAs.values:
+        raise SettingRefused("New Salesforce records are created as leads or contacts.")
+    minutes = int(values["schedule_minutes"])
+    if not 5 <= minutes <= 1440:
+        raise SettingRefused("The schedule runs every 5 to 1440 minutes.")
+    settings.create_new_as = values["create_new_as"]
+    for flag in ("auto_create_from_leads", "auto_create_from_contacts"):
+        turned_on = bool(values[flag]) and not getattr(settings, flag)
+        setattr(settings, flag, bool(values[flag]))
+        if turned_on:
+            setattr(settings, f"{flag}_since", now)
+    settings.schedule_minutes = minutes
+    settings.save()
+    contact_schedule_ensure(minutes=minutes)
+    audit_settings_change(
+        actor=actor,
+        object_type="settings",
+        object_label="Contact sync",
+        before=before,
+        after=_settings_snapshot(settings),
+    )
+    return settings
+
+
+def _members(hubspot: Any, list_id: str) -> set[str]:
+    return {member for page in hubspot.list_memberships(list_id) for member in page}
+
+
+@dataclass
+class ListPreview:
+    list_label: str
+    eligible_now: int
+    eligible_after: int
+    would_start: int
+    would_stop: int
+
+
+def inclusion_list_preview(*, hubspot: Any, list_id: str) -> ListPreview:
+    """How many contacts would start and stop syncing if ``list_id`` ("" = all) were chosen."""
+    settings = ContactSyncSettings.load()
+    new_id = (list_id or "").strip()
+    label = "No inclusion list (all contacts)"
+    if new_id:
+        label = str(active_list_get(hubspot=hubspot, list_id=new_id).get("name", new_id))
+    current_id = settings.inclusion_list_id
+    if bool(new_id) and bool(current_id):
+        now, after = _members(hubspot, current_id), _members(hubspot, new_id)
+        return ListPreview(label, len(now), len(after), len(after - now), len(now - after))
+    total = hubspot.contacts_total()
+    if not new_id and not current_id:
+        return ListPreview(label, total, total, 0, 0)
+    if new_id:  # from everyone to a list
+        after = len(_members(hubspot, new_id))
+        return ListPreview(label, total, after, 0, total - after)
+    now = len(_members(hubspot, current_id))  # from a list to everyone
+    return ListPreview(label, now, total, total - now, 0)
+
+
+@dataclass
+class Explanation:
+    query: str
+    syncs: bool
+    headline: str
+    reasons: list[str] = field(default_factory=list)
+    link: ContactLink | None = None
+    hubspot_id: str = ""
+    salesforce_id: str = ""
+    email: str = ""
+
+
+def _is_member(hubspot: Any, list_id: str, hubspot_id: str) -> bool:
+    """Memberships come sorted by record id: stop paging once past it."""
+    wanted = int(hubspot_id)
+    for page in hubspot.list_memberships(list_id):
+        ids = [int(member) for member in page]
+        if wanted in ids:
+            return True
+        if ids and ids[-1] > wanted:
+            return False
+    return False
+
+
+def contact_explain(*, hubspot: Any, query: str) -> Explanation:
+    """Does this contact sync, and exactly why not (SPEC §3.8)."""
+    query = query.strip()
+    settings = ContactSyncSettings.load()
+    explanation = Explanation(query=query, syncs=False, headline="")
+    person = None
+    if "@" in query:
+        explanation.email = query.lower()
+        if "." not in query.rsplit("@", 1)[-1] or " " in query:
+            raise SettingRefused(f"“{query}” is not a valid email address.")
+        outcome = hubspot.contacts_batch_read([query.lower()], ["email", "createdate"], "email")
+    elif query.isdigit():
+        explanation.hubspot_id = query
+        outcome = hubspot.contacts_batch_read([query], ["email", "createdate"])
+    elif len(query) in (15, 18) and query.isalnum():
+        explanation.salesforce_id = query
+        person = SalesforcePerson.objects.filter(pk=query).first()
+        if person is None or not person.email:
+            explanation.headline = "Not found"
+            explanation.reasons.append(
+                f"syncadmin has not seen a Salesforce lead or contact with id {query}"
+                + ("" if person is None else " that has an email address")
+                + ". Records sync by email; run Sync now if it was created recently."
+            )
+            return explanation
+        explanation.email = person.email
+        outcome = hubspot.contacts_batch_read([person.email], ["email", "createdate"], "email")
+    else:
+        raise SettingRefused("Type an email address, a HubSpot contact id or a Salesforce id.")
+    record = outcome.records[0] if outcome.records else None
+    if record is not None:
+        explanation.hubspot_id = str(record["id"])
+        explanation.email = (record["properties"].get("email") or explanation.email or "").lower()
+    link = ContactLink.objects.filter(hubspot_id=explanation.hubspot_id).first() if record else None
+    if link is None and explanation.email:
+        link = ContactLink.objects.filter(email=explanation.email).first()
+    explanation.link = link
+    if link:
+        explanation.salesforce_id = link.salesforce_id
+    if settings.paused_reason:
+        explanation.reasons.append(f"Contact sync is paused: {settings.paused_reason}")
+    if record is None:
+        explanation.headline = "Does not sync"
+        where = person and f" (it exists in Salesforce as {person.salesforce_type.lower()})"
+        explanation.reasons.append(
+            f"There is no HubSpot contact for “{query}”{where or ''}. Salesforce records reach "
+            "HubSpot only through Import from Salesforce or the auto-create settings."
+        )
+        return explanation
+    if not explanation.email:
+        explanation.reasons.append(
+            "The HubSpot contact has no email address: contacts are matched by email, so it "
+            "cannot sync."
+        )
+    if settings.inclusion_list_id and not _is_member(
+        hubspot, settings.inclusion_list_id, explanation.hubspot_id
+    ):
+        explanation.reasons.append(
+            f"It is not a member of the inclusion list “{settings.inclusion_list_name}”. Contacts "
+            "outside the list never sync, in either direction."
+            + (
+                " (It was created from Salesforce by auto-create; updates wait until it joins "
+                "the list.)"
+                if link and link.origin == ContactLink.Origin.AUTO_CREATE
+                else ""
+            )
+        )
+    keys = [f"hs:{explanation.hubspot_id}"] + ([f"sf:{link.salesforce_id}"] if link else [])
+    for error in RecordError.objects.filter(record_key__in=keys):
+        explanation.reasons.append(
+            f"The last attempt failed ({error.get_category_display()}): “{error.message}” "
+            f"(seen {error.occurrences}×, last {error.last_seen_at:%Y-%m-%d %H:%M} UTC)."
+        )
+    waiting = SyncJob.objects.filter(scope=CONTACTS_SCOPE, status=SyncJob.Status.WAITING).first()
+    if waiting:
+        explanation.reasons.append(f"Contact sync is waiting: {waiting.waiting_reason}")
+    if explanation.reasons:
+        explanation.headline = "Does not sync"
+        return explanation
+    explanation.syncs = True
+    if link:
+        explanation.headline = "Syncs"
+        explanation.reasons.append(
+            f"Linked to Salesforce {link.salesforce_type.lower()} {link.salesforce_id}; "
+            "last synced "
+            f"{link.last_synced_at:%Y-%m-%d %H:%M} UTC."
+        )
+    else:
+        explanation.headline = "Eligible, not synced yet"
+        explanation.reasons.append(
+            "It meets every rule; it syncs on the next scheduled run (every "
+            f"{settings.schedule_minutes} minutes) or when you press Sync now. Choosing a list "
+            "syncs nothing by itself."
+        )
+    return explanation

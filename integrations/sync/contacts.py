@@ -1,0 +1,869 @@
+"""Contact sync (SPEC §3): HubSpot contacts <-> Salesforce leads/contacts.
+
+One run, whatever started it:
+
+1. **Inclusion gate**: the chosen list must exist and be active, else contact
+   sync pauses (``inclusion.py``). Members are read only when there is
+   something to check, so a run with nothing changed costs a handful of calls.
+2. **Salesforce pull**: leads and contacts modified since the ``SystemModstamp``
+   cursor refresh the local mirror (``SalesforcePerson``); records whose mapped
+   values really changed are marked *pending*.
+3. **HubSpot -> Salesforce**: HubSpot contacts (modified since the
+   ``lastmodifieddate`` cursor, or all, or the list's members, or one) that
+   the gate allows are linked by email (case-insensitive) to a mirrored
+   Salesforce record or created in Salesforce, then field values flow both
+   ways by the mapping rules (``mapping_rules.py``). Writes are batched:
+   Salesforce collections of 200, HubSpot batches of 100.
+4. **Salesforce -> HubSpot**: pending Salesforce records: linked ones flow to
+   HubSpot when the contact is in the list; new leads/contacts create HubSpot
+   contacts when the auto-create setting is on (bypassing the list once).
+5. **Echo pass**: our own writes bump both sides' modification times; the
+   streams are read once more so they are absorbed now, not re-read next time.
+
+Cursors advance only after a page's writes are committed. A run killed half-way
+re-reads from the last cursor; links (unique on both ids) and the mirror mean
+nothing is created twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from core.models import AuditEvent
+from core.services.audit import audit_event_build, audit_events_record
+from core.services.job_runtime import JobContext
+from integrations.job_clients import JobClients
+from integrations.models.contacts import (
+    ContactLink,
+    ContactSyncSettings,
+    PropertyMapping,
+    SalesforcePerson,
+    SyncCursor,
+)
+from integrations.sync import mapping_rules
+from integrations.sync.inclusion import InclusionGate, inclusion_gate_load
+from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE, FieldDecision
+from integrations.sync.record_errors import record_error_open, record_errors_resolve
+
+logger = logging.getLogger(__name__)
+
+#: Salesforce sObject Collections take at most 200 records (API-NOTES)
+SALESFORCE_BATCH = 200
+SALESFORCE_TYPES = ("Lead", "Contact")
+HUBSPOT_CURSOR = "hubspot:contacts:lastmodifieddate"
+HUBSPOT_SYSTEM_PROPERTIES = ("email", "createdate", "lastmodifieddate")
+
+
+def salesforce_cursor_name(object_type: str) -> str:
+    return f"salesforce:{object_type}:SystemModstamp"
+
+
+class Mode:
+    INCREMENTAL = "incremental"
+    ALL = "all"
+    LIST = "list"
+    ONE = "one"
+    IMPORT = "import"
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _cursor_get(name: str) -> str:
+    return SyncCursor.objects.filter(stream=name).values_list("value", flat=True).first() or ""
+
+
+def _cursor_set(name: str, value: str) -> None:
+    SyncCursor.objects.update_or_create(stream=name, defaults={"value": value})
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+    text = text.replace("Z", "+00:00")
+    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
+        text = f"{text[:-2]}:{text[-2:]}"  # Salesforce's +0000
+    return parse_datetime(text)
+
+
+def _soql_datetime(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Counts:
+    seen: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    def take(self) -> dict[str, int]:
+        taken = dict(vars(self))
+        for name in taken:
+            setattr(self, name, 0)
+        return taken
+
+
+@dataclass
+class ContactSync:
+    """One run of contact sync for a job."""
+
+    ctx: JobContext
+    clients: JobClients
+    mode: str = Mode.INCREMENTAL
+    settings: ContactSyncSettings = field(default_factory=ContactSyncSettings.load)
+    mappings: list[PropertyMapping] = field(default_factory=list)
+    counts: Counts = field(default_factory=Counts)
+    _gate: InclusionGate | None = None
+    _events: list[AuditEvent] = field(default_factory=list)
+    #: every HubSpot contact was read in this run (no need to look one up by email)
+    hubspot_fully_read: bool = False
+    #: off in the echo pass, which re-reads records this run already counted
+    counting: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.mappings:
+            self.mappings = list(PropertyMapping.objects.all())
+
+    # --- plumbing ---------------------------------------------------------------------
+    @property
+    def hubspot(self) -> Any:
+        return self.clients.hubspot
+
+    @property
+    def salesforce(self) -> Any:
+        return self.clients.salesforce
+
+    @property
+    def gate(self) -> InclusionGate:
+        """Read lazily: a run with nothing to check never pages through the members."""
+        if self._gate is None:
+            self._gate = inclusion_gate_load(hubspot=self.hubspot, job_id=self.ctx.job_id)
+        return self._gate
+
+    def check_inclusion_list(self) -> None:
+        """Pause now (and raise) if the chosen list is gone or no longer active."""
+        if self.settings.inclusion_list_id:
+            _ = self.gate
+
+    @property
+    def hubspot_properties(self) -> list[str]:
+        mapped = [m.hubspot_property for m in self.mappings]
+        return list(dict.fromkeys([*HUBSPOT_SYSTEM_PROPERTIES, *mapped]))
+
+    def salesforce_fields(self, object_type: str) -> list[str]:
+        mapped = [
+            m.salesforce_field
+            for m in self.mappings
+            if not (
+                object_type == "Contact" and m.salesforce_field in mapping_rules.LEAD_ONLY_FIELDS
+            )
+        ]
+        return list(dict.fromkeys(["Email", *mapped]))
+
+    def audit(self, **fields: Any) -> None:
+        self._events.append(audit_event_build(job_id=self.ctx.job_id, **fields))
+
+    def flush(self) -> None:
+        """Write the page's audit events and report its counts and API calls."""
+        audit_events_record(self._events)
+        self._events = []
+        self.clients.report(**self.counts.take())
+        self.ctx.raise_if_cancelled()
+
+    # --- 2. Salesforce pull -------------------------------------------------------------
+    def pull_salesforce(self) -> None:
+        """Refresh the mirror from every lead/contact modified since the cursor."""
+        for object_type in SALESFORCE_TYPES:
+            cursor_name = salesforce_cursor_name(object_type)
+            since = _parse_time(_cursor_get(cursor_name))
+            fields = self.salesforce_fields(object_type)
+            extra = ", IsConverted" if object_type == "Lead" else ""
+            where = f" WHERE SystemModstamp >= {_soql_datetime(since)}" if since else ""
+            soql = (
+                f"SELECT Id, {', '.join(fields)}, CreatedDate, SystemModstamp, IsDeleted{extra} "
+                f"FROM {object_type}{where} ORDER BY SystemModstamp ASC"
+            )
+            page: list[dict[str, Any]] = []
+            for record in self.salesforce.query_iter(soql, include_deleted=True):
+                page.append(record)
+                if len(page) >= 2000:
+                    self._mirror(object_type, fields, page, cursor_name)
+                    page = []
+            if page:
+                self._mirror(object_type, fields, page, cursor_name)
+
+    @transaction.atomic
+    def _mirror(
+        self, object_type: str, fields: list[str], records: list[dict], cursor_name: str
+    ) -> None:
+        existing = {
+            p.salesforce_id: p
+            for p in SalesforcePerson.objects.filter(salesforce_id__in=[r["Id"] for r in records])
+        }
+        new, changed = [], []
+        for record in records:
+            values = {f: record.get(f) for f in fields}
+            values = {k: ("" if v is None else str(v)) for k, v in values.items()}
+            deleted = bool(record.get("IsDeleted")) or bool(record.get("IsConverted"))
+            person = existing.get(record["Id"])
+            if person is None:
+                new.append(
+                    SalesforcePerson(
+                        salesforce_id=record["Id"],
+                        salesforce_type=object_type,
+                        email=(record.get("Email") or "").strip().lower(),
+                        values=values,
+                        created_at=_parse_time(record.get("CreatedDate")),
+                        modified_at=_parse_time(record.get("SystemModstamp")),
+                        is_deleted=deleted,
+                        pending=not deleted,
+                    )
+                )
+            elif person.values != values or person.is_deleted != deleted:
+                person.values = values
+                person.email = (record.get("Email") or "").strip().lower()
+                person.modified_at = _parse_time(record.get("SystemModstamp"))
+                person.is_deleted = deleted
+                person.pending = not deleted
+                changed.append(person)
+        SalesforcePerson.objects.bulk_create(new, batch_size=500)
+        SalesforcePerson.objects.bulk_update(
+            changed, ["values", "email", "modified_at", "is_deleted", "pending"], batch_size=500
+        )
+        _cursor_set(cursor_name, str(records[-1]["SystemModstamp"]))
+
+    # --- 3. HubSpot -> Salesforce -------------------------------------------------------
+    def hubspot_pages(self, *, contact: str = "") -> Iterator[list[dict[str, Any]]]:
+        """The HubSpot contacts this run looks at, page by page."""
+        properties = self.hubspot_properties
+        if self.mode == Mode.ONE:
+            yield from self._hubspot_one(contact, properties)
+        elif self.mode == Mode.LIST and not self.gate.everyone:
+            members = sorted(self.gate.members or ())
+            for chunk in _chunks(members, 100):
+                yield self.hubspot.contacts_batch_read(chunk, properties).records
+        else:
+            since_text = _cursor_get(HUBSPOT_CURSOR)
+            full = self.mode in (Mode.ALL, Mode.LIST) or not since_text
+            self.hubspot_fully_read = full
+            since = 0 if full else int(since_text)
+            yield from self.hubspot.contacts_modified_since(since, properties)
+
+    def _hubspot_one(self, contact: str, properties: list[str]) -> Iterator[list[dict]]:
+        contact = contact.strip()
+        if "@" in contact:
+            outcome = self.hubspot.contacts_batch_read([contact.lower()], properties, "email")
+        elif contact.isdigit():
+            outcome = self.hubspot.contacts_batch_read([contact], properties)
+        else:
+            person = SalesforcePerson.objects.filter(salesforce_id=contact).first()
+            if person is None or not person.email:
+                return
+            outcome = self.hubspot.contacts_batch_read([person.email], properties, "email")
+        if outcome.records:
+            yield outcome.records
+
+    def sync_hubspot_page(self, records: list[dict[str, Any]], *, advance_cursor: bool) -> None:
+        """Link or create the page's eligible contacts in Salesforce, then sync fields."""
+        if self.counting:
+            self.counts.seen += len(records)
+        eligible = []
+        for record in records:
+            email = (record["properties"].get("email") or "").strip().lower()
+            if not email or not self.gate.allows(record["id"]):
+                if self.counting:
+                    self.counts.skipped += 1
+                continue
+            eligible.append(record)
+        links = {
+            link.hubspot_id: link
+            for link in ContactLink.objects.filter(hubspot_id__in=[r["id"] for r in eligible])
+        }
+        unlinked = [r for r in eligible if r["id"] not in links]
+        matches = self._match_by_email(unlinked)
+        to_create = [r for r in unlinked if r["id"] not in matches]
+        for record, person in ((r, matches[r["id"]]) for r in unlinked if r["id"] in matches):
+            links[record["id"]] = self._link(record, person, ContactLink.Origin.SYNC)
+        self._create_in_salesforce(to_create)
+        pairs = [(r, links[r["id"]]) for r in eligible if r["id"] in links]
+        self._sync_pairs(pairs)
+        if advance_cursor and records:
+            last = max(int(r["properties"].get("lastmodifieddate") or 0) for r in records)
+            if self.mode != Mode.ONE and last:
+                current = _cursor_get(HUBSPOT_CURSOR)
+                if not current or last > int(current):
+                    _cursor_set(HUBSPOT_CURSOR, str(last))
+        self.flush()
+
+    def _match_by_email(self, records: list[dict[str, Any]]) -> dict[str, SalesforcePerson]:
+        """Unlinked contacts -> an existing Salesforce contact (preferred) or lead, by email."""
+        emails = {(r["properties"].get("email") or "").strip().lower() for r in records}
+        candidates: dict[str, SalesforcePerson] = {}
+        linked = set(
+            ContactLink.objects.filter(email__in=emails).values_list("salesforce_id", flat=True)
+        )
+        for person in SalesforcePerson.objects.filter(email__in=emails, is_deleted=False).order_by(
+            "created_at"
+        ):
+            if person.salesforce_id in linked:
+                continue
+            best = candidates.get(person.email)
+            if best is None or (
+                best.salesforce_type == "Lead" and person.salesforce_type == "Contact"
+            ):
+                candidates[person.email] = person
+        return {
+            r["id"]: candidates[email]
+            for r in records
+            if (email := (r["properties"].get("email") or "").strip().lower()) in candidates
+        }
+
+    def _link(self, record: dict[str, Any], person: SalesforcePerson, origin: str) -> ContactLink:
+        link, created = ContactLink.objects.get_or_create(
+            hubspot_id=record["id"],
+            defaults={
+                "salesforce_id": person.salesforce_id,
+                "salesforce_type": person.salesforce_type,
+                "email": person.email or (record["properties"].get("email") or "").lower(),
+                "origin": origin,
+                "hubspot_created_at": _parse_time(record["properties"].get("createdate")),
+            },
+        )
+        SalesforcePerson.objects.filter(pk=person.pk).update(pending=False)
+        if created:
+            self.audit(
+                action="record.linked",
+                object_type="contact",
+                email=link.email,
+                hubspot_id=link.hubspot_id,
+                salesforce_id=link.salesforce_id,
+                message="Matched by email to the existing Salesforce "
+                f"{person.salesforce_type.lower()}.",
+            )
+        return link
+
+    def _create_in_salesforce(self, records: list[dict[str, Any]]) -> None:
+        object_type = self.settings.create_new_as
+        fields = self.salesforce_fields(object_type)
+        by_field = {m.salesforce_field: m for m in self.mappings}
+        for chunk in _chunks(records, SALESFORCE_BATCH):
+            payloads = []
+            for record in chunk:
+                props = record["properties"]
+                payload = {"Email": (props.get("email") or "").strip()}
+                for sf_field in fields:
+                    mapping = by_field.get(sf_field)
+                    if mapping is None or mapping.rule == PropertyMapping.Rule.DONT_SYNC:
+                        continue
+                    if mapping.rule == PropertyMapping.Rule.ALWAYS_SALESFORCE:
+                        continue  # Salesforce owns it: never written from HubSpot
+                    value = props.get(mapping.hubspot_property)
+                    if value not in (None, ""):
+                        payload[sf_field] = value
+                payloads.append(payload)
+            results = self.salesforce.create(object_type, payloads)
+            for record, payload, result in zip(chunk, payloads, results, strict=True):
+                self._after_create(record, payload, result, object_type)
+
+    def _after_create(
+        self, record: dict[str, Any], payload: dict[str, Any], result: Any, object_type: str
+    ) -> None:
+        props = record["properties"]
+        email = (props.get("email") or "").strip().lower()
+        if not result.success:
+            self._record_failed(
+                record_key=f"hs:{record['id']}",
+                hubspot_id=record["id"],
+                email=email,
+                direction=TO_SALESFORCE,
+                errors=result.errors,
+                what=f"Salesforce refused to create the {object_type.lower()}",
+            )
+            return
+        # every mirrored field, as the next pull will read it back: no false "changed"
+        values = {f: str(payload.get(f, "")) for f in self.salesforce_fields(object_type)}
+        SalesforcePerson.objects.update_or_create(
+            salesforce_id=result.id,
+            defaults={
+                "salesforce_type": object_type,
+                "email": email,
+                "values": values,
+                "created_at": timezone.now(),
+                "pending": False,
+            },
+        )
+        ContactLink.objects.create(
+            hubspot_id=record["id"],
+            salesforce_id=result.id,
+            salesforce_type=object_type,
+            email=email,
+            hubspot_created_at=_parse_time(props.get("createdate")),
+            hubspot_values={
+                m.hubspot_property: props.get(m.hubspot_property) or "" for m in self.mappings
+            },
+            salesforce_values=values,
+            hubspot_modified_at=_parse_time(props.get("lastmodifieddate")),
+        )
+        record_errors_resolve(record_keys=[f"hs:{record['id']}"])
+        self.counts.created += 1
+        self.audit(
+            action="record.created",
+            object_type="contact",
+            email=email,
+            hubspot_id=record["id"],
+            salesforce_id=result.id,
+            direction=TO_SALESFORCE,
+            changes=[
+                {
+                    "field": f,
+                    "before": "",
+                    "after": v,
+                    "rule": "new record",
+                    "direction": TO_SALESFORCE,
+                }
+                for f, v in values.items()
+                if v
+            ],
+            message=f"Created Salesforce {object_type.lower()} from the HubSpot contact.",
+        )
+
+    def _record_failed(
+        self,
+        *,
+        record_key: str,
+        errors: Sequence[Any],
+        what: str,
+        hubspot_id: str = "",
+        salesforce_id: str = "",
+        email: str = "",
+        direction: str = "",
+    ) -> None:
+        first = errors[0] if errors else None
+        code = getattr(first, "status_code", "") or getattr(first, "category", "") or ""
+        message = getattr(first, "message", "") or "no reason given"
+        record_error_open(
+            record_key=record_key,
+            message=message,
+            vendor_code=code,
+            hubspot_id=hubspot_id,
+            salesforce_id=salesforce_id,
+            email=email,
+            direction=direction,
+            job_id=self.ctx.job_id,
+        )
+        self.counts.failed += 1
+        self.audit(
+            action="record.failed",
+            object_type="contact",
+            email=email,
+            hubspot_id=hubspot_id,
+            salesforce_id=salesforce_id,
+            direction=direction,
+            status="failed",
+            error_category=code,
+            message=f"{what}: {message}",
+        )
+
+    def _sync_pairs(self, pairs: list[tuple[dict[str, Any], ContactLink]]) -> None:
+        """Field values both ways for linked pairs whose HubSpot values are in hand."""
+        if not pairs:
+            return
+        people = {
+            p.salesforce_id: p
+            for p in SalesforcePerson.objects.filter(
+                salesforce_id__in=[link.salesforce_id for _, link in pairs]
+            )
+        }
+        plans = []
+        for record, link in pairs:
+            person = people.get(link.salesforce_id)
+            if person is None or person.is_deleted:
+                continue
+            props = record["properties"]
+            hubspot_values = {
+                m.hubspot_property: props.get(m.hubspot_property) or "" for m in self.mappings
+            }
+            decisions = mapping_rules.decide_record(
+                self.mappings,
+                hubspot_values=hubspot_values,
+                salesforce_values=person.values,
+                last_hubspot=link.hubspot_values or None,
+                last_salesforce=link.salesforce_values or None,
+                hubspot_modified=_parse_time(props.get("lastmodifieddate")),
+                salesforce_modified=person.modified_at,
+                salesforce_type=link.salesforce_type,
+            )
+            plans.append(_Plan(record, link, person, hubspot_values, decisions))
+        self._write_plans(plans)
+
+    def _write_plans(self, plans: list[_Plan]) -> None:
+        to_salesforce = [p for p in plans if p.salesforce_changes]
+        to_hubspot = [p for p in plans if p.hubspot_changes]
+        failed: set[str] = set()
+        for object_type in SALESFORCE_TYPES:
+            typed = [p for p in to_salesforce if p.link.salesforce_type == object_type]
+            for chunk in _chunks(typed, SALESFORCE_BATCH):
+                results = self.salesforce.update(
+                    object_type,
+                    [{"Id": p.link.salesforce_id, **p.salesforce_changes} for p in chunk],
+                )
+                for plan, result in zip(chunk, results, strict=True):
+                    if not result.success:
+                        failed.add(plan.link.hubspot_id)
+                        self._record_failed(
+                            record_key=f"hs:{plan.link.hubspot_id}",
+                            hubspot_id=plan.link.hubspot_id,
+                            salesforce_id=plan.link.salesforce_id,
+                            email=plan.link.email,
+                            direction=TO_SALESFORCE,
+                            errors=result.errors,
+                            what=f"Salesforce refused the update of {object_type.lower()}",
+                        )
+        for chunk in _chunks(to_hubspot, 100):
+            outcome = self.hubspot.contacts_batch_update(
+                [{"id": p.link.hubspot_id, "properties": p.hubspot_changes} for p in chunk]
+            )
+            for index, plan in enumerate(chunk):
+                error = outcome.error_for(index)
+                if error is not None:
+                    failed.add(plan.link.hubspot_id)
+                    self._record_failed(
+                        record_key=f"hs:{plan.link.hubspot_id}",
+                        hubspot_id=plan.link.hubspot_id,
+                        salesforce_id=plan.link.salesforce_id,
+                        email=plan.link.email,
+                        direction=TO_HUBSPOT,
+                        errors=[error],
+                        what="HubSpot refused the update",
+                    )
+                else:
+                    written = outcome.results.get(index) or {}
+                    plan.hubspot_modified = _parse_time(
+                        (written.get("properties") or {}).get("lastmodifieddate")
+                        or written.get("updatedAt")
+                    )
+        self._remember(plans, failed)
+
+    @transaction.atomic
+    def _remember(self, plans: list[_Plan], failed: set[str]) -> None:
+        """Store what both sides now hold, audit each write, clear resolved errors."""
+        resolved = []
+        for plan in plans:
+            if plan.link.hubspot_id in failed:
+                continue
+            hubspot_values = {**plan.hubspot_values, **plan.hubspot_changes_by_property}
+            salesforce_values = {**plan.person.values, **plan.salesforce_changes}
+            link = plan.link
+            link.hubspot_values = hubspot_values
+            link.salesforce_values = salesforce_values
+            link.hubspot_modified_at = plan.hubspot_modified or _parse_time(
+                plan.record["properties"].get("lastmodifieddate")
+            )
+            link.salesforce_modified_at = plan.person.modified_at
+            link.save(
+                update_fields=[
+                    "hubspot_values",
+                    "salesforce_values",
+                    "hubspot_modified_at",
+                    "salesforce_modified_at",
+                    "last_synced_at",
+                ]
+            )
+            if plan.salesforce_changes:
+                SalesforcePerson.objects.filter(pk=plan.person.pk).update(
+                    values=salesforce_values, pending=False
+                )
+            resolved.append(f"hs:{link.hubspot_id}")
+            if not plan.decisions:
+                continue
+            self.counts.updated += 1
+            directions = {d.direction for d in plan.decisions}
+            self.audit(
+                action="record.updated",
+                object_type="contact",
+                email=link.email,
+                hubspot_id=link.hubspot_id,
+                salesforce_id=link.salesforce_id,
+                direction=directions.pop() if len(directions) == 1 else "",
+                changes=[d.audit_change() for d in plan.decisions],
+                message=_update_message(plan.decisions, link.salesforce_type),
+            )
+        record_errors_resolve(record_keys=resolved)
+
+    # --- 4. Salesforce -> HubSpot -------------------------------------------------------
+    def sync_salesforce_pending(self) -> None:
+        while True:
+            batch = list(
+                SalesforcePerson.objects.filter(pending=True, is_deleted=False).order_by("pk")[:100]
+            )
+            if not batch:
+                return
+            self._sync_salesforce_batch(batch)
+            SalesforcePerson.objects.filter(pk__in=[p.pk for p in batch]).update(pending=False)
+            self.flush()
+
+    def _sync_salesforce_batch(self, people: list[SalesforcePerson]) -> None:
+        links = {
+            link.salesforce_id: link
+            for link in ContactLink.objects.filter(salesforce_id__in=[p.pk for p in people])
+        }
+        linked = [p for p in people if p.pk in links]
+        unlinked = [p for p in people if p.pk not in links and p.email]
+        properties = self.hubspot_properties
+        if linked:
+            outcome = self.hubspot.contacts_batch_read(
+                [links[p.pk].hubspot_id for p in linked], properties
+            )
+            by_id = {r["id"]: r for r in outcome.records}
+            pairs = []
+            for person in linked:
+                record = by_id.get(links[person.pk].hubspot_id)
+                if record is None or not self.gate.allows(record["id"]):
+                    continue
+                pairs.append((record, links[person.pk]))
+            self._sync_pairs(pairs)
+        if unlinked:
+            self._salesforce_unlinked(unlinked, properties)
+
+    def _auto_create_applies(self, person: SalesforcePerson) -> bool:
+        settings = self.settings
+        if person.salesforce_type == "Lead":
+            on, since = settings.auto_create_from_leads, settings.auto_create_from_leads_since
+        else:
+            on, since = settings.auto_create_from_contacts, settings.auto_create_from_contacts_since
+        return bool(on and since and person.created_at and person.created_at >= since)
+
+    def _salesforce_unlinked(self, people: list[SalesforcePerson], properties: list[str]) -> None:
+        auto = [p for p in people if self._auto_create_applies(p)]
+        others = [p for p in people if p not in auto]
+        if auto:
+            self._auto_create_in_hubspot(auto)
+        if others and not self.hubspot_fully_read:
+            # a Salesforce record with no link may match a HubSpot contact in the list
+            outcome = self.hubspot.contacts_batch_read(
+                sorted({p.email for p in others}), properties, "email"
+            )
+            by_email = {(r["properties"].get("email") or "").lower(): r for r in outcome.records}
+            pairs = []
+            for person in others:
+                record = by_email.get(person.email)
+                if record is None or not self.gate.allows(record["id"]):
+                    continue
+                if ContactLink.objects.filter(hubspot_id=record["id"]).exists():
+                    continue
+                pairs.append((record, self._link(record, person, ContactLink.Origin.SYNC)))
+            self._sync_pairs(pairs)
+
+    def _auto_create_in_hubspot(self, people: list[SalesforcePerson]) -> None:
+        """Auto-create bypass (SPEC §3.5): create, or link to, the HubSpot contact even
+        outside the inclusion list; later updates wait until it is in the list."""
+        by_field = {m.salesforce_field: m for m in self.mappings}
+        inputs = []
+        for person in people:
+            props = {"email": person.email}
+            for sf_field, value in person.values.items():
+                mapping = by_field.get(sf_field)
+                if mapping and mapping.rule != PropertyMapping.Rule.DONT_SYNC and value:
+                    props[mapping.hubspot_property] = value
+            inputs.append({"id": person.email, "properties": props})
+        outcome = self.hubspot.contacts_batch_upsert(inputs, id_property="email")
+        for index, person in enumerate(people):
+            error = outcome.error_for(index)
+            record = outcome.results.get(index)
+            if error is not None or record is None:
+                self._record_failed(
+                    record_key=f"sf:{person.pk}",
+                    salesforce_id=person.pk,
+                    email=person.email,
+                    direction=TO_HUBSPOT,
+                    errors=[error] if error else [],
+                    what="HubSpot refused to create the contact",
+                )
+                continue
+            props = record.get("properties") or {}
+            link, created = ContactLink.objects.get_or_create(
+                hubspot_id=str(record["id"]),
+                defaults={
+                    "salesforce_id": person.pk,
+                    "salesforce_type": person.salesforce_type,
+                    "email": person.email,
+                    "origin": ContactLink.Origin.AUTO_CREATE,
+                    "hubspot_created_at": _parse_time(
+                        props.get("createdate") or record.get("createdAt")
+                    ),
+                    "hubspot_values": {k: v for k, v in inputs[index]["properties"].items()},
+                    "salesforce_values": person.values,
+                },
+            )
+            if not created:
+                continue
+            self.counts.created += 1
+            record_errors_resolve(record_keys=[f"sf:{person.pk}"])
+            self.audit(
+                action="record.created",
+                object_type="contact",
+                email=person.email,
+                hubspot_id=link.hubspot_id,
+                salesforce_id=person.pk,
+                direction=TO_HUBSPOT,
+                changes=[
+                    {
+                        "field": k,
+                        "before": "",
+                        "after": v,
+                        "rule": "auto-create",
+                        "direction": TO_HUBSPOT,
+                    }
+                    for k, v in inputs[index]["properties"].items()
+                ],
+                message=(
+                    f"A new Salesforce {person.salesforce_type.lower()} created (or linked to) "
+                    "this "
+                    "HubSpot contact (auto-create setting), even outside the inclusion list."
+                ),
+            )
+
+    # --- import from Salesforce ---------------------------------------------------------
+    def import_from_salesforce(self) -> None:
+        """SPEC §3.6: bring every Salesforce lead/contact into HubSpot, writing the email only."""
+        while True:
+            people = list(
+                SalesforcePerson.objects.filter(is_deleted=False)
+                .exclude(email="")
+                .exclude(salesforce_id__in=ContactLink.objects.values("salesforce_id"))
+                .exclude(email__in=ContactLink.objects.values("email"))
+                .order_by("pk")[:100]
+            )
+            if not people:
+                return
+            unique = list({p.email: p for p in people}.values())
+            outcome = self.hubspot.contacts_batch_upsert(
+                [{"id": p.email, "properties": {"email": p.email}} for p in unique],
+                id_property="email",
+            )
+            self.counts.seen += len(people)
+            for index, person in enumerate(unique):
+                record = outcome.results.get(index)
+                if record is None:
+                    self._record_failed(
+                        record_key=f"sf:{person.pk}",
+                        salesforce_id=person.pk,
+                        email=person.email,
+                        direction=TO_HUBSPOT,
+                        errors=[e for e in [outcome.error_for(index)] if e],
+                        what="HubSpot refused the imported contact",
+                    )
+                    continue
+                link, created = ContactLink.objects.get_or_create(
+                    hubspot_id=str(record["id"]),
+                    defaults={
+                        "salesforce_id": person.pk,
+                        "salesforce_type": person.salesforce_type,
+                        "email": person.email,
+                        "origin": ContactLink.Origin.IMPORT,
+                        "hubspot_created_at": _parse_time(record.get("createdAt")),
+                    },
+                )
+                if created:
+                    self.counts.created += 1
+                    self.audit(
+                        action="record.imported",
+                        object_type="contact",
+                        email=person.email,
+                        hubspot_id=link.hubspot_id,
+                        salesforce_id=person.pk,
+                        direction=TO_HUBSPOT,
+                        changes=[
+                            {
+                                "field": "email",
+                                "before": "",
+                                "after": person.email,
+                                "rule": "import",
+                            }
+                        ],
+                        message="Imported from Salesforce: only the email is written at import.",
+                    )
+                else:
+                    self.counts.skipped += 1
+            self.flush()
+            if len(unique) < len(people):
+                # same email on several Salesforce records: the others stay unlinked
+                dupes = {p.pk for p in people} - {p.pk for p in unique}
+                SalesforcePerson.objects.filter(pk__in=dupes).update(pending=False)
+                self.counts.skipped += len(dupes)
+
+
+@dataclass
+class _Plan:
+    record: dict[str, Any]
+    link: ContactLink
+    person: SalesforcePerson
+    hubspot_values: dict[str, Any]
+    decisions: list[FieldDecision]
+    hubspot_modified: datetime | None = None
+
+    @property
+    def salesforce_changes(self) -> dict[str, str]:
+        return {d.salesforce_field: d.after for d in self.decisions if d.direction == TO_SALESFORCE}
+
+    @property
+    def hubspot_changes(self) -> dict[str, str]:
+        return {d.hubspot_property: d.after for d in self.decisions if d.direction == TO_HUBSPOT}
+
+    @property
+    def hubspot_changes_by_property(self) -> dict[str, str]:
+        return {
+            **self.hubspot_changes,
+            **{d.hubspot_property: d.after for d in self.decisions if d.direction == TO_SALESFORCE},
+        }
+
+
+def _update_message(decisions: Iterable[FieldDecision], salesforce_type: str) -> str:
+    to_sf = [d.salesforce_field for d in decisions if d.direction == TO_SALESFORCE]
+    to_hs = [d.hubspot_property for d in decisions if d.direction == TO_HUBSPOT]
+    parts = []
+    if to_sf:
+        parts.append(f"Salesforce {salesforce_type.lower()} updated: {', '.join(to_sf)}.")
+    if to_hs:
+        parts.append(f"HubSpot contact updated: {', '.join(to_hs)}.")
+    return " ".join(parts)
+
+
+def contacts_sync_run(ctx: JobContext) -> None:
+    """The job kind's entry point: ``params["mode"]`` says which contacts."""
+    clients = JobClients(ctx)
+    mode = ctx.params.get("mode", Mode.INCREMENTAL)
+    run = ContactSync(ctx=ctx, clients=clients, mode=mode)
+    run.check_inclusion_list()
+    run.pull_salesforce()
+    if mode == Mode.IMPORT:
+        run.import_from_salesforce()
+        # SPEC §3.6: then a sync fills the other mapped fields, for list members only;
+        # membership is read afresh, since the imported contacts may have joined the list
+        run.mode, run._gate = Mode.ALL, None
+    for page in run.hubspot_pages(contact=ctx.params.get("contact", "")):
+        run.sync_hubspot_page(page, advance_cursor=True)
+    run.sync_salesforce_pending()
+    # echo pass: absorb the modification times our own writes caused
+    if mode != Mode.ONE:
+        run.mode, run.counting = Mode.INCREMENTAL, False
+        run.pull_salesforce()
+        run.sync_salesforce_pending()
+        for page in run.hubspot_pages():
+            run.sync_hubspot_page(page, advance_cursor=True)
+    run.flush()

@@ -1,0 +1,86 @@
+"""Open per-record errors: recorded with the vendor's words, grouped by category for
+Sync health, cleared when the record later syncs."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from integrations.models.contacts import RecordError
+
+Category = RecordError.Category
+
+#: vendor codes (Salesforce ``statusCode``/``errorCode``, HubSpot ``category``) by category
+_CATEGORY_BY_CODE = {
+    "DUPLICATE_VALUE": Category.DUPLICATE,
+    "DUPLICATES_DETECTED": Category.DUPLICATE,
+    "CONFLICT": Category.DUPLICATE,
+    "INSUFFICIENT_ACCESS": Category.PERMISSION,
+    "INSUFFICIENT_ACCESS_OR_READONLY": Category.PERMISSION,
+    "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY": Category.PERMISSION,
+    "MISSING_SCOPES": Category.PERMISSION,
+    "REQUIRED_FIELD_MISSING": Category.VALIDATION,
+    "FIELD_CUSTOM_VALIDATION_EXCEPTION": Category.VALIDATION,
+    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST": Category.VALIDATION,
+    "STRING_TOO_LONG": Category.VALIDATION,
+    "INVALID_EMAIL_ADDRESS": Category.VALIDATION,
+    "INVALID_FIELD": Category.VALIDATION,
+    "VALIDATION_ERROR": Category.VALIDATION,
+    "INVALID_CROSS_REFERENCE_KEY": Category.ASSOCIATION,
+    "ENTITY_IS_DELETED": Category.ASSOCIATION,
+    "OBJECT_NOT_FOUND": Category.ASSOCIATION,
+    "REQUEST_LIMIT_EXCEEDED": Category.RATE_LIMIT,
+    "RATE_LIMIT": Category.RATE_LIMIT,
+    "API_BUDGET": Category.RATE_LIMIT,
+    "INVALID_SESSION_ID": Category.AUTHENTICATION,
+    "INVALID_AUTHENTICATION": Category.AUTHENTICATION,
+}
+
+
+def error_category(vendor_code: str) -> str:
+    return _CATEGORY_BY_CODE.get(vendor_code.upper(), Category.OTHER)
+
+
+def record_error_open(
+    *,
+    record_key: str,
+    message: str,
+    vendor_code: str = "",
+    object_type: str = "contact",
+    hubspot_id: str = "",
+    salesforce_id: str = "",
+    email: str = "",
+    direction: str = "",
+    job_id: int | None = None,
+) -> None:
+    """Record (or count again) an open error for one record."""
+    fields = {
+        "category": error_category(vendor_code),
+        "vendor_code": vendor_code,
+        "message": message,
+        "hubspot_id": hubspot_id,
+        "salesforce_id": salesforce_id,
+        "email": email.lower(),
+        "direction": direction,
+        "job_id": job_id,
+    }
+    existing = RecordError.objects.filter(object_type=object_type, record_key=record_key)
+    for _ in range(2):  # a concurrent first insert loses the race once, then updates
+        if existing.update(occurrences=F("occurrences") + 1, **fields):
+            return
+        try:
+            with transaction.atomic():
+                RecordError.objects.create(object_type=object_type, record_key=record_key, **fields)
+            return
+        except IntegrityError:
+            continue
+
+
+def record_errors_resolve(*, record_keys: list[str], object_type: str = "contact") -> int:
+    """The records synced: their errors leave Sync health."""
+    if not record_keys:
+        return 0
+    deleted, _ = RecordError.objects.filter(
+        object_type=object_type, record_key__in=record_keys
+    ).delete()
+    return deleted

@@ -1,0 +1,164 @@
+"""The Contacts page: inclusion list, sync options, mappings, Sync now, explainer."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from core.models import SyncJob
+from integrations import errors
+from integrations.connections import hubspot_client
+from integrations.models.contacts import (
+    ContactLink,
+    ContactSyncSettings,
+    PropertyMapping,
+    RecordError,
+)
+from integrations.sync.contact_settings import (
+    SettingRefused,
+    contact_explain,
+    contact_settings_update,
+    inclusion_list_choose,
+    inclusion_list_preview,
+)
+from integrations.sync.contacts import Mode
+from integrations.sync.jobs import CONTACT_SYNC, MODE_LABELS, contacts_sync_start
+
+#: how many lists the searchable dropdown shows for one query
+LIST_CHOICES_SHOWN = 50
+
+
+@require_GET
+def contacts(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "integrations/contacts.html",
+        {
+            "settings": ContactSyncSettings.load(),
+            "mappings": PropertyMapping.objects.all(),
+            "links_total": ContactLink.objects.count(),
+            "open_errors": RecordError.objects.filter(object_type="contact").count(),
+            "recent_jobs": SyncJob.objects.filter(kind=CONTACT_SYNC)[:5],
+            "create_as_choices": ContactSyncSettings.CreateAs.choices,
+        },
+    )
+
+
+@require_GET
+def list_choices(request: HttpRequest) -> HttpResponse:
+    """``<option>``s of active lists matching the search box (htmx)."""
+    query = request.GET.get("q", "").strip()
+    try:
+        lists: list[dict] = []
+        for page in hubspot_client().lists_search(query=query, processing_types=("DYNAMIC",)):
+            lists.extend(page)
+            if len(lists) >= LIST_CHOICES_SHOWN:
+                break
+        error = ""
+    except errors.ApiError as exc:
+        lists, error = [], str(exc)
+    return render(
+        request,
+        "integrations/_list_choices.html",
+        {
+            "lists": lists[:LIST_CHOICES_SHOWN],
+            "more": len(lists) > LIST_CHOICES_SHOWN,
+            "error": error,
+            "settings": ContactSyncSettings.load(),
+        },
+    )
+
+
+@require_GET
+def list_preview(request: HttpRequest) -> HttpResponse:
+    try:
+        preview = inclusion_list_preview(
+            hubspot=hubspot_client(), list_id=request.GET.get("list_id", "")
+        )
+        error = ""
+    except (SettingRefused, errors.ApiError) as exc:
+        preview, error = None, str(exc)
+    return render(request, "integrations/_list_preview.html", {"preview": preview, "error": error})
+
+
+@require_POST
+def inclusion_list_save(request: HttpRequest) -> HttpResponse:
+    try:
+        settings = inclusion_list_choose(
+            actor=request.user, list_id=request.POST.get("list_id", ""), hubspot=hubspot_client()
+        )
+    except (SettingRefused, errors.ApiError) as exc:
+        messages.error(request, str(exc))
+        return redirect("contacts")
+    chosen = settings.inclusion_list_name or "No inclusion list (all contacts)"
+    messages.success(
+        request,
+        f"Inclusion list saved: {chosen}. Nothing has synced yet: members sync on the next "
+        "scheduled run, on a change, or when you press Sync now.",
+    )
+    return redirect("contacts")
+
+
+@require_POST
+def settings_save(request: HttpRequest) -> HttpResponse:
+    post = request.POST
+    try:
+        contact_settings_update(
+            actor=request.user,
+            values={
+                "create_new_as": post.get("create_new_as", ""),
+                "auto_create_from_leads": post.get("auto_create_from_leads") == "on",
+                "auto_create_from_contacts": post.get("auto_create_from_contacts") == "on",
+                "schedule_minutes": post.get("schedule_minutes", ""),
+            },
+        )
+    except (SettingRefused, ValueError) as exc:
+        message = str(exc) if isinstance(exc, SettingRefused) else "Enter whole minutes."
+        messages.error(request, f"Sync options were not saved: {message}")
+        return redirect("contacts")
+    messages.success(request, "Sync options saved.")
+    return redirect("contacts")
+
+
+@require_POST
+def sync_now(request: HttpRequest) -> HttpResponse:
+    mode = request.POST.get("mode", "")
+    contact = request.POST.get("contact", "").strip()
+    if mode not in (Mode.ALL, Mode.LIST, Mode.ONE, Mode.IMPORT):
+        messages.error(request, "Choose what to sync.")
+        return redirect("contacts")
+    if mode == Mode.ONE and not contact:
+        messages.error(request, "Type the email, HubSpot id or Salesforce id of the contact.")
+        return redirect("contacts")
+    trigger = SyncJob.Trigger.IMPORT if mode == Mode.IMPORT else SyncJob.Trigger.MANUAL
+    job, created = contacts_sync_start(
+        mode=mode, trigger=trigger, requested_by=request.user, contact=contact
+    )
+    if created:
+        messages.success(request, f"Started: contact sync of {MODE_LABELS[mode]}.")
+    else:
+        messages.info(
+            request,
+            f"A contact sync is already {job.get_status_display().lower()} (job #{job.pk}): "
+            "your request joined it instead of starting a second one.",
+        )
+    return redirect("job_detail", job_id=job.pk)
+
+
+@require_GET
+def explain(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    explanation, error = None, ""
+    if query:
+        try:
+            explanation = contact_explain(hubspot=hubspot_client(), query=query)
+        except (SettingRefused, errors.ApiError) as exc:
+            error = str(exc)
+    template = (
+        "integrations/_explanation.html"
+        if request.headers.get("HX-Request")
+        else "integrations/explain.html"
+    )
+    return render(request, template, {"explanation": explanation, "error": error, "query": query})
