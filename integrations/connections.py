@@ -127,18 +127,18 @@ class NotConfigured(ApiError):
 
 def hubspot_client(*, meter: CallMeter | None = None):  # noqa: ANN201
     """A HubSpot client on the saved connection, rate-limited across all workers."""
-    from integrations.hubspot.client import HubSpotClient, hubspot_session
+    from integrations.hubspot.client import client_for
 
     row = HubSpotConnection.load()
     if not row.is_configured:
         raise NotConfigured("No HubSpot access token is set.", side="HubSpot")
-    session = hubspot_session(
-        access_token=decrypt(row.access_token),
-        meter=meter or CallMeter(),
+    return client_for(
+        row.base_url,
+        decrypt(row.access_token),
+        meter or CallMeter(),
         ten_second_limit=row.ten_second_limit,
         search_per_second=row.search_per_second,
     )
-    return HubSpotClient(session=session, base_url=row.base_url)
 
 
 def salesforce_session(*, meter: CallMeter, row: SalesforceConnection):  # noqa: ANN201
