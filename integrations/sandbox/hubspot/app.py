@@ -1,0 +1,367 @@
+"""``HubSpotEmulator``: HubSpot's CRM API as the sandbox serves it.
+
+Bearer-token auth, HubSpot's error bodies, rate limits with their headers,
+the account/properties/owners catalogues and the portal state; contacts,
+lists and activities come from mixins (``contacts.py``, ``lists.py``,
+``activities.py``). Reference: https://developers.hubspot.com/docs/api-reference
+and /work/shared/API-NOTES.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from integrations.sandbox.demo import demo_people
+from integrations.sandbox.emulator import Emulator, VendorError
+from integrations.sandbox.hubspot.activities import HubSpotActivitiesMixin
+from integrations.sandbox.hubspot.contacts import ContactsMixin
+from integrations.sandbox.hubspot.lists import ListsMixin
+from integrations.sandbox.hubspot.properties import CONTACT_PROPERTIES, iso
+from integrations.sandbox.hubspot.ratelimit import RateLimiter, RateLimitSettings, rate_limit_body
+from integrations.sandbox.hubspot.seed import seed_demo, seed_owners
+
+#: the sandbox portal's id (fixed, so connection settings survive restarts)
+PORTAL_ID = 24681357
+#: the private-app token the sandbox accepts (fixed and derived from the portal id)
+ACCESS_TOKEN = "pat-sandbox-" + hashlib.sha256(f"portal-{PORTAL_ID}".encode()).hexdigest()[:32]
+#: GET /crm/v3/owners: at most 500 per page, 100 by default
+OWNERS_LIMIT_MAX = 500
+OWNERS_LIMIT_DEFAULT = 100
+#: first id handed out; HubSpot ids are strings of digits
+FIRST_ID = 100_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SEARCH_PATH = re.compile(r"^/crm/v3/objects/[^/]+/search/?$")
+_CATEGORIES = {
+    400: "VALIDATION_ERROR",
+    401: "INVALID_AUTHENTICATION",
+    403: "MISSING_SCOPES",
+    404: "OBJECT_NOT_FOUND",
+    405: "VALIDATION_ERROR",
+    409: "CONFLICT",
+    423: "LOCKED",
+}
+_AUTH_MESSAGE = (
+    "Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
+    "can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
+)
+
+
+class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulator):
+    """One HubSpot portal in memory; every handler runs under ``self.lock``."""
+
+    name = "hubspot"
+
+    def __init__(self, *, latency_ms: int = 0) -> None:
+        self.contacts: dict[str, dict[str, Any]] = {}
+        self.contact_id_by_email: dict[str, str] = {}
+        self.contact_order: list[int] = []  # ids ascending, for cursor paging
+        self.owners: dict[str, dict[str, Any]] = {}
+        self.lists: dict[str, dict[str, Any]] = {}
+        self.list_matchers: dict[str, Any] = {}
+        self.next_list_id = 0
+        self.last_ms = 0
+        self._next_id = FIRST_ID
+        self.limiter = RateLimiter(RateLimitSettings())
+        #: how many GETs a new DYNAMIC list reports PROCESSING before COMPLETE
+        self.extra_settings: dict[str, int] = {"list_processing_gets": 1}
+        super().__init__(latency_ms=latency_ms)
+
+    # --- routes ------------------------------------------------------------------------
+    def routes(self) -> list[tuple[str, str, list[str]]]:
+        return [
+            ("/account-info/v3/details", "account_details", ["GET"]),
+            ("/crm/v3/properties/contacts", "properties_all", ["GET"]),
+            ("/crm/v3/properties/contacts/<name>", "properties_one", ["GET"]),
+            ("/crm/v3/owners", "owners_page", ["GET"]),
+            ("/crm/v3/owners/<owner_id>", "owners_one", ["GET"]),
+            *self.contact_routes(),
+            *self.list_routes(),
+            *self.activity_routes(),
+        ]
+
+    def control_routes(self) -> list[tuple[str, str, list[str]]]:
+        return [*self.list_control_routes(), *self.activity_control_routes()]
+
+    # --- shared helpers (also used by the activities mixin) ----------------------------
+    def new_id(self) -> str:
+        """A fresh id, unique across all object types, as HubSpot's digit strings."""
+        with self.lock:
+            self._next_id += 1
+            return str(self._next_id)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def stamp(self) -> datetime:
+        """A write time strictly after the previous one (ms), so modified-since cursors work."""
+        with self.lock:
+            ms = max(int(time.time() * 1000), self.last_ms + 1)
+            self.last_ms = ms
+        return _EPOCH + timedelta(milliseconds=ms)
+
+    def hubspot_error(
+        self,
+        status: int,
+        message: str,
+        category: str,
+        errors: list[dict[str, Any]] | None = None,
+        sub_category: str | None = None,
+    ) -> VendorError:
+        """A refusal in HubSpot's error shape."""
+        body: dict[str, Any] = {
+            "status": "error",
+            "message": message,
+            "correlationId": str(uuid.uuid4()),
+            "category": category,
+        }
+        if errors:
+            body["errors"] = errors
+        if sub_category:
+            body["subCategory"] = sub_category
+        return VendorError(status, body)
+
+    def batch_response(
+        self, results: list[dict[str, Any]], errors: list[dict[str, Any]], status_ok: int
+    ) -> Response:
+        """A batch answer: ``status_ok`` when all inputs went through, else 207 with the errors."""
+        stamp = iso(self.now())
+        body: dict[str, Any] = {
+            "status": "COMPLETE",
+            "results": results,
+            "startedAt": stamp,
+            "completedAt": stamp,
+        }
+        if errors:
+            body["numErrors"] = len(errors)
+            body["errors"] = errors
+            return self.json_response(body, 207)
+        return self.json_response(body, status_ok)
+
+    def json_body(self, request: Request) -> Any:  # type: ignore[override]
+        """The JSON body; malformed JSON is HubSpot's 400, not a crash."""
+        raw = request.get_data(cache=True)
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise self.hubspot_error(
+                400, f"Invalid input JSON on line 1: {exc}", "VALIDATION_ERROR"
+            ) from None
+
+    def require_object(self, request: Request) -> dict[str, Any]:
+        body = self.json_body(request)
+        if not isinstance(body, dict):
+            raise self.hubspot_error(
+                400,
+                "Invalid input JSON: the request body must be a JSON object",
+                "VALIDATION_ERROR",
+            )
+        return body
+
+    def int_arg(self, request: Request, name: str, default: int, maximum: int) -> int:
+        raw = request.args.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise self.hubspot_error(
+                400, f"{name} must be an integer", "VALIDATION_ERROR"
+            ) from None
+        if not 0 < value <= maximum:
+            raise self.hubspot_error(
+                400, f"{name} must be between 1 and {maximum}, not {value}", "VALIDATION_ERROR"
+            )
+        return value
+
+    # --- base-class hooks --------------------------------------------------------------
+    def dispatch(self, request: Request) -> Response:
+        """Safety net: a handler bug on odd input answers 400 in HubSpot's shape, never 500."""
+        try:
+            return super().dispatch(request)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            print(f"hubspot sandbox: {request.method} {request.path}: {exc!r}", file=sys.stderr)
+            return self._vendor_error(
+                request,
+                self.hubspot_error(400, f"Invalid request: {exc}", "VALIDATION_ERROR"),
+                count_as=None,
+            )
+
+    def authenticate(self, request: Request, endpoint: str) -> None:
+        header = request.headers.get("Authorization", "")
+        if header != f"Bearer {ACCESS_TOKEN}":
+            raise self.hubspot_error(401, _AUTH_MESSAGE, "INVALID_AUTHENTICATION")
+
+    def before_request(self, request: Request, endpoint: str) -> None:
+        search = bool(_SEARCH_PATH.match(request.path))
+        with self.lock:
+            verdict = self.limiter.hit(search=search)
+        request.environ["sandbox.hubspot.ratelimit"] = verdict.headers
+        if verdict.refused_policy:
+            raise VendorError(
+                429,
+                rate_limit_body(verdict.refused_policy),
+                {"Retry-After": str(verdict.retry_after)},
+            )
+
+    def response_headers(self, request: Request) -> dict[str, str]:
+        headers = request.environ.get("sandbox.hubspot.ratelimit")
+        if headers is None:
+            with self.lock:
+                headers = self.limiter.headers(search=bool(_SEARCH_PATH.match(request.path)))
+        return headers
+
+    def default_error_body(self, status: int, message: str) -> Any:
+        if status == 429:
+            return rate_limit_body("TEN_SECONDLY_ROLLING")
+        category = _CATEGORIES.get(status, "INTERNAL_ERROR" if status >= 500 else "ERROR")
+        return self.hubspot_error(status, message, category).body
+
+    def settings(self) -> dict[str, Any]:
+        s = self.limiter.settings
+        return {
+            "ten_second_limit": s.ten_second_limit,
+            "search_per_second": s.search_per_second,
+            "daily_limit": s.daily_limit,
+            **self.extra_settings,
+        }
+
+    def update_settings(self, changes: dict[str, Any]) -> None:
+        known = set(self.settings())
+        unknown = set(changes) - known
+        if unknown:
+            raise ValueError(f"unknown settings: {sorted(unknown)} (known: {sorted(known)})")
+        for name, value in changes.items():
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer")
+            if name in self.extra_settings:
+                self.extra_settings[name] = value
+            else:
+                setattr(self.limiter.settings, name, value)
+
+    # --- account, properties, owners ---------------------------------------------------
+    def account_details(self, request: Request) -> Response:
+        # https://developers.hubspot.com/docs/api-reference/account-account-info-v3/details/get-account-info-v3-details
+        return self.json_response(
+            {
+                "portalId": PORTAL_ID,
+                "accountType": "STANDARD",
+                "timeZone": "Europe/Helsinki",
+                "companyCurrency": "EUR",
+                "additionalCurrencies": [],
+                "utcOffset": "+02:00",
+                "utcOffsetMilliseconds": 7_200_000,
+                "uiDomain": "app-eu1.hubspot.com",
+                "dataHostingLocation": "eu1",
+            }
+        )
+
+    def properties_all(self, request: Request) -> Response:
+        return self.json_response(
+            {"results": [p.to_json(i) for i, p in enumerate(CONTACT_PROPERTIES.values())]}
+        )
+
+    def properties_one(self, request: Request, name: str) -> Response:
+        names = list(CONTACT_PROPERTIES)
+        if name not in CONTACT_PROPERTIES:
+            raise self.hubspot_error(
+                404, f"Unable to find property {name} for object type 0-1", "OBJECT_NOT_FOUND"
+            )
+        return self.json_response(CONTACT_PROPERTIES[name].to_json(names.index(name)))
+
+    def owners_page(self, request: Request) -> Response:
+        limit = self.int_arg(request, "limit", OWNERS_LIMIT_DEFAULT, OWNERS_LIMIT_MAX)
+        email = (request.args.get("email") or "").lower()
+        archived = request.args.get("archived", "false").lower() == "true"
+        after = request.args.get("after") or "0"
+        if not after.isdigit():
+            raise self.hubspot_error(
+                400, f"after must be a paging cursor, not {after!r}", "VALIDATION_ERROR"
+            )
+        with self.lock:
+            found = [
+                o
+                for o in sorted(self.owners.values(), key=lambda o: int(o["id"]))
+                if o["archived"] == archived
+                and (not email or o["email"].lower() == email)
+                and int(o["id"]) > int(after)
+            ]
+        body: dict[str, Any] = {"results": found[:limit]}
+        if len(found) > limit:
+            body["paging"] = {"next": {"after": found[limit - 1]["id"]}}
+        return self.json_response(body)
+
+    def owners_one(self, request: Request, owner_id: str) -> Response:
+        with self.lock:
+            owner = self.owners.get(owner_id)
+        if owner is None:
+            raise self.hubspot_error(404, f"Owner {owner_id} not found", "OBJECT_NOT_FOUND")
+        return self.json_response(owner)
+
+    # --- state -------------------------------------------------------------------------
+    def reset(self, *, seed: str = "empty", contacts: int | None = None) -> None:
+        """Drop all state; ``empty`` keeps owners and properties, ``demo`` adds people, lists."""
+        if seed not in ("empty", "demo"):
+            raise ValueError(f"unknown seed {seed!r} (empty or demo)")
+        with self.lock:
+            self.contacts.clear()
+            self.contact_id_by_email.clear()
+            self.contact_order.clear()
+            self.owners.clear()
+            self.lists.clear()
+            self.list_matchers.clear()
+            self.next_list_id = 0
+            self.last_ms = 0
+            self._next_id = FIRST_ID
+            self.limiter.reset()
+            seed_owners(self)
+            people = list(demo_people(contacts)) if seed == "demo" else []
+            if seed == "demo":
+                seed_demo(self, people)
+            self.reset_activities(seed=seed, people=people)
+
+    def connection_info(self, base_url: str) -> dict[str, Any]:
+        return {"base_url": base_url, "access_token": ACCESS_TOKEN, "portal_id": PORTAL_ID}
+
+    def dump_state(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "contacts": list(self.contacts.values()),
+                "owners": list(self.owners.values()),
+                "lists": list(self.lists.values()),
+                "next_id": self._next_id,
+                "next_list_id": self.next_list_id,
+                "last_ms": self.last_ms,
+                "activities": self.dump_activities(),
+            }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        with self.lock:
+            self.reset(seed="empty")
+            self.owners = {o["id"]: o for o in state.get("owners", [])} or self.owners
+            for contact in sorted(state.get("contacts", []), key=lambda c: int(c["id"])):
+                self.contacts[contact["id"]] = contact
+                self.contact_order.append(int(contact["id"]))
+                email = contact["properties"].get("email")
+                if email and not contact["archived"]:
+                    self.contact_id_by_email[email.lower()] = contact["id"]
+            for record in state.get("lists", []):
+                self.lists[record["listId"]] = record
+                if record["processingType"] == "DYNAMIC" and record.get("filterBranch"):
+                    self.list_matchers[record["listId"]] = self.compile_list_filter(
+                        record["filterBranch"]
+                    )
+            self._next_id = state.get("next_id", FIRST_ID)
+            self.next_list_id = state.get("next_list_id", 0)
+            self.last_ms = state.get("last_ms", 0)
+            self.load_activities(state.get("activities", {}))
