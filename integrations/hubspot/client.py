@@ -292,7 +292,10 @@ class HubSpotClient:
                 f"/crm/v3/objects/{object_type}/batch/{action}",
                 {"inputs": traced, **(extra or {})},
             )
-            _match_batch(outcome, answer, chunk, start)
+            id_property = (extra or {}).get("idProperty") or (
+                chunk[0].get("idProperty") if chunk else None
+            )
+            _match_batch(outcome, answer, chunk, start, id_property)
         return outcome
 
     # --- account ----------------------------------------------------------------------
@@ -309,6 +312,8 @@ class HubSpotClient:
         # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/batch/post-crm-v3-objects-contacts-batch-read
         extra: dict[str, Any] = {"properties": list(properties)}
         if id_property:
+            # asked for, so each result can be tied back to the value it was read by
+            extra["properties"] = list(dict.fromkeys([*properties, id_property]))
             extra["idProperty"] = id_property
         return self._batch("contacts", "read", [{"id": str(i)} for i in ids], extra)
 
@@ -532,7 +537,11 @@ class HubSpotClient:
 
 
 def _match_batch(
-    outcome: BatchOutcome, answer: dict[str, Any], chunk: Sequence[dict[str, Any]], start: int
+    outcome: BatchOutcome,
+    answer: dict[str, Any],
+    chunk: Sequence[dict[str, Any]],
+    start: int,
+    id_property: str | None,
 ) -> None:
     """Tie a batch answer's results and errors back to the caller's input indexes."""
     by_id: dict[str, int] = {}
@@ -552,9 +561,9 @@ def _match_batch(
         index = index_of_trace(record.get("objectWriteTraceId"))
         if index is None:
             index = by_id.get(str(record.get("id", "")).lower())
-        if index is None:
-            email = (record.get("properties") or {}).get("email")
-            index = by_id.get(str(email).lower()) if email else None
+        if index is None and id_property:
+            value = (record.get("properties") or {}).get(id_property)
+            index = by_id.get(str(value).lower()) if value else None
         if index is None or index in outcome.results:
             outcome.unmatched.append(record)
         else:

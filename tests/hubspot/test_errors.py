@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from integrations.errors import ApiError, AuthenticationFailed, NotFound
+from integrations.errors import ApiError, AuthenticationFailed, NotFound, RateLimited
 from integrations.hubspot.client import HubSpotClient
 from tests.hubspot.conftest import calls_to, make_client
 
@@ -71,12 +71,17 @@ def test_400_carries_hubspots_message_category_and_correlation_id(hubspot: HubSp
     assert calls_to(sandbox, "POST /crm/v3/objects/contacts/batch/create") == 1  # not retried
 
 
-def test_a_real_validation_error_is_surfaced(hubspot: HubSpotClient):
-    with pytest.raises(ApiError) as caught:
-        hubspot.contacts_batch_create([{"properties": {"no_such_property_xyz": "1"}}])
-    assert caught.value.status == 400
-    assert caught.value.category == "VALIDATION_ERROR"
-    assert "no_such_property_xyz" in caught.value.message
+def test_a_real_validation_error_names_the_input_and_property(hubspot: HubSpotClient):
+    outcome = hubspot.contacts_batch_create(
+        [
+            {"properties": {"email": "ok@example.com"}},
+            {"properties": {"email": "bad@example.com", "no_such_property_xyz": "1"}},
+        ]
+    )
+    assert sorted(outcome.results) == [0]
+    [error] = outcome.errors
+    assert error.index == 1 and error.category == "VALIDATION_ERROR"
+    assert "no_such_property_xyz" in error.message
 
 
 def test_a_bad_token_raises_authentication_failed_without_the_token(sandbox, db, meter):
@@ -97,3 +102,24 @@ def test_unknown_list_is_not_found(hubspot: HubSpotClient):
     with pytest.raises(NotFound) as caught:
         hubspot.list_get("987654321")
     assert caught.value.status == 404
+
+
+def test_rate_limited_after_every_retry_names_the_policy(hubspot: HubSpotClient, sandbox):
+    sandbox.hubspot.fault(
+        method="GET",
+        path="/account-info/v3/details",
+        count=10,
+        status=429,
+        headers={"Retry-After": "0"},
+        body={
+            "status": "error",
+            "message": "You have reached your secondly limit.",
+            "errorType": "RATE_LIMIT",
+            "correlationId": "c0ffee00-0000-4000-8000-000000000430",
+            "policyName": "SECONDLY",
+        },
+    )
+    with pytest.raises(RateLimited) as caught:
+        hubspot.account_details()
+    assert "SECONDLY" in str(caught.value)
+    assert caught.value.correlation_id == "c0ffee00-0000-4000-8000-000000000430"
