@@ -133,7 +133,7 @@ class SalesforceEmulator(Emulator):
             self.store = Store(self.schema)
             self.store.duplicate_rule = False
             self.sessions: dict[str, str] = {}
-            self.cursors: OrderedDict[str, tuple[str, list[dict[str, Any]], list[str]]] = (
+            self.cursors: OrderedDict[str, tuple[str, list[dict[str, Any]], list[str], int]] = (
                 OrderedDict()
             )
             self.cursor_serial = 0
@@ -537,7 +537,7 @@ class SalesforceEmulator(Emulator):
             if cursor is None:
                 self.cursor_serial += 1
                 cursor = ids.make_id("01g", self.cursor_serial)[:15]
-                self.cursors[cursor] = (sobject, rows, fields)
+                self.cursors[cursor] = (sobject, rows, fields, size)
                 while len(self.cursors) > MAX_CURSORS:
                     self.cursors.popitem(last=False)
             kind = "queryAll" if include_deleted else "query"
@@ -550,10 +550,11 @@ class SalesforceEmulator(Emulator):
         cursor, _, position = locator.partition("-")
         if cursor not in self.cursors or not position.isdigit():
             raise sf_error(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
-        sobject, rows, fields = self.cursors[cursor]
+        sobject, rows, fields, first_size = self.cursors[cursor]
         include_deleted = "/queryAll/" in request.path
         start = int(position)
-        size = self._page_size(request)
+        # the batch size chosen on the first page holds unless the client asks again
+        size = self._page_size(request) if "Sforce-Query-Options" in request.headers else first_size
         return self.json_response(
             self._page(sobject, fields, rows, start, size, include_deleted, cursor)
         )
