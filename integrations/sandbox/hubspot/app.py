@@ -38,6 +38,9 @@ OWNERS_LIMIT_MAX = 500
 OWNERS_LIMIT_DEFAULT = 100
 #: first id handed out; HubSpot ids are strings of digits
 FIRST_ID = 100_000
+#: settings beside the rate limits; ``list_processing_gets``: how many GETs a new
+#: DYNAMIC list reports PROCESSING before COMPLETE (HubSpot builds them in the background)
+DEFAULT_EXTRA_SETTINGS = {"list_processing_gets": 1}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SEARCH_PATH = re.compile(r"^/crm/v3/objects/[^/]+/search/?$")
 _CATEGORIES = {
@@ -71,8 +74,7 @@ class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulato
         self.last_ms = 0
         self._next_id = FIRST_ID
         self.limiter = RateLimiter(RateLimitSettings())
-        #: how many GETs a new DYNAMIC list reports PROCESSING before COMPLETE
-        self.extra_settings: dict[str, int] = {"list_processing_gets": 1}
+        self.extra_settings: dict[str, int] = dict(DEFAULT_EXTRA_SETTINGS)
         super().__init__(latency_ms=latency_ms)
 
     # --- routes ------------------------------------------------------------------------
@@ -310,7 +312,8 @@ class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulato
 
     # --- state -------------------------------------------------------------------------
     def reset(self, *, seed: str = "empty", contacts: int | None = None) -> None:
-        """Drop all state; ``empty`` keeps owners and properties, ``demo`` adds people, lists."""
+        """Drop all state and settings; ``empty`` keeps owners and properties, ``demo`` adds
+        people and lists."""
         if seed not in ("empty", "demo"):
             raise ValueError(f"unknown seed {seed!r} (empty or demo)")
         with self.lock:
@@ -323,7 +326,8 @@ class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulato
             self.next_list_id = 0
             self.last_ms = 0
             self._next_id = FIRST_ID
-            self.limiter.reset()
+            self.limiter = RateLimiter(RateLimitSettings())
+            self.extra_settings = dict(DEFAULT_EXTRA_SETTINGS)
             seed_owners(self)
             people = list(demo_people(contacts)) if seed == "demo" else []
             if seed == "demo":

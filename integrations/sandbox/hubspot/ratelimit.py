@@ -59,11 +59,6 @@ class RateLimiter:
     _search_window: deque[float] = field(default_factory=deque)
     _daily: int = 0
 
-    def reset(self) -> None:
-        self._window.clear()
-        self._search_window.clear()
-        self._daily = 0
-
     def _trim(self, now: float) -> None:
         while self._window and now - self._window[0] >= TEN_SECOND_WINDOW_MS / 1000:
             self._window.popleft()
