@@ -40,6 +40,7 @@ from django.utils.dateparse import parse_datetime
 from core.models import AuditEvent
 from core.services.audit import audit_event_build, audit_events_record
 from core.services.job_runtime import JobContext
+from integrations.hubspot.streams import cursor_ms
 from integrations.job_clients import JobClients
 from integrations.models.contacts import (
     ContactLink,
@@ -130,10 +131,13 @@ class ContactSync:
     counts: Counts = field(default_factory=Counts)
     _gate: InclusionGate | None = None
     _events: list[AuditEvent] = field(default_factory=list)
+    _fields_by_type: dict[str, set[str]] = field(default_factory=dict)
     #: every HubSpot contact was read in this run (no need to look one up by email)
     hubspot_fully_read: bool = False
     #: off in the echo pass, which re-reads records this run already counted
     counting: bool = True
+    #: record keys that failed in this run: not tried again before the next run
+    failed_keys: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         if not self.mappings:
@@ -165,14 +169,16 @@ class ContactSync:
         mapped = [m.hubspot_property for m in self.mappings]
         return list(dict.fromkeys([*HUBSPOT_SYSTEM_PROPERTIES, *mapped]))
 
+    def mappings_for(self, object_type: str) -> list[PropertyMapping]:
+        """Mappings whose Salesforce field exists on ``object_type`` (from ``describe``)."""
+        if object_type not in self._fields_by_type:
+            described = self.salesforce.describe(object_type)
+            self._fields_by_type[object_type] = {f["name"] for f in described["fields"]}
+        existing = self._fields_by_type[object_type]
+        return [m for m in self.mappings if m.salesforce_field in existing]
+
     def salesforce_fields(self, object_type: str) -> list[str]:
-        mapped = [
-            m.salesforce_field
-            for m in self.mappings
-            if not (
-                object_type == "Contact" and m.salesforce_field in mapping_rules.LEAD_ONLY_FIELDS
-            )
-        ]
+        mapped = [m.salesforce_field for m in self.mappings_for(object_type)]
         return list(dict.fromkeys(["Email", *mapped]))
 
     def audit(self, **fields: Any) -> None:
@@ -285,6 +291,8 @@ class ContactSync:
         eligible = []
         for record in records:
             email = (record["properties"].get("email") or "").strip().lower()
+            if f"hs:{record['id']}" in self.failed_keys:
+                continue
             if not email or not self.gate.allows(record["id"]):
                 if self.counting:
                     self.counts.skipped += 1
@@ -303,7 +311,7 @@ class ContactSync:
         pairs = [(r, links[r["id"]]) for r in eligible if r["id"] in links]
         self._sync_pairs(pairs)
         if advance_cursor and records:
-            last = max(int(r["properties"].get("lastmodifieddate") or 0) for r in records)
+            last = max(cursor_ms(r["properties"].get("lastmodifieddate")) or 0 for r in records)
             if self.mode != Mode.ONE and last:
                 current = _cursor_get(HUBSPOT_CURSOR)
                 if not current or last > int(current):
@@ -453,6 +461,7 @@ class ContactSync:
         email: str = "",
         direction: str = "",
     ) -> None:
+        self.failed_keys.add(record_key)
         first = errors[0] if errors else None
         code = getattr(first, "status_code", "") or getattr(first, "category", "") or ""
         message = getattr(first, "message", "") or "no reason given"
@@ -499,14 +508,13 @@ class ContactSync:
                 m.hubspot_property: props.get(m.hubspot_property) or "" for m in self.mappings
             }
             decisions = mapping_rules.decide_record(
-                self.mappings,
+                self.mappings_for(link.salesforce_type),
                 hubspot_values=hubspot_values,
                 salesforce_values=person.values,
                 last_hubspot=link.hubspot_values or None,
                 last_salesforce=link.salesforce_values or None,
                 hubspot_modified=_parse_time(props.get("lastmodifieddate")),
                 salesforce_modified=person.modified_at,
-                salesforce_type=link.salesforce_type,
             )
             plans.append(_Plan(record, link, person, hubspot_values, decisions))
         self._write_plans(plans)

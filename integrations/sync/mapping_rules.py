@@ -29,8 +29,6 @@ DEFAULT_MAPPINGS: tuple[tuple[str, str, str], ...] = (
     ("jobtitle", "Title", Rule.TWO_WAY),
     ("country", "Country", Rule.PREFER_SALESFORCE),
 )
-#: fields a Salesforce Contact does not have (a Contact's company is its Account)
-LEAD_ONLY_FIELDS = frozenset({"Company"})
 TO_SALESFORCE = "hs_to_sf"
 TO_HUBSPOT = "sf_to_hs"
 
@@ -112,26 +110,28 @@ def decide_record(
     last_salesforce: Mapping[str, object] | None,
     hubspot_modified: datetime | None,
     salesforce_modified: datetime | None,
-    salesforce_type: str,
 ) -> list[FieldDecision]:
-    """Every field write for one linked pair, both directions."""
+    """Every field write for one linked pair, both directions.
+
+    ``mappings`` are those whose Salesforce field exists on the record's object
+    (a Contact has no ``Company``, a Lead no ``AccountId``).
+    """
     hubspot_newer = bool(
         hubspot_modified and (salesforce_modified is None or hubspot_modified > salesforce_modified)
     )
     decisions = []
     for mapping in mappings:
-        if salesforce_type == "Contact" and mapping.salesforce_field in LEAD_ONLY_FIELDS:
-            continue
         decision = decide_field(
             mapping,
             hubspot_value=hubspot_values.get(mapping.hubspot_property),
             salesforce_value=salesforce_values.get(mapping.salesforce_field),
+            # a field missing from the last-synced values was blank then
             last_hubspot=None
             if last_hubspot is None
-            else last_hubspot.get(mapping.hubspot_property),
+            else last_hubspot.get(mapping.hubspot_property, ""),
             last_salesforce=None
             if last_salesforce is None
-            else last_salesforce.get(mapping.salesforce_field),
+            else last_salesforce.get(mapping.salesforce_field, ""),
             hubspot_newer=hubspot_newer,
         )
         if decision is not None:
