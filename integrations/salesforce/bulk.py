@@ -1,11 +1,13 @@
 """Bulk API 2.0 plumbing: records to CSV rows, and the job's result files back to inputs.
 
-Bulk 2.0 returns ``successfulResults`` / ``failedResults`` / ``unprocessedrecords``
-as separate CSV files, **in no guaranteed order**, each row echoing the fields
-we uploaded (https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_failed_results.htm).
+Bulk 2.0 returns ``successfulResults`` and ``failedResults`` as separate CSV
+files, **in no guaranteed order**, each row echoing the fields we uploaded
+(https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_failed_results.htm).
 So results are tied back to inputs by what was uploaded: the ``Id`` (update),
 the external id (upsert) or the whole row (insert). Identical inputs are
-interchangeable, so they are matched first come, first served.
+interchangeable, so they are matched first come, first served. An input in
+neither file was not processed (the job stopped before it): that needs no
+third download of ``unprocessedrecords``.
 """
 
 from __future__ import annotations
@@ -67,10 +69,9 @@ def match_results(
     key_fields: Sequence[str] | None,
     successful: str,
     failed: str,
-    unprocessed: str,
     operation: str,
 ) -> list[RecordResult]:
-    """Per-input results, in input order, from one job's three result files.
+    """Per-input results, in input order, from one job's two result files.
 
     ``key_fields`` names the uploaded columns that identify an input (None:
     all of them).
@@ -98,15 +99,6 @@ def match_results(
                 errors=[parse_error(row.get("sf__Error") or "")],
             )
         )
-    for row in _read(unprocessed):
-        outcomes[key(row)].append(
-            RecordResult(
-                success=False,
-                id=None,
-                created=None,
-                errors=[RecordError("UNPROCESSED", "Salesforce did not process this record.")],
-            )
-        )
     results = []
     for row in rows:
         found = outcomes.get(key(row))
@@ -118,9 +110,7 @@ def match_results(
                     success=False,
                     id=None,
                     created=None,
-                    errors=[
-                        RecordError("UNKNOWN", "Salesforce returned no result for this record.")
-                    ],
+                    errors=[RecordError("UNPROCESSED", "Salesforce did not process this record.")],
                 )
             )
     return results

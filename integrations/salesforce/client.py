@@ -438,9 +438,6 @@ class SalesforceClient:
                         lambda sf, j=job_id: fetch(sf, j, "get_successful_records")
                     ),
                     failed=self._call(lambda sf, j=job_id: fetch(sf, j, "get_failed_records")),
-                    unprocessed=self._call(
-                        lambda sf, j=job_id: fetch(sf, j, "get_unprocessed_records")
-                    ),
                     operation=operation,
                 )
             )

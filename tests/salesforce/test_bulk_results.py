@@ -29,7 +29,6 @@ def test_results_follow_the_inputs_not_the_files() -> None:
         key_fields=None,
         successful=SUCCESSFUL,
         failed=FAILED,
-        unprocessed="",
         operation="insert",
     )
 
@@ -46,22 +45,20 @@ def test_identical_inputs_each_get_one_result() -> None:
     successful = '"sf__Id","sf__Created",LastName\n"00Q1","true","Same"\n"00Q2","true","Same"\n'
 
     results = bulk.match_results(
-        rows, key_fields=None, successful=successful, failed="", unprocessed="", operation="insert"
+        rows, key_fields=None, successful=successful, failed="", operation="insert"
     )
 
     assert [r.id for r in results] == ["00Q1", "00Q2"]
 
 
-def test_an_input_without_a_result_is_reported_not_dropped() -> None:
+def test_an_input_without_a_result_is_reported_unprocessed_not_dropped() -> None:
     rows = bulk.csv_rows([{"Id": "003A", "Title": "x"}], set_nulls=True)
-    unprocessed = "Id,Title\n003A,x\n"
 
     results = bulk.match_results(
         rows,
         key_fields=["Id"],
         successful="",
         failed="",
-        unprocessed=unprocessed,
         operation="update",
     )
 

@@ -7,7 +7,7 @@ from simple_salesforce import SalesforceLogin
 
 from integrations.errors import AuthenticationFailed
 from integrations.salesforce.client import SalesforceClient
-from tests.salesforce.conftest import calls, login, sf_session, soap_logins
+from tests.salesforce.conftest import calls, login, reset_calls, sf_session, soap_logins
 from tests.sandbox import Sandbox
 
 WRONG_PASSWORD = "not-the-password-4711"
@@ -26,7 +26,16 @@ def test_it_logs_in_with_username_password_and_token(sandbox: Sandbox) -> None:
     assert soap_logins(sandbox) == 1
 
 
-def test_it_uses_an_access_token_on_the_instance_url(sandbox: Sandbox) -> None:
+def test_identity_after_a_login_costs_no_call(sandbox: Sandbox) -> None:
+    client = login(sandbox)
+    reset_calls(sandbox)
+
+    assert client.identity()["org_name"]
+    assert sandbox.salesforce.calls()["total"] == 0
+
+
+def token_client(sandbox: Sandbox) -> SalesforceClient:
+    """A client on a session id obtained elsewhere (as an OAuth flow would hand one over)."""
     info = sandbox.info["salesforce"]
     session = sf_session(info)
     session_id, _ = SalesforceLogin(
@@ -37,15 +46,25 @@ def test_it_uses_an_access_token_on_the_instance_url(sandbox: Sandbox) -> None:
         session=session,
         scratch_url=info["login_url"],
     )
-    client = SalesforceClient.from_token(
+    return SalesforceClient.from_token(
         session=session,
         instance_url=info["instance_url"],
         access_token=session_id,
         api_version=info["api_version"],
     )
 
+
+def test_it_uses_an_access_token_on_the_instance_url(sandbox: Sandbox) -> None:
+    client = token_client(sandbox)
+
     assert client.limits()["max"] > 0
-    assert client.identity()["user_id"].startswith("005")
+    assert soap_logins(sandbox) == 1  # the test's own, not the client's
+
+
+def test_identity_with_a_token_names_the_org_and_the_user(sandbox: Sandbox) -> None:
+    expected = login(sandbox).identity()
+
+    assert token_client(sandbox).identity() == expected
 
 
 def test_a_wrong_password_is_refused_in_salesforces_words_without_the_password(

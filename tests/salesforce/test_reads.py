@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from integrations.salesforce import limits
 from integrations.salesforce.client import SalesforceClient
-from tests.salesforce.conftest import calls, reset_calls
+from tests.salesforce.conftest import calls, login, reset_calls
 from tests.sandbox import Sandbox
 
 
@@ -77,6 +77,14 @@ def test_task_type_picklist_values_fill_the_task_type_dropdown(sf: SalesforceCli
     assert len(labels) == len(set(labels))
     field = next(f for f in sf.describe("Task")["fields"] if f["name"] == "Type")
     assert labels == [v["value"] for v in field["picklistValues"] if v["active"]]
+
+
+def test_an_edited_picklist_shows_on_the_next_client(sandbox: Sandbox) -> None:
+    sandbox.salesforce.control("PUT", "picklists/Task/Type", {"values": ["Call", "Demo"]})
+
+    values = login(sandbox).picklist_values("Task", "Type")
+
+    assert [(v.value, v.label) for v in values] == [("Call", "Call"), ("Demo", "Demo")]
 
 
 def test_users_include_the_integration_user(sf: SalesforceClient) -> None:

@@ -134,16 +134,19 @@ def test_bulk_update_and_upsert_keep_input_order(sandbox: Sandbox) -> None:
     updated = client.update(
         "Contact", [{"Id": r.id, "Title": f"T{i}"} for i, r in reversed(list(enumerate(created)))]
     )
-    upserted = client.upsert(
-        "Contact",
-        "Syncadmin_Id__c",
-        [{"Syncadmin_Id__c": f"x{i}", "Department": "Sales"} for i in (4, 2, 0)]
-        + [{"Syncadmin_Id__c": "x9", "LastName": "New"}],
-    )
 
     assert [r.id for r in updated] == [r.id for r in reversed(created)]
     assert all(r.success and r.created is False for r in updated)
-    assert [r.id for r in upserted[:3]] == [created[i].id for i in (4, 2, 0)]
-    assert [r.created for r in upserted] == [False, False, False, True]
     titles = {r["Id"]: r["Title"] for r in client.query_iter("SELECT Id, Title FROM Contact")}
     assert [titles[r.id] for r in created] == [f"T{i}" for i in range(5)]
+
+    upserted = client.upsert(
+        "Contact",
+        "Syncadmin_Id__c",
+        [{"Syncadmin_Id__c": f"x{i}", "Title": "Upserted"} for i in (4, 2, 0)]
+        + [{"Syncadmin_Id__c": "x9", "LastName": "New"}],
+    )
+
+    assert [r.id for r in upserted[:3]] == [created[i].id for i in (4, 2, 0)]
+    assert [r.created for r in upserted] == [False, False, False, True]
+    assert upserted[3].id not in {r.id for r in created}
