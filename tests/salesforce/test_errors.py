@@ -102,3 +102,12 @@ def test_every_attempt_is_counted_on_the_sessions_meter(sandbox: Sandbox) -> Non
     client.limits()
 
     assert meter.total == 3  # login, 503, retry
+
+
+def test_a_dropped_connection_is_retried_by_the_transport(
+    sf: SalesforceClient, sandbox: Sandbox
+) -> None:
+    sandbox.salesforce.fault(method="GET", path="*/limits*", count=1, drop=True)
+
+    assert sf.limits()["max"] > 0
+    assert calls(sandbox, "GET", "/limits") == 2

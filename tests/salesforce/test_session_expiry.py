@@ -66,3 +66,16 @@ def test_sobject_calls_do_not_loop_on_a_refused_session_either(sandbox: Sandbox)
 
     assert soap_logins(sandbox) == 1
     assert calls(sandbox, "GET", "/describe") == 2
+
+
+def test_a_bulk_insert_refused_before_its_job_exists_is_repeated_once(sandbox: Sandbox) -> None:
+    client = login(sandbox, bulk_threshold=2, bulk_first_poll_s=0.05)
+    expire_sessions(sandbox)
+    reset_calls(sandbox)
+
+    results = client.create("Lead", [{"LastName": f"L{i}", "Company": "Acme"} for i in range(3)])
+
+    assert all(r.success for r in results)
+    assert soap_logins(sandbox) == 1
+    assert calls(sandbox, "POST", "/jobs/ingest") == 2  # refused, then the one real job
+    assert len(list(client.query_iter("SELECT Id FROM Lead"))) == 3
