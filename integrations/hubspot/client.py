@@ -351,6 +351,12 @@ class HubSpotClient:
         # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/search/post-crm-v3-objects-contacts-search
         return modified_since(self._search, CONTACTS, since_ms, properties)
 
+    def contacts_total(self) -> int:
+        """How many contacts the portal has, in one call: the list preview's "everyone"."""
+        # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/search/post-crm-v3-objects-contacts-search
+        answer = self._search("contacts", {"filterGroups": [], "properties": ["email"], "limit": 1})
+        return int(answer.get("total", 0))
+
     # --- properties and owners --------------------------------------------------------
     def properties(self, object_type: str = "contacts") -> list[dict[str, Any]]:
         """Property definitions (name, label, type, options) for mappings and the list builder."""

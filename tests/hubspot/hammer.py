@@ -1,7 +1,8 @@
 """Child process for the shared-rate-limit test: ``N`` cheap calls through the limiter.
 
-Run as ``python -m tests.hubspot.hammer BASE_URL TOKEN CALLS TEN_SECOND_LIMIT`` with
-``DATABASE_URL`` pointing at the test database; prints the calls its meter counted.
+Run as ``python -m tests.hubspot.hammer BASE_URL TOKEN CALLS TEN_SECOND_LIMIT SEARCH_PER_SECOND
+details|search`` with ``DATABASE_URL`` pointing at the test database; prints the calls its
+meter counted.
 """
 
 from __future__ import annotations
@@ -19,13 +20,18 @@ def main() -> None:
     from integrations.hubspot.client import HubSpotClient, hubspot_session
     from integrations.transport import CallMeter
 
-    base_url, token, calls, limit = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    base_url, token, calls, limit, per_second, kind = sys.argv[1:7]
     meter = CallMeter()
-    client = HubSpotClient(
-        base_url, token, hubspot_session(access_token=token, meter=meter, ten_second_limit=limit)
+    session = hubspot_session(
+        access_token=token,
+        meter=meter,
+        ten_second_limit=int(limit),
+        search_per_second=int(per_second),
     )
-    for _ in range(calls):
-        client.account_details()
+    client = HubSpotClient(base_url, token, session)
+    call = client.contacts_total if kind == "search" else client.account_details
+    for _ in range(int(calls)):
+        call()
     print(json.dumps({"calls": meter.total}))
 
 

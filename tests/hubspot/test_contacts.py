@@ -81,6 +81,7 @@ def test_batch_update_and_plain_paging(hubspot: HubSpotClient):
     updated = hubspot.contacts_batch_update(updates)
     assert not updated.errors and len(updated.results) == 130
 
+    assert hubspot.contacts_total() == 130
     pages = list(hubspot.contacts_pages(["firstname", "email"]))
     assert [len(p) for p in pages] == [100, 30]
     assert {r["properties"]["firstname"] for p in pages for r in p} == {"Updated"}
