@@ -71,12 +71,16 @@ class ListsMixin:
         filter_branch: dict[str, Any] | None = None,
         members: list[str] | None = None,
         processing_gets: int = 0,
+        created: str | None = None,
     ) -> dict[str, Any]:
-        """Create a list; DYNAMIC and SNAPSHOT lists are evaluated against every contact now."""
+        """Create a list; DYNAMIC and SNAPSHOT lists are evaluated against every contact now.
+
+        ``created`` pins the timestamps (the demo seed must be identical run to run).
+        """
         matcher = self.compile_list_filter(filter_branch) if filter_branch else None
         if filter_branch:
             filter_branch = normalized(filter_branch)
-        stamp = iso(self.stamp())
+        stamp = created or iso(self.stamp())
         self.next_list_id += 1
         list_id = str(self.next_list_id)
         record = {

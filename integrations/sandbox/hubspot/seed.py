@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 OWNER_ID_BASE = 70_000_100
 #: when the demo owners "joined" the portal
 OWNERS_CREATED = iso(DEMO_EPOCH - timedelta(days=900))
+#: when the demo lists were built
+LISTS_CREATED = iso(DEMO_EPOCH)
 #: filler lists, so list search has pages to turn
 FILLER_LISTS = 40
 
@@ -139,17 +141,21 @@ def seed_demo(emulator: HubSpotEmulator, people: list[DemoPerson]) -> None:
             _enum_filter("lifecyclestage", ["marketingqualifiedlead"]),
             _string_filter("country", "IS_EQUAL_TO", list(EMEA)),
         ),
+        created=LISTS_CREATED,
     )
     emulator.add_list(
-        "All customers", "DYNAMIC", _branch(_enum_filter("lifecyclestage", ["customer"]))
+        "All customers",
+        "DYNAMIC",
+        _branch(_enum_filter("lifecyclestage", ["customer"])),
+        created=LISTS_CREATED,
     )
     ids = list(emulator.contacts)
     with_email = [cid for cid in ids if emulator.contacts[cid]["properties"].get("email")]
-    emulator.add_list("Newsletter", "MANUAL", members=with_email[::7])
+    emulator.add_list("Newsletter", "MANUAL", members=with_email[::7], created=LISTS_CREATED)
     webinar = [
         cid for cid in ids if emulator.contacts[cid]["properties"]["createdate"].startswith("2025")
     ][::5]
-    emulator.add_list("Webinar 2025 attendees", "SNAPSHOT", members=webinar)
+    emulator.add_list("Webinar 2025 attendees", "SNAPSHOT", members=webinar, created=LISTS_CREATED)
     for i in range(FILLER_LISTS):
         kind = ("MANUAL", "DYNAMIC", "SNAPSHOT")[i % 3]
         title = JOB_TITLES[i % len(JOB_TITLES)]
@@ -162,7 +168,10 @@ def seed_demo(emulator: HubSpotEmulator, people: list[DemoPerson]) -> None:
                     _string_filter("jobtitle", "IS_EQUAL_TO", [title]),
                     _string_filter("company", "IS_EQUAL_TO", [company]),
                 ),
+                created=LISTS_CREATED,
             )
         else:
             label = "Event" if kind == "SNAPSHOT" else "Campaign"
-            emulator.add_list(f"{label} {i + 1}: {company}", kind, members=ids[i :: 97 + i])
+            emulator.add_list(
+                f"{label} {i + 1}: {company}", kind, members=ids[i :: 97 + i], created=LISTS_CREATED
+            )
