@@ -480,7 +480,8 @@ class HubSpotClient:
     def forms(self) -> Iterator[dict[str, Any]]:
         """Every form (id = formGuid, name, formType); the caller skips what it cannot read."""
         # https://developers.hubspot.com/docs/api-reference/marketing-forms-v3/forms/get-marketing-v3-forms-
-        for page in self._paged("/marketing/v3/forms", {"limit": limits.FORMS_PAGE_SIZE}):
+        params = {"limit": limits.FORMS_PAGE_SIZE, "formTypes": "all"}  # default is hubspot only
+        for page in self._paged("/marketing/v3/forms", params):
             yield from page
 
     def form_submissions(self, form_guid: str, since_ms: int) -> Iterator[list[dict[str, Any]]]:
@@ -501,7 +502,11 @@ class HubSpotClient:
     def email_events(
         self, event_type: str, start_ms: int, end_ms: int
     ) -> Iterator[list[dict[str, Any]]]:
-        """Pages of marketing email events (SENT/OPEN/CLICK) created in [start, end]."""
+        """Pages of marketing email events (SENT/OPEN/CLICK) created in [start, end].
+
+        The order within the window is HubSpot's (newest first), so the caller
+        advances its cursor to ``end_ms`` only once the generator is exhausted.
+        """
         # https://legacydocs.hubspot.com/docs/methods/email/get_events
         params: dict[str, Any] = {
             "eventType": event_type,
@@ -529,12 +534,16 @@ class HubSpotClient:
     def events(
         self, event_type: str, occurred_after_iso: str, object_id: str | None = None
     ) -> Iterator[list[dict[str, Any]]]:
-        """Pages of contact events (Enterprise Events API) after ``occurred_after_iso``."""
+        """Pages of contact events (Enterprise Events API) after ``occurred_after_iso``.
+
+        Oldest first, so the caller can advance its ``occurredAt`` cursor page by page.
+        """
         # https://developers.hubspot.com/docs/api-reference/events-events-v3/guide
         params: dict[str, Any] = {
             "objectType": "contact",
             "eventType": event_type,
             "occurredAfter": occurred_after_iso,
+            "sort": "ASCENDING",
             "limit": limits.EVENTS_PAGE_SIZE,
         }
         if object_id is not None:
