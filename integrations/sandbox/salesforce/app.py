@@ -67,6 +67,8 @@ ERROR_CODES = {
     503: "SERVER_UNAVAILABLE",
 }
 _NO_AUTH = {"soap_login", "oauth_token", "versions"}
+#: authenticated but not counted against DailyApiRequests (as on Salesforce)
+_UNCOUNTED = {"oauth_userinfo"}
 
 
 def sf_error(status: int, code: str, message: str, fields: list[str] | None = None) -> VendorError:
@@ -92,6 +94,7 @@ class SalesforceEmulator(Emulator):
         return [
             ("/services/Soap/u/<soap_ver>", "soap_login", ["POST"]),
             ("/services/oauth2/token", "oauth_token", ["POST"]),
+            ("/services/oauth2/userinfo", "oauth_userinfo", ["GET", "POST"]),
             ("/services/data/", "versions", ["GET"]),
             (f"{d}/", "resources", ["GET"]),
             (f"{d}/limits/", "limits", ["GET"]),
@@ -215,7 +218,11 @@ class SalesforceEmulator(Emulator):
         request.environ["sandbox.user"] = self.sessions[token.strip()]
 
     def before_request(self, request: Request, endpoint: str) -> None:
-        if endpoint in _NO_AUTH or request.environ.get("sandbox.internal"):
+        if (
+            endpoint in _NO_AUTH
+            or endpoint in _UNCOUNTED
+            or request.environ.get("sandbox.internal")
+        ):
             return
         with self.lock:
             if self.api_usage >= self.daily_api_limit:
@@ -401,6 +408,38 @@ class SalesforceEmulator(Emulator):
                 "token_type": "Bearer",
                 "issued_at": issued,
                 "signature": secrets.token_urlsafe(32),
+            }
+        )
+
+    def oauth_userinfo(self, request: Request) -> Response:
+        """OpenID Connect UserInfo for the session's user (not counted as an API call)."""
+        user_id = self.user_of(request)
+        user = self.store.records["User"][user_id]
+        base = request.host_url.rstrip("/")
+        return self.json_response(
+            {
+                "sub": f"{base}/id/{self.org_id}/{user_id}",
+                "user_id": user_id,
+                "organization_id": self.org_id,
+                "preferred_username": user["Username"],
+                "nickname": user["Alias"] or "",
+                "name": user["Name"],
+                "email": user["Email"],
+                "email_verified": True,
+                "given_name": user["FirstName"] or "",
+                "family_name": user["LastName"],
+                "zoneinfo": "UTC",
+                "active": bool(user["IsActive"]),
+                "user_type": "STANDARD",
+                "language": "en_US",
+                "locale": "en_US",
+                "utcOffset": 0,
+                "updated_at": user["LastModifiedDate"],
+                "urls": {
+                    "rest": f"{base}/services/data/v{{version}}/",
+                    "sobjects": f"{base}/services/data/v{{version}}/sobjects/",
+                    "query": f"{base}/services/data/v{{version}}/query/",
+                },
             }
         )
 

@@ -168,6 +168,8 @@ class Store:
                 record[name] = fdef.default
             if fdef.type == "boolean" and record[name] is None:
                 record[name] = False
+        if sobject == "User":
+            record["IsActive"] = True
         record.update(values)
         for name in ("CreatedDate", "LastModifiedDate", "SystemModstamp"):
             if record.get(name):
