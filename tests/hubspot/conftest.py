@@ -14,7 +14,9 @@ def meter() -> CallMeter:
     return CallMeter()
 
 
-def make_client(sandbox: Sandbox, meter: CallMeter, token: str | None = None, **limits: int):
+def make_client(
+    sandbox: Sandbox, meter: CallMeter, token: str | None = None, **limits: int
+) -> HubSpotClient:
     info = sandbox.info["hubspot"]
     token = token or info["access_token"]
     session = hubspot_session(access_token=token, meter=meter, **limits)

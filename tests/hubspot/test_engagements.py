@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.hubspot.client import HubSpotClient
+from integrations.hubspot.streams import cursor_ms
 from tests.hubspot.conftest import calls_to
 
 TIMESTAMP = "1735732800000"  # 2025-01-01T12:00:00Z
@@ -74,7 +75,7 @@ def test_engagements_modified_since_reads_only_newer_changes(hubspot: HubSpotCli
     pages = list(hubspot.engagements_modified_since("calls", 0, ["hs_call_title"]))
     seen = [r for p in pages for r in p]
     assert {r["id"] for r in seen} == ids
-    modified = [int(r["properties"]["hs_lastmodifieddate"]) for r in seen]
+    modified = [cursor_ms(r["properties"]["hs_lastmodifieddate"]) for r in seen]
     assert modified == sorted(modified)
 
     after_all = max(modified) + 1
