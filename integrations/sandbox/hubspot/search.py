@@ -11,6 +11,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from integrations.sandbox.hubspot.properties import PropertyDef, iso, parse_moment
@@ -148,6 +149,20 @@ def compile_filter(f: Any, catalogue: Mapping[str, PropertyDef]) -> Predicate:
         "GTE": lambda v: v >= target,
     }[operator]
 
+    if prop.type in ("datetime", "date"):
+        op = {"LT": "__lt__", "LTE": "__le__", "GT": "__gt__", "GTE": "__ge__"}[operator]
+
+        # the hot path of incremental reads: canonical ISO strings compare as they are
+        def dated(p: Mapping[str, str]) -> bool:
+            v = p.get(name)
+            if v is None:
+                return False
+            if len(v) != 24 or v[-1] != "Z":
+                v = _key(prop, v)
+            return v is not None and getattr(v, op)(target)
+
+        return dated
+
     def ordered(p: Mapping[str, str]) -> bool:
         v = _key(prop, p.get(name))
         return v is not None and compare(v)
@@ -188,10 +203,14 @@ def parse_search(body: Any, catalogue: Mapping[str, PropertyDef]) -> SearchQuery
     query = body.get("query")
     text = _text_query(str(query)) if query else None
 
-    def predicate(p: Mapping[str, str]) -> bool:
-        if text is not None and not text(p):
-            return False
-        return not compiled or any(all(f(p) for f in group) for group in compiled)
+    if text is None and len(compiled) == 1 and len(compiled[0]) == 1:
+        predicate = compiled[0][0]  # the common single-filter query, without generator overhead
+    else:
+
+        def predicate(p: Mapping[str, str]) -> bool:
+            if text is not None and not text(p):
+                return False
+            return not compiled or any(all(f(p) for f in group) for group in compiled)
 
     sorts = []
     for s in body.get("sorts") or []:
@@ -232,13 +251,15 @@ def sort_records(
     for name, descending in reversed(sorts):
         prop = catalogue[name]
 
-        def key(
-            record: dict[str, Any],
-            prop: PropertyDef = prop,
-            name: str = name,
-            descending: bool = descending,
-        ) -> Any:
-            v = _key(prop, record["properties"].get(name))
-            return (v is not None, v) if descending else (v is None, v)
-
-        records.sort(key=key, reverse=descending)
+        dated = prop.type in ("datetime", "date")
+        present, missing = [], []
+        for record in records:
+            v = record["properties"].get(name)
+            if v is not None and not (dated and len(v) == 24 and v[-1] == "Z"):
+                v = _key(prop, v)  # canonical ISO dates are already their own sort key
+            if v is None:
+                missing.append(record)
+            else:
+                present.append((v, record))
+        present.sort(key=itemgetter(0), reverse=descending)
+        records[:] = [record for _, record in present] + missing
