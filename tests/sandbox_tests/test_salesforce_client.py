@@ -202,3 +202,18 @@ def test_bulk2_insert_upsert_update_query(sf):
     )
     lines = [line for page in pages for line in page.splitlines()[1:]]
     assert len(pages) == 3 and len(lines) == 11
+
+
+def test_oauth_password_flow_login(info):
+    sf = Salesforce(
+        username=info["username"],
+        password=info["password"],
+        consumer_key="sandbox-app",
+        consumer_secret="sandbox-secret",
+        version=info["api_version"],
+        session=sandbox_session(info),
+    )
+    assert info["instance_url"].endswith(sf.sf_instance)
+    assert sf.oauth2("userinfo")["preferred_username"] == info["username"]
+    statuses = sf.query("SELECT MasterLabel FROM TaskStatus ORDER BY SortOrder")["records"]
+    assert [s["MasterLabel"] for s in statuses][0] == "Not Started"

@@ -25,7 +25,9 @@ from integrations.sandbox.emulator import Emulator, VendorError
 from integrations.sandbox.salesforce import bulk2, ids
 from integrations.sandbox.salesforce import seed as seed_module
 from integrations.sandbox.salesforce.describe import (
+    CLOSED_TASK_STATUSES,
     READ_ONLY_OBJECTS,
+    STATUS_OBJECTS,
     build_schema,
     describe_sobject,
     sobject_summary,
@@ -144,6 +146,7 @@ class SalesforceEmulator(Emulator):
             self.api_usage = 0
             self.daily_api_limit = DEFAULT_DAILY_API_LIMIT
             seed_module.load(self, seed, contacts)
+            self.sync_status_objects()
 
     def connection_info(self, instance_url: str, ca_bundle: str) -> dict[str, Any]:
         """What a client needs to log in (see ``client.sandbox_salesforce``)."""
@@ -1067,7 +1070,32 @@ class SalesforceEmulator(Emulator):
                 fdef.picklist = list(values)
                 if "restricted" in data:
                     fdef.restricted = bool(data["restricted"])
+                self.sync_status_objects()
             return self.json_response({"values": fdef.picklist, "restricted": fdef.restricted})
+
+    def sync_status_objects(self) -> None:
+        """Rebuild LeadStatus / TaskStatus / TaskPriority from the current picklists."""
+        for (sobject, field), value_object in STATUS_OBJECTS.items():
+            fdef = self.schema[sobject][field]
+            self.store.records[value_object] = {}
+            self.store.counters[value_object] = 0
+            for order, value in enumerate(fdef.picklist, start=1):
+                flags = {
+                    "LeadStatus": {"IsConverted": value.startswith("Closed - Converted")},
+                    "TaskStatus": {"IsClosed": value in CLOSED_TASK_STATUSES},
+                    "TaskPriority": {"IsHighPriority": value == "High"},
+                }[value_object]
+                self.store.insert_raw(
+                    value_object,
+                    {
+                        "MasterLabel": value,
+                        "ApiName": value,
+                        "SortOrder": order,
+                        "IsDefault": value == fdef.default,
+                        **flags,
+                    },
+                    self.integration_user,
+                )
 
     def control_records(self, request: Request) -> Response:
         """Seed records as-is (system fields such as past CreatedDate/SystemModstamp allowed)."""

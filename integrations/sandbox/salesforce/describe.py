@@ -141,6 +141,23 @@ def _activity() -> list[FieldDef]:
     ]
 
 
+def _status_fields() -> list[FieldDef]:
+    return _system(owner=False) + [
+        _ro("MasterLabel", "string", "Master Label", length=255),
+        _ro("ApiName", "string", "Api Name", length=255),
+        _ro("SortOrder", "int", "Sort Order"),
+        _ro("IsDefault", "boolean", "Is Default"),
+    ]
+
+
+#: picklist -> value object, rebuilt whenever the picklist changes
+STATUS_OBJECTS = {
+    ("Lead", "Status"): "LeadStatus",
+    ("Task", "Status"): "TaskStatus",
+    ("Task", "Priority"): "TaskPriority",
+}
+
+
 def build_schema() -> dict[str, dict[str, FieldDef]]:
     """Fresh metadata (picklists are per-emulator state: tests change them)."""
     objects: dict[str, list[FieldDef]] = {
@@ -247,12 +264,16 @@ def build_schema() -> dict[str, dict[str, FieldDef]]:
             _ro("IsSandbox", "boolean", "Is Sandbox"),
             _ro("InstanceName", "string", "Instance Name", length=5),
         ],
+        # the org's picklist value objects: what clients read instead of hard-coding values
+        "LeadStatus": _status_fields() + [_ro("IsConverted", "boolean", "Is Converted")],
+        "TaskStatus": _status_fields() + [_ro("IsClosed", "boolean", "Is Closed")],
+        "TaskPriority": _status_fields() + [_ro("IsHighPriority", "boolean", "Is High Priority")],
     }
     return {name: {f.name: f for f in fields} for name, fields in objects.items()}
 
 
 #: objects syncadmin may not write through the REST API in the sandbox
-READ_ONLY_OBJECTS = {"Organization"}
+READ_ONLY_OBJECTS = {"Organization", "LeadStatus", "TaskStatus", "TaskPriority"}
 
 LABELS = {
     "Account": ("Account", "Accounts"),
@@ -262,6 +283,9 @@ LABELS = {
     "Event": ("Event", "Events"),
     "User": ("User", "Users"),
     "Organization": ("Organization", "Organizations"),
+    "LeadStatus": ("Lead Status Value", "Lead Status Values"),
+    "TaskStatus": ("Task Status Value", "Task Status Values"),
+    "TaskPriority": ("Task Priority Value", "Task Priority Values"),
 }
 
 
@@ -281,7 +305,7 @@ def sobject_summary(name: str, version: str) -> dict[str, Any]:
         "deletable": writable,
         "queryable": True,
         "retrieveable": True,
-        "searchable": name != "Organization",
+        "searchable": not writable,
         "urls": {
             "sobject": base,
             "describe": f"{base}/describe",

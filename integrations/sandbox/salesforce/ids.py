@@ -14,6 +14,9 @@ PREFIXES = {
     "Event": "00U",
     "User": "005",
     "Organization": "00D",
+    "LeadStatus": "01J",
+    "TaskStatus": "01K",
+    "TaskPriority": "01H",
 }
 TYPE_BY_PREFIX = {prefix: name for name, prefix in PREFIXES.items()}
 
