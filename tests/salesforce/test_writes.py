@@ -150,3 +150,16 @@ def test_bulk_update_and_upsert_keep_input_order(sandbox: Sandbox) -> None:
     assert [r.id for r in upserted[:3]] == [created[i].id for i in (4, 2, 0)]
     assert [r.created for r in upserted] == [False, False, False, True]
     assert upserted[3].id not in {r.id for r in created}
+
+
+def test_a_bulk_update_clears_fields_set_to_none(sandbox: Sandbox) -> None:
+    client = login(sandbox, bulk_threshold=1, bulk_first_poll_s=0.05)
+    created = client.create("Contact", [{"LastName": "A", "Title": "CEO"}, {"LastName": "B"}])
+
+    results = client.update(
+        "Contact", [{"Id": created[0].id, "Title": None}, {"Id": created[1].id, "Title": "CFO"}]
+    )
+
+    assert all(r.success for r in results)
+    titles = {r["Id"]: r["Title"] for r in client.query_iter("SELECT Id, Title FROM Contact")}
+    assert [titles[r.id] for r in created] == [None, "CFO"]
