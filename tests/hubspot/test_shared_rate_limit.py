@@ -14,12 +14,14 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from tests.sandbox import ROOT
 from tests.workers import test_database_url as database_url
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run_two_workers(sandbox, *, calls: int, limit: int, per_second: int, kind: str) -> float:
