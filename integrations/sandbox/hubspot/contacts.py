@@ -198,7 +198,7 @@ class ContactsMixin:
             clean[name] = text
         return clean
 
-    def _conflict(self: HubSpotEmulator, existing_id: str) -> VendorError:
+    def _contact_conflict(self: HubSpotEmulator, existing_id: str) -> VendorError:
         return self.hubspot_error(
             409, f"Contact already exists. Existing ID: {existing_id}", "CONFLICT"
         )
@@ -212,7 +212,7 @@ class ContactsMixin:
         if email:
             existing = self.contact_id_by_email.get(email.lower())
             if existing and (contact is None or existing != contact["id"]):
-                raise self._conflict(existing)
+                raise self._contact_conflict(existing)
         stamp = iso(self.stamp())
         if contact is None:
             contact_id = self.new_id()
@@ -341,7 +341,7 @@ class ContactsMixin:
         return body, inputs
 
     @staticmethod
-    def _context(item: Any, key: str | None = None) -> dict[str, list[str]]:
+    def _contact_error_context(item: Any, key: str | None = None) -> dict[str, list[str]]:
         context: dict[str, list[str]] = {}
         if isinstance(item, dict):
             if item.get("objectWriteTraceId") is not None:
@@ -370,7 +370,7 @@ class ContactsMixin:
             "links": {},
         }
 
-    def _run_batch(
+    def _run_contact_batch(
         self: HubSpotEmulator, request: Request, action: Any, status_ok: int
     ) -> Response:
         _, inputs = self.batch_inputs(request)
@@ -380,7 +380,7 @@ class ContactsMixin:
         with self.lock:
             for index, item in enumerate(inputs):
                 key = item.get("id") if isinstance(item, dict) else None
-                context = self._context(item, key)
+                context = self._contact_error_context(item, key)
                 if index in injected:
                     errors.append(self.batch_error(injected[index], context))
                     continue
@@ -399,7 +399,7 @@ class ContactsMixin:
         return self.batch_response(results, errors, status_ok)
 
     def contacts_batch_create(self: HubSpotEmulator, request: Request) -> Response:
-        return self._run_batch(
+        return self._run_contact_batch(
             request,
             lambda item: self.contact_json(self.write_contact(None, item.get("properties")), None),
             201,
@@ -414,7 +414,7 @@ class ContactsMixin:
                 raise self.not_found(str(item.get("id")))
             return self.contact_json(self.write_contact(contact, item.get("properties")), None)
 
-        return self._run_batch(request, update, 200)
+        return self._run_contact_batch(request, update, 200)
 
     def contacts_batch_upsert(self: HubSpotEmulator, request: Request) -> Response:
         def upsert(item: dict[str, Any]) -> dict[str, Any]:
@@ -432,7 +432,7 @@ class ContactsMixin:
             record["new"] = contact is None
             return record
 
-        return self._run_batch(request, upsert, 200)
+        return self._run_contact_batch(request, upsert, 200)
 
     def contacts_batch_read(self: HubSpotEmulator, request: Request) -> Response:
         body, inputs = self.batch_inputs(request)
