@@ -415,3 +415,21 @@ def test_soap_login_fault_shape(api):
     )
     assert response.status_code == 500
     assert "<sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode>" in response.text
+
+
+def test_bulk_ingest_record_errors_fault(api, sandbox):
+    job = api("POST", f"{V}/jobs/ingest/", json={"object": "Contact", "operation": "insert"}).json()
+    api(
+        "PUT",
+        f"{V}/jobs/ingest/{job['id']}/batches/",
+        data="LastName\nA\nB\nC\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    sandbox.salesforce.fault(
+        method="PATCH",
+        path=f"*/jobs/ingest/{job['id']}*",
+        record_errors={"1": {"statusCode": "UNABLE_TO_LOCK_ROW", "message": "locked"}},
+    )
+    api("PATCH", f"{V}/jobs/ingest/{job['id']}/", json={"state": "UploadComplete"})
+    failed = api("GET", f"{V}/jobs/ingest/{job['id']}/failedResults/").text.splitlines()
+    assert len(failed) == 2 and "UNABLE_TO_LOCK_ROW:locked" in failed[1] and '"B"' in failed[1]

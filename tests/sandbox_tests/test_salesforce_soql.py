@@ -133,3 +133,12 @@ def test_status_value_objects_follow_picklists(org):
         "SELECT MasterLabel FROM TaskPriority WHERE IsDefault = true", False
     )
     assert [r["MasterLabel"] for r in rows] == ["Normal"]
+
+
+def test_unknown_column_message_points_at_it(org):
+    with pytest.raises(SoqlError) as caught:
+        org.run_soql("SELECT Id, Shoe FROM Contact", False)
+    message = caught.value.message
+    assert "ERROR at Row:1:Column:12" in message
+    assert "No such column 'Shoe' on entity 'Contact'" in message
+    assert "\n           ^\n" in message

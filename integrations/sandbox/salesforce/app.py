@@ -32,7 +32,13 @@ from integrations.sandbox.salesforce.describe import (
     describe_sobject,
     sobject_summary,
 )
-from integrations.sandbox.salesforce.soql import SoqlError, compile_where, parse, sort_records
+from integrations.sandbox.salesforce.soql import (
+    SoqlError,
+    compile_where,
+    error_at,
+    parse,
+    sort_records,
+)
 from integrations.sandbox.salesforce.store import NotFoundError, RecordError, Store
 
 API_VERSION = "59.0"
@@ -50,8 +56,9 @@ COMPOSITE_LIMIT = 25
 DEFAULT_DAILY_API_LIMIT = 15000
 #: Tasks/Events older than this are archived: only ``queryAll`` returns them
 ARCHIVE_AFTER_DAYS = 365
-#: query cursors kept for nextRecordsUrl (oldest dropped first)
-MAX_CURSORS = 500
+#: open query cursors kept for nextRecordsUrl, oldest dropped first (Salesforce keeps
+#: 10 per user; the sandbox is more lenient, but each cursor pins a result list)
+MAX_CURSORS = 50
 
 USERNAME = "integration@syncadmin-sandbox.example"
 PASSWORD = "sandbox-password"
@@ -488,10 +495,14 @@ class SalesforceEmulator(Emulator):
         if schema is None:
             raise SoqlError(
                 "INVALID_TYPE",
-                f"\n{text}\nsObject type '{parsed.sobject}' is not supported. If you are "
-                "attempting to use a custom object, be sure to append the '__c' after the "
-                "entity name. Please reference your WSDL or the describe call for the "
-                "appropriate names.",
+                error_at(
+                    text,
+                    parsed.positions.get(parsed.sobject.lower(), 0),
+                    f"sObject type '{parsed.sobject}' is not supported. If you are "
+                    "attempting to use a custom object, be sure to append the '__c' after the "
+                    "entity name. Please reference your WSDL or the describe call for the "
+                    "appropriate names.",
+                ),
             )
         sobject = next(n for n, f in self.schema.items() if f is schema)
 
@@ -500,10 +511,14 @@ class SalesforceEmulator(Emulator):
             if canonical is None:
                 raise SoqlError(
                     "INVALID_FIELD",
-                    f"\n{text}\nNo such column '{name}' on entity '{sobject}'. If you are "
-                    "attempting to use a custom field, be sure to append the '__c' after the "
-                    "custom field name. Please reference your WSDL or the describe call for "
-                    "the appropriate names.",
+                    error_at(
+                        text,
+                        parsed.positions.get(name.lower(), 0),
+                        f"No such column '{name}' on entity '{sobject}'. If you are "
+                        "attempting to use a custom field, be sure to append the '__c' after "
+                        "the custom field name. Please reference your WSDL or the describe "
+                        "call for the appropriate names.",
+                    ),
                 )
             return canonical, schema[canonical].type
 

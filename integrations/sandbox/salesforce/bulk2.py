@@ -159,6 +159,9 @@ class BulkJobs:
         user = self.emulator.user_of(request)
         sobject, operation, ext = job["object"], job["operation"], job["externalIdFieldName"]
         delimiter = DELIMITERS[job["columnDelimiter"]]
+        # a fault rule on the UploadComplete PATCH can fail chosen rows (0-based, whole job)
+        injected = self.emulator.record_errors_for(request)
+        index = -1
         header: list[str] | None = None
         for chunk in job["_data"]:
             reader = csv.reader(io.StringIO(chunk, newline=""), delimiter=delimiter)
@@ -169,8 +172,15 @@ class BulkJobs:
             for row in reader:
                 if not row:
                     continue
+                index += 1
                 values = {k: v for k, v in zip(chunk_header, row, strict=False) if v != ""}
                 try:
+                    if index in injected:
+                        fault = injected[index]
+                        raise RecordError(
+                            fault.get("statusCode") or fault.get("status") or "UNKNOWN_EXCEPTION",
+                            fault.get("message", "Injected record error"),
+                        )
                     record_id, created = self._apply(store, sobject, operation, ext, values, user)
                 except RecordError as exc:
                     error = exc.errors[0]

@@ -68,6 +68,7 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 
+_CANONICAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
 
@@ -108,7 +109,13 @@ def _at(text: str, pos: int, message: str) -> str:
     """Salesforce's message style: the query, then where it broke."""
     line = text[:pos].count("\n") + 1
     column = pos - (text.rfind("\n", 0, pos) + 1) + 1
-    return f"{text}\nERROR at Row:{line}:Column:{column}\n{message}"
+    caret = " " * (column - 1) + "^"
+    return f"{text}\n{caret}\nERROR at Row:{line}:Column:{column}\n{message}"
+
+
+def error_at(text: str, pos: int, message: str) -> str:
+    """``message`` in Salesforce's style, pointing at ``pos`` in the query."""
+    return _at(text, pos, message)
 
 
 def canonical_datetime(raw: str) -> str:
@@ -118,6 +125,8 @@ def canonical_datetime(raw: str) -> str:
     strings, which keeps filtering and sorting cheap.
     """
     text = raw.strip()
+    if _CANONICAL.match(text):
+        return text
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     if re.search(r"[+-]\d{4}$", text):
@@ -129,8 +138,11 @@ def canonical_datetime(raw: str) -> str:
 
 
 def format_datetime(value: datetime) -> str:
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+    v = value.astimezone(UTC)
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}"
+        f".{v.microsecond // 1000:03d}+0000"
+    )
 
 
 def format_ms(ms: int) -> str:
@@ -178,6 +190,7 @@ class Query:
     limit: int | None = None
     offset: int = 0
     count_only: bool = False
+    positions: dict[str, int] = field(default_factory=dict)
 
 
 class Parser:
@@ -187,6 +200,8 @@ class Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        #: where each identifier first appears, for INVALID_FIELD messages
+        self.positions: dict[str, int] = {}
 
     @property
     def tok(self) -> Token:
@@ -218,6 +233,7 @@ class Parser:
         if self.tok.kind != "ident":
             raise self.fail()
         name = self.tok.value
+        self.positions.setdefault(name.lower(), self.tok.pos)
         self.i += 1
         return name
 
@@ -254,6 +270,7 @@ class Parser:
             query.offset = self.integer()
         if self.tok.kind != "end":
             raise self.fail()
+        query.positions = self.positions
         return query
 
     def integer(self) -> int:
