@@ -95,3 +95,11 @@ def test_an_event_expands_to_its_field_changes_and_vendor_message(viewer_web, tr
     assert "<td>phone</td><td>1</td><td>2</td><td>newest wins</td>" in page
     assert "FIELD_CUSTOM_VALIDATION_EXCEPTION: Phone must have 10 digits" in page
     assert "Salesforce → HubSpot" in page
+
+
+def test_a_time_range_outside_the_trail_shows_nothing(viewer_web, trail):
+    future = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    past = (timezone.localtime() - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+    assert shown(viewer_web, occurred_from=future) == set()
+    assert shown(viewer_web, occurred_to=past) == set()
+    assert shown(viewer_web, occurred_to=past, action="record.created") == set()
