@@ -362,3 +362,47 @@ def test_fault_record_errors_fail_chosen_inputs(api, sandbox):
     assert [r["objectWriteTraceId"] for r in body["results"]] == ["0", "2"]
     assert body["errors"][0]["message"] == "Injected"
     assert body["errors"][0]["context"]["objectWriteTraceId"] == ["1"]
+
+
+def test_daily_allowance_runs_out(api, sandbox):
+    sandbox.hubspot.control("PATCH", "settings", {"daily_limit": 2})
+    answers = [api("GET", "/crm/v3/owners") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[1].headers["X-HubSpot-RateLimit-Daily-Remaining"] == "0"
+    assert answers[2].json()["policyName"] == "DAILY"
+
+
+def test_contact_addressed_by_email_and_archived_reads(api):
+    contact = api.create(email="Mixed.Case@example.com")
+    by_email = api("GET", "/crm/v3/objects/contacts/mixed.case@example.com?idProperty=email")
+    assert by_email.json()["id"] == contact["id"]
+    _error(
+        api("GET", "/crm/v3/objects/contacts/x@example.com?idProperty=firstname"),
+        400,
+        "VALIDATION_ERROR",
+    )
+    assert api("DELETE", f"/crm/v3/objects/contacts/{contact['id']}").status_code == 204
+    _error(api("GET", f"/crm/v3/objects/contacts/{contact['id']}"), 404, "OBJECT_NOT_FOUND")
+    archived = api("GET", f"/crm/v3/objects/contacts/{contact['id']}?archived=true").json()
+    assert archived["archived"] is True and archived["archivedAt"]
+    # the email is free again once its contact is archived
+    assert api.create(email="mixed.case@example.com")["id"] != contact["id"]
+
+
+def test_property_values_are_checked_and_stored_as_strings(api):
+    contact = api(
+        "POST",
+        "/crm/v3/objects/contacts",
+        json={
+            "properties": {"email": "n@example.com", "num_employees": 12, "hs_email_optout": True}
+        },
+    ).json()
+    assert contact["id"]
+    got = api(
+        "GET", f"/crm/v3/objects/contacts/{contact['id']}?properties=num_employees,hs_email_optout"
+    ).json()["properties"]
+    assert got["num_employees"] == "12" and got["hs_email_optout"] == "true"
+    for bad in ({"lifecyclestage": "royalty"}, {"num_employees": "many"}, {"createdate": "soon"}):
+        response = api("POST", "/crm/v3/objects/contacts", json={"properties": bad})
+        _error(response, 400, "VALIDATION_ERROR")
+    _error(api("GET", "/crm/v3/properties/contacts/shoe_size"), 404, "OBJECT_NOT_FOUND")

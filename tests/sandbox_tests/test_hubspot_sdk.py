@@ -169,6 +169,8 @@ def test_lists_manual_create_search_memberships_delete(hubspot):
     hubspot.crm.lists.memberships_api.remove(created.list_id, ids[:1])
     assert lists_api.get_by_id(created.list_id).list.size == 1
 
+    by_name = lists_api.get_by_name("hand-picked", "0-1").list
+    assert by_name.list_id == created.list_id
     found = lists_api.do_search(ListSearchRequest(query="hand", processing_types=["MANUAL"]))
     assert [entry.list_id for entry in found.lists] == [created.list_id]
     assert found.has_more is False and found.total == 1
