@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 import requests
 
@@ -26,6 +27,9 @@ from integrations.ratelimit import rate_limit_acquire
 from integrations.transport import CallMeter, api_session
 
 SIDE = "HubSpot"
+#: a batch answered with one of these refused the whole chunk over its content (a bad
+#: value, an existing email): its inputs fail, the next chunks still go
+CHUNK_REFUSALS = frozenset({400, 409})
 #: rate-limit buckets shared by every worker (see ``integrations.ratelimit``)
 TEN_SECOND_BUCKET = "hubspot:10s"
 SEARCH_BUCKET = "hubspot:search"
@@ -48,7 +52,7 @@ def hubspot_session(
 
     def gate(request: requests.PreparedRequest) -> None:
         rate_limit_acquire(TEN_SECOND_BUCKET, limit=ten_second_limit, window_s=10.0)
-        path = requests.utils.urlparse(request.url or "").path
+        path = urlparse(request.url or "").path
         if request.method == "POST" and path.rstrip("/").endswith("/search"):
             rate_limit_acquire(SEARCH_BUCKET, limit=search_per_second, window_s=1.0)
 
@@ -65,6 +69,9 @@ class BatchError:
 
     ``index`` is the position in the caller's ``inputs`` (None when HubSpot's
     error could not be tied to an input, e.g. an error without context).
+    ``whole_chunk`` says HubSpot refused the entire request this input was in
+    (400/409 for the batch): this input may itself be fine and worth retrying
+    alone.
     """
 
     index: int | None
@@ -73,6 +80,7 @@ class BatchError:
     category: str
     message: str
     context: dict[str, Any] = field(default_factory=dict)
+    whole_chunk: bool = False
 
 
 @dataclass
@@ -86,13 +94,21 @@ class BatchOutcome:
     results: dict[int, Record] = field(default_factory=dict)
     errors: list[BatchError] = field(default_factory=list)
     unmatched: list[Record] = field(default_factory=list)
+    _errors_by_index: dict[int | None, BatchError] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _indexed: int = field(default=0, init=False, repr=False, compare=False)
 
     @property
     def records(self) -> list[Record]:
         return [self.results[i] for i in sorted(self.results)] + self.unmatched
 
     def error_for(self, index: int) -> BatchError | None:
-        return next((e for e in self.errors if e.index == index), None)
+        """The (first) error of input ``index``; callers ask for every input, so it is indexed."""
+        for error in self.errors[self._indexed :]:
+            self._errors_by_index.setdefault(error.index, error)
+        self._indexed = len(self.errors)
+        return self._errors_by_index.get(index)
 
 
 @dataclass(frozen=True)
@@ -138,6 +154,8 @@ def list_filter(criterion: Criterion) -> dict[str, Any]:
                 f"properties ({criterion.property})"
             )
         value = criterion.value
+        if value is None or value == [] or value == "":
+            raise ValueError(f"{criterion.property} {operator} needs a value")
         many = isinstance(value, list | tuple | set)
         if operation_type == "STRING" and many:
             operation_type = "MULTISTRING"
@@ -145,7 +163,10 @@ def list_filter(criterion: Criterion) -> dict[str, Any]:
         if operation_type in ("ENUMERATION", "MULTISTRING"):
             operation["values"] = [str(v) for v in (value if many else [value])]
         elif operation_type == "NUMBER":
-            operation["value"] = float(value) if "." in str(value) else int(value)
+            try:
+                operation["value"] = float(value) if "." in str(value) else int(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"{criterion.property}: {value!r} is not a number") from None
         elif operation_type == "BOOL":
             operation["value"] = value if isinstance(value, bool) else str(value).lower() == "true"
         else:
@@ -200,10 +221,18 @@ class HubSpotClient:
                 f"{method} {path}: no answer after retries ({type(exc).__name__})",
                 side=SIDE,
             ) from None
-        if response.status_code in (200, 201, 207):
-            return response.json() if response.content else {}
-        if response.status_code == 204:
+        if response.status_code == 204 or (response.ok and not response.content):
             return {}
+        if response.ok:
+            try:
+                return response.json()
+            except ValueError:
+                raise errors.ApiError(
+                    f"answered HTTP {response.status_code} with a body that is not JSON "
+                    f"({method} {path})",
+                    side=SIDE,
+                    status=response.status_code,
+                ) from None
         raise self._error(method, path, response)
 
     def _error(self, method: str, path: str, response: requests.Response) -> errors.ApiError:
@@ -223,9 +252,8 @@ class HubSpotClient:
         correlation_id = str(body.get("correlationId") or "")
         if status == 429 and body.get("policyName"):
             message = f"{message} [policy {body['policyName']}]"
-        text = f"{method} {path}: {message}"
-        if correlation_id:
-            text += f" (correlationId {correlation_id})"
+        where = f"{method} {path}" + (f"; correlationId {correlation_id}" if correlation_id else "")
+        text = f"{message} ({where})"
         text = text.replace(self._token, "***") if self._token else text
         kind: type[errors.ApiError] = errors.ApiError
         if status == 401 or (
@@ -278,9 +306,11 @@ class HubSpotClient:
     ) -> BatchOutcome:
         """Send ``inputs`` in chunks of 100 and tie every result/error to its input.
 
-        Each input carries ``objectWriteTraceId`` = its index, which HubSpot
-        echoes on results and in error ``context``; inputs addressed by id are
-        also matched through ``context.ids``.
+        A chunk HubSpot refuses outright (400/409) fails its inputs and the next
+        chunks still go, so the caller learns about every input. Each input
+        carries ``objectWriteTraceId`` = its index, which HubSpot echoes on
+        results and in error ``context``; inputs addressed by id are also
+        matched through ``context.ids``.
         """
         outcome = BatchOutcome()
         for start, chunk in _chunks(inputs, limits.BATCH_SIZE):
@@ -288,10 +318,26 @@ class HubSpotClient:
                 {**item, "objectWriteTraceId": str(start + i)} if action != "read" else item
                 for i, item in enumerate(chunk)
             ]
-            answer = self._post(
-                f"/crm/v3/objects/{object_type}/batch/{action}",
-                {"inputs": traced, **(extra or {})},
-            )
+            try:
+                answer = self._post(
+                    f"/crm/v3/objects/{object_type}/batch/{action}",
+                    {"inputs": traced, **(extra or {})},
+                )
+            except errors.ApiError as exc:
+                if exc.status not in CHUNK_REFUSALS:
+                    raise  # bad token, rate limit, outage: nothing later would fare better
+                outcome.errors.extend(
+                    BatchError(
+                        index=start + i,
+                        input=item,
+                        status=str(exc.status),
+                        category=exc.category,
+                        message=exc.message,
+                        whole_chunk=True,
+                    )
+                    for i, item in enumerate(chunk)
+                )
+                continue
             id_property = (extra or {}).get("idProperty") or (
                 chunk[0].get("idProperty") if chunk else None
             )

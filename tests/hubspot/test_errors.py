@@ -52,23 +52,51 @@ def test_dropped_connection_then_success(hubspot: HubSpotClient, sandbox, meter)
 def test_400_carries_hubspots_message_category_and_correlation_id(hubspot: HubSpotClient, sandbox):
     sandbox.hubspot.fault(
         method="POST",
-        path="/crm/v3/objects/contacts/batch/create",
+        path="/crm/v3/lists",
         status=400,
         body={
             "status": "error",
-            "message": "Property values were not valid",
+            "message": "Filter branch of type AND is not allowed at the root",
             "correlationId": "4b5e8a0e-0000-4000-8000-000000000400",
             "category": "VALIDATION_ERROR",
         },
     )
     with pytest.raises(ApiError) as caught:
-        hubspot.contacts_batch_create([{"properties": {"email": "x@example.com"}}])
+        hubspot.list_create("Broken", None, processing_type="MANUAL")
 
     error = caught.value
     assert (error.status, error.category) == (400, "VALIDATION_ERROR")
     assert error.correlation_id == "4b5e8a0e-0000-4000-8000-000000000400"
-    assert "Property values were not valid" in str(error)
-    assert calls_to(sandbox, "POST /crm/v3/objects/contacts/batch/create") == 1  # not retried
+    assert "Filter branch of type AND is not allowed at the root" in str(error)
+    assert "4b5e8a0e-0000-4000-8000-000000000400" in str(error)
+    assert calls_to(sandbox, "POST /crm/v3/lists") == 1  # permanent: not retried
+
+
+def test_a_refused_chunk_fails_its_inputs_and_the_next_chunk_still_goes(
+    hubspot: HubSpotClient, sandbox
+):
+    sandbox.hubspot.fault(
+        method="POST",
+        path="/crm/v3/objects/contacts/batch/create",
+        status=409,
+        body={
+            "status": "error",
+            "message": "Contact already exists. Existing ID: 4242",
+            "correlationId": "4b5e8a0e-0000-4000-8000-000000000409",
+            "category": "CONFLICT",
+        },
+    )
+    inputs = [{"properties": {"email": f"k{i}@example.com"}} for i in range(150)]
+
+    outcome = hubspot.contacts_batch_create(inputs)
+
+    assert sorted(outcome.results) == list(range(100, 150))
+    assert sorted(e.index for e in outcome.errors) == list(range(100))
+    first = outcome.error_for(0)
+    assert first.whole_chunk and first.category == "CONFLICT"
+    assert "Existing ID: 4242" in first.message
+    assert outcome.error_for(120) is None
+    assert calls_to(sandbox, "POST /crm/v3/objects/contacts/batch/create") == 2
 
 
 def test_a_real_validation_error_names_the_input_and_property(hubspot: HubSpotClient):

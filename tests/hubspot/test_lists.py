@@ -111,5 +111,11 @@ def test_builder_picks_the_operation_type_from_the_property_type():
     ]
     assert operations[0]["value"] == 50 and operations[1]["value"] is False
     assert operations[2]["values"] == ["CEO", "CTO"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot filter datetime"):
         filter_branch([[Criterion("createdate", "datetime", "IS_AFTER", "2024-01-01")]])
+    with pytest.raises(ValueError, match="needs a value"):
+        filter_branch([[Criterion("company", "string", "IS_EQUAL_TO", "")]])
+    with pytest.raises(ValueError, match="not a number"):
+        filter_branch([[Criterion("num_employees", "number", "IS_GREATER_THAN", "many")]])
+    with pytest.raises(ValueError, match="at least one row"):
+        filter_branch([[]])
