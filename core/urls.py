@@ -8,7 +8,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", pages.overview, name="overview"),
     path("activities/", pages.activities, name="activities"),
-    path("health/", pages.health, name="health"),
     path("jobs/", jobs.jobs, name="jobs"),
     path("jobs/<int:job_id>/", jobs.job_detail, name="job_detail"),
     path("jobs/<int:job_id>/progress/", jobs.job_progress, name="job_progress"),

@@ -8,8 +8,12 @@ Every request either client makes goes through ``TransportAdapter.send``:
   Salesforce API budget) before each attempt;
 - **retried** with tenacity on 429 (waiting as ``Retry-After`` says), 5xx and
   connection errors, with exponential backoff and jitter, a bounded number of
-  times. Other statuses come back untouched for the client to raise a named
-  error carrying the vendor's own message.
+  times. A 429 was refused before any work, so every request is retried; a 5xx
+  or a lost connection may come *after* the vendor saved the records, so only
+  requests that are safe to repeat are retried then (reads, and writes
+  addressed by id), never a create that could run twice. Other statuses come
+  back untouched for the client to raise a named error carrying the vendor's
+  own message.
 
 simple-salesforce accepts a ``requests.Session``, so the same adapter serves
 it; the adapter also pins the CA bundle per request, because
@@ -29,13 +33,27 @@ from requests.adapters import HTTPAdapter
 from tenacity import (
     RetryCallState,
     Retrying,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     wait_exponential_jitter,
 )
 
 #: statuses worth another attempt: rate limited, or the vendor's side failed
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: methods that do the same thing however often they are sent
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
+#: POSTs that only read (searches, batch reads, queries, logins)
+READ_ONLY_POST_SUFFIXES = ("/search", "/batch/read", "/query", "/token", "/lists/search")
+
+
+def safe_to_repeat(request: requests.PreparedRequest) -> bool:
+    """Would sending ``request`` twice do no harm (no second record created)?"""
+    if request.method in IDEMPOTENT_METHODS:
+        return True
+    path = requests.utils.urlparse(request.url or "").path.rstrip("/")
+    return path.endswith(READ_ONLY_POST_SUFFIXES) or "/services/Soap/" in path
+
+
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_TIMEOUT_S = 60.0
 #: never sleep longer than this for one Retry-After, whatever the server says
@@ -70,6 +88,16 @@ class TransientResponse(Exception):
     def __init__(self, response: requests.Response) -> None:
         super().__init__(response.status_code)
         self.response = response
+
+
+class UnsafeToRepeat(requests.ConnectionError):
+    """A connection failed during a write that must not be sent twice: not retried."""
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    if isinstance(exc, UnsafeToRepeat):
+        return False
+    return isinstance(exc, (TransientResponse, requests.ConnectionError, requests.Timeout))
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:
@@ -132,9 +160,7 @@ class TransportAdapter(HTTPAdapter):
         retrying = Retrying(
             stop=stop_after_attempt(self.max_attempts),
             wait=_wait,
-            retry=retry_if_exception_type(
-                (TransientResponse, requests.ConnectionError, requests.Timeout)
-            ),
+            retry=retry_if_exception(_worth_retrying),
             retry_error_callback=_give_up,
             sleep=self.sleep,
         )
@@ -144,10 +170,18 @@ class TransportAdapter(HTTPAdapter):
         for hook in self.before_call:
             hook(request)
         self.meter.add()
-        response = super().send(request, **kwargs)
+        repeatable = safe_to_repeat(request)
+        try:
+            response = super().send(request, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            if repeatable:
+                raise
+            raise UnsafeToRepeat(
+                f"{exc} (a write that may have been applied: not repeated automatically)"
+            ) from exc
         for hook in self.after_call:
             hook(response)
-        if response.status_code in RETRY_STATUSES:
+        if response.status_code == 429 or (response.status_code in RETRY_STATUSES and repeatable):
             response.content  # noqa: B018  (read the body before the connection is reused)
             raise TransientResponse(response)
         return response

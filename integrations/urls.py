@@ -15,4 +15,6 @@ urlpatterns = [
     path("contacts/settings/", contact_views.settings_save, name="contacts_settings_save"),
     path("contacts/sync/", contact_views.sync_now, name="contacts_sync_now"),
     path("contacts/explain/", contact_views.explain, name="contacts_explain"),
+    path("health/", contact_views.health, name="health"),
+    path("health/retry/", contact_views.health_retry_view, name="health_retry"),
 ]

@@ -26,8 +26,3 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 def activities(request: HttpRequest) -> HttpResponse:
     return render(request, "core/activities.html")
-
-
-def health(request: HttpRequest) -> HttpResponse:
-    failed = AuditEvent.objects.filter(status=AuditEvent.Status.FAILED).order_by("-id")[:20]
-    return render(request, "core/health.html", {"failed_events": failed})

@@ -73,6 +73,7 @@ class Mode:
     LIST = "list"
     ONE = "one"
     IMPORT = "import"
+    RETRY = "retry"
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -259,6 +260,10 @@ class ContactSync:
         properties = self.hubspot_properties
         if self.mode == Mode.ONE:
             yield from self._hubspot_one(contact, properties)
+        elif self.mode == Mode.RETRY:
+            ids = [key.removeprefix("hs:") for key in self.ctx.params.get("records", [])]
+            for chunk in _chunks([i for i in ids if i.isdigit()], 100):
+                yield self.hubspot.contacts_batch_read(chunk, properties).records
         elif self.mode == Mode.LIST and not self.gate.everyone:
             members = sorted(self.gate.members or ())
             for chunk in _chunks(members, 100):
@@ -312,7 +317,7 @@ class ContactSync:
         self._sync_pairs(pairs)
         if advance_cursor and records:
             last = max(cursor_ms(r["properties"].get("lastmodifieddate")) or 0 for r in records)
-            if self.mode != Mode.ONE and last:
+            if self.mode not in (Mode.ONE, Mode.RETRY) and last:
                 current = _cursor_get(HUBSPOT_CURSOR)
                 if not current or last > int(current):
                     _cursor_set(HUBSPOT_CURSOR, str(last))
@@ -859,6 +864,14 @@ def contacts_sync_run(ctx: JobContext) -> None:
     run = ContactSync(ctx=ctx, clients=clients, mode=mode)
     run.check_inclusion_list()
     run.pull_salesforce()
+    if mode == Mode.RETRY:
+        # Salesforce-side failures are retried by looking at those records again
+        retry_salesforce = [
+            key.removeprefix("sf:")
+            for key in ctx.params.get("records", [])
+            if key.startswith("sf:")
+        ]
+        SalesforcePerson.objects.filter(pk__in=retry_salesforce).update(pending=True)
     if mode == Mode.IMPORT:
         run.import_from_salesforce()
         # SPEC §3.6: then a sync fills the other mapped fields, for list members only;
@@ -868,7 +881,7 @@ def contacts_sync_run(ctx: JobContext) -> None:
         run.sync_hubspot_page(page, advance_cursor=True)
     run.sync_salesforce_pending()
     # echo pass: absorb the modification times our own writes caused
-    if mode != Mode.ONE:
+    if mode not in (Mode.ONE, Mode.RETRY):
         run.mode, run.counting = Mode.INCREMENTAL, False
         run.pull_salesforce()
         run.sync_salesforce_pending()

@@ -24,6 +24,7 @@ MODE_LABELS = {
     Mode.LIST: "the inclusion list",
     Mode.ONE: "one contact",
     Mode.IMPORT: "import from Salesforce",
+    Mode.RETRY: "failed records (retry)",
 }
 
 
@@ -33,12 +34,15 @@ def contacts_sync_start(
     trigger: str = SyncJob.Trigger.MANUAL,
     requested_by: AbstractBaseUser | None = None,
     contact: str = "",
+    records: list[str] | None = None,
 ) -> tuple[SyncJob, bool]:
     if mode not in MODE_LABELS:
         raise ValueError(f"Unknown contact sync mode {mode!r}.")
-    params = {"mode": mode}
+    params: dict[str, object] = {"mode": mode}
     if contact:
         params["contact"] = contact
+    if records:
+        params["records"] = records
     return job_start(
         kind=CONTACT_SYNC,
         scope=CONTACTS_SCOPE,

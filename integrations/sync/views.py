@@ -24,6 +24,7 @@ from integrations.sync.contact_settings import (
     inclusion_list_preview,
 )
 from integrations.sync.contacts import Mode
+from integrations.sync.health import health_error_groups, health_paused_states, health_retry
 from integrations.sync.jobs import CONTACT_SYNC, MODE_LABELS, contacts_sync_start
 
 #: how many lists the searchable dropdown shows for one query
@@ -162,3 +163,41 @@ def explain(request: HttpRequest) -> HttpResponse:
         else "integrations/explain.html"
     )
     return render(request, template, {"explanation": explanation, "error": error, "query": query})
+
+
+@require_GET
+def health(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "integrations/health.html",
+        {
+            "paused": health_paused_states(),
+            "groups": health_error_groups(),
+            "failed_jobs": SyncJob.objects.filter(status=SyncJob.Status.FAILED)[:5],
+        },
+    )
+
+
+@require_POST
+def health_retry_view(request: HttpRequest) -> HttpResponse:
+    record_ids = [int(i) for i in request.POST.getlist("record") if i.isdigit()] or None
+    category = request.POST.get("category", "")
+    if category and category not in RecordError.Category.values:
+        messages.error(request, f"Unknown error category “{category}”.")
+        return redirect("health")
+    try:
+        job, created, count = health_retry(
+            actor=request.user, record_ids=record_ids, category=category
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("health")
+    if created:
+        messages.success(request, f"Retrying {count} record{'s' if count != 1 else ''}.")
+    else:
+        messages.info(
+            request,
+            f"A contact sync is already {job.get_status_display().lower()} (job #{job.pk}); "
+            "retry again when it has finished.",
+        )
+    return redirect("job_detail", job_id=job.pk)

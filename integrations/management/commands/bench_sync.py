@@ -1,0 +1,219 @@
+"""Benchmark contact sync end to end, on a sandbox and a database of its own.
+
+    python manage.py bench_sync --contacts 10000 [--latency-ms 20] [--workers 2]
+
+Seeds the sandbox with N HubSpot contacts (half of them already in Salesforce
+by email) and an active inclusion list holding 80% of them; runs a full sync
+through the real job machinery (a real broker and ``--workers`` qcluster
+processes), then an immediate second run with nothing changed. API calls are
+counted by the sandbox, not by our clients. Prints ``key=value`` lines.
+
+Everything runs in a throwaway data folder (SQLite database, keys, sandbox CA)
+that is deleted afterwards; ``--database-url`` uses that database server
+instead of SQLite (a ``bench_syncadmin`` database is created there).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+ROOT = Path(settings.BASE_DIR)
+BENCH_LIST = "Bench — 80% of contacts"
+#: sandbox endpoints that only read; every other call is a write
+READ_ENDPOINTS = ("search", "batch/read", "query", "describe", "limits", "memberships", "/lists/")
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """The largest peak resident set (VmHWM) among a process and its descendants."""
+    peak = 0
+    for each in _descendants(pid):
+        try:
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except OSError:
+            continue
+    return peak / 1024
+
+
+def _is_write(endpoint: str) -> bool:
+    method, _, path = endpoint.partition(" ")
+    if method == "GET":
+        return False
+    return not any(marker in path for marker in READ_ENDPOINTS)
+
+
+class Command(BaseCommand):
+    help = "Benchmark a full contact sync and an incremental one against the sandbox."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--contacts", type=int, default=10_000)
+        parser.add_argument("--latency-ms", type=int, default=0)
+        parser.add_argument("--workers", type=int, default=1, help="qcluster processes")
+        parser.add_argument("--database-url", default="", help="default: SQLite in a temp dir")
+        parser.add_argument("--inner", action="store_true", help=argparse_hidden())
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["inner"]:
+            self._bench(options)
+            return
+        with tempfile.TemporaryDirectory(prefix="bench-sync-") as data_dir:
+            env = {
+                **os.environ,
+                "SYNCADMIN_DATA_DIR": data_dir,
+                "SYNCADMIN_ENCRYPTION_KEYS": "",
+                "Q_CLUSTER_NAME": f"bench-sync-{os.getpid()}",
+                "LOG_LEVEL": "WARNING",
+            }
+            env.pop("DATABASE_URL", None)
+            if options["database_url"]:
+                env["DATABASE_URL"] = options["database_url"]
+            command = [sys.executable, str(ROOT / "manage.py"), "bench_sync", "--inner"]
+            command += ["--contacts", str(options["contacts"])]
+            command += ["--latency-ms", str(options["latency_ms"])]
+            command += ["--workers", str(options["workers"])]
+            result = subprocess.run(command, env=env, cwd=ROOT, check=False)
+            if result.returncode:
+                raise CommandError(f"bench_sync failed (exit {result.returncode})")
+
+    # --- inside the throwaway environment ----------------------------------------------
+    def _bench(self, options: dict[str, Any]) -> None:
+        from integrations.sandbox.process import Sandbox
+
+        call_command("migrate", verbosity=0)
+        data_dir = Path(settings.DATA_DIR)
+        started = time.monotonic()
+        sandbox = Sandbox(
+            data_dir,
+            seed="bench",
+            extra_args=[
+                "--contacts",
+                str(options["contacts"]),
+                "--latency-ms",
+                str(options["latency_ms"]),
+            ],
+        )
+        self.stderr.write(f"sandbox seeded in {time.monotonic() - started:.1f} s")
+        workers: list[subprocess.Popen] = []
+        try:
+            self._connect(sandbox)
+            for _ in range(options["workers"]):
+                workers.append(
+                    subprocess.Popen(
+                        [sys.executable, str(ROOT / "manage.py"), "qcluster"],
+                        cwd=ROOT,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
+            initial = self._run_job(sandbox, "all")
+            incremental = self._run_job(sandbox, "incremental")
+            peak = max(_peak_rss_mb(w.pid) for w in workers)
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(30)
+            sandbox.stop()
+        n = options["contacts"]
+        calls = initial["hubspot_calls"] + initial["salesforce_calls"]
+        self.stdout.write(
+            f"initial.contacts={n} initial.wall_s={initial['wall_s']:.2f} "
+            f"initial.contacts_per_s={n / initial['wall_s']:.0f} "
+            f"initial.hubspot_calls={initial['hubspot_calls']} "
+            f"initial.salesforce_calls={initial['salesforce_calls']} "
+            f"initial.calls_per_contact={calls / n:.4f} "
+            f"initial.created={initial['created']} initial.updated={initial['updated']} "
+            f"initial.failed={initial['failed']}"
+        )
+        self.stdout.write(
+            f"incremental.calls={incremental['hubspot_calls'] + incremental['salesforce_calls']} "
+            f"incremental.writes={incremental['writes']} "
+            f"incremental.wall_s={incremental['wall_s']:.2f}"
+        )
+        self.stdout.write(f"peak_rss_mb={peak:.0f} workers={options['workers']}")
+
+    def _connect(self, sandbox: Any) -> None:
+        from integrations.connections import connections_use_sandbox, hubspot_client
+        from integrations.models import SalesforceConnection
+        from integrations.sync.contact_settings import inclusion_list_choose
+
+        connections_use_sandbox(info=sandbox.info)
+        # the bench measures our calls, not the daily allocation
+        SalesforceConnection.objects.update(daily_budget=10_000_000)
+        hubspot = hubspot_client()
+        [bench_list] = [
+            found
+            for page in hubspot.lists_search(query=BENCH_LIST)
+            for found in page
+            if found["name"] == BENCH_LIST
+        ]
+        inclusion_list_choose(actor=None, list_id=str(bench_list["listId"]), hubspot=hubspot)
+        sandbox.hubspot.control("POST", "calls/reset")
+        sandbox.salesforce.control("POST", "calls/reset")
+
+    def _run_job(self, sandbox: Any, mode: str) -> dict[str, Any]:
+        from core.models import SyncJob
+        from integrations.sync.jobs import contacts_sync_start
+
+        sandbox.hubspot.control("POST", "calls/reset")
+        sandbox.salesforce.control("POST", "calls/reset")
+        started = time.monotonic()
+        job, _ = contacts_sync_start(mode=mode)
+        while True:
+            job.refresh_from_db()
+            if not job.is_active:
+                break
+            time.sleep(0.2)
+        wall = time.monotonic() - started
+        if job.status not in (SyncJob.Status.SUCCEEDED, SyncJob.Status.PARTIALLY_FAILED):
+            raise CommandError(f"{mode} run ended {job.status}: {job.error}")
+        hubspot_calls = sandbox.hubspot.calls()
+        salesforce_calls = sandbox.salesforce.calls()
+        writes = sum(
+            count
+            for side in (hubspot_calls, salesforce_calls)
+            for endpoint, count in side["by_endpoint"].items()
+            if _is_write(endpoint)
+        )
+        return {
+            "wall_s": wall,
+            "hubspot_calls": hubspot_calls["total"],
+            "salesforce_calls": salesforce_calls["total"],
+            "writes": writes,
+            "created": job.created,
+            "updated": job.updated,
+            "failed": job.failed,
+        }
+
+
+def argparse_hidden() -> str:
+    import argparse
+
+    return argparse.SUPPRESS

@@ -1,0 +1,120 @@
+"""Sync health: open per-record errors grouped by category, paused states, retry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Max, Min
+
+from core.models import SyncJob
+from integrations.models import (
+    ContactSyncSettings,
+    HubSpotConnection,
+    RecordError,
+    SalesforceConnection,
+)
+from integrations.sync.contacts import Mode
+from integrations.sync.jobs import contacts_sync_start
+
+#: records listed per category on the page; Retry still covers all of them
+SHOWN_PER_CATEGORY = 50
+
+
+@dataclass
+class ErrorGroup:
+    category: str
+    label: str
+    count: int
+    first_seen: object
+    last_seen: object
+    records: list[RecordError]
+
+
+@dataclass
+class PausedState:
+    title: str
+    detail: str
+    what_to_do: str
+
+
+def health_error_groups() -> list[ErrorGroup]:
+    labels = dict(RecordError.Category.choices)
+    groups = []
+    for row in (
+        RecordError.objects.values("category")
+        .annotate(count=Count("id"), first=Min("first_seen_at"), last=Max("last_seen_at"))
+        .order_by("-count")
+    ):
+        records = list(
+            RecordError.objects.filter(category=row["category"]).order_by("-last_seen_at")[
+                :SHOWN_PER_CATEGORY
+            ]
+        )
+        groups.append(
+            ErrorGroup(
+                category=row["category"],
+                label=labels.get(row["category"], row["category"]),
+                count=row["count"],
+                first_seen=row["first"],
+                last_seen=row["last"],
+                records=records,
+            )
+        )
+    return groups
+
+
+def health_paused_states() -> list[PausedState]:
+    states = []
+    settings = ContactSyncSettings.load()
+    if settings.paused_reason:
+        states.append(
+            PausedState(
+                "Contact sync is paused",
+                settings.paused_reason,
+                "Choose another active list, or “No inclusion list”, on the Contacts page.",
+            )
+        )
+    for side, connection in (
+        ("HubSpot", HubSpotConnection.load()),
+        ("Salesforce", SalesforceConnection.load()),
+    ):
+        if connection.last_test_ok is False:
+            states.append(
+                PausedState(
+                    f"The {side} connection is failing",
+                    connection.last_error,
+                    "Fix the credentials on the Connections page, then press Test connection.",
+                )
+            )
+    for job in SyncJob.objects.filter(status=SyncJob.Status.WAITING):
+        states.append(
+            PausedState(
+                f"Job #{job.pk} is waiting",
+                job.waiting_reason,
+                "It resumes by itself; raise the daily allocation on the Connections page "
+                "to resume sooner.",
+            )
+        )
+    return states
+
+
+def health_retry(
+    *, actor: AbstractBaseUser | None, record_ids: list[int] | None = None, category: str = ""
+) -> tuple[SyncJob, bool, int]:
+    """A retry job for exactly the chosen records: by id, by category, or all."""
+    errors = RecordError.objects.all()
+    if record_ids is not None:
+        errors = errors.filter(pk__in=record_ids)
+    if category:
+        errors = errors.filter(category=category)
+    keys = list(errors.values_list("record_key", flat=True))
+    if not keys:
+        raise ValueError("There is nothing to retry.")
+    job, created = contacts_sync_start(
+        mode=Mode.RETRY,
+        trigger=SyncJob.Trigger.RETRY,
+        requested_by=actor,
+        records=keys,
+    )
+    return job, created, len(keys)
