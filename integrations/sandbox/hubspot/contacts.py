@@ -406,7 +406,8 @@ class ContactsMixin:
         )
 
     def contacts_batch_update(self: HubSpotEmulator, request: Request) -> Response:
-        id_property = (self.json_body(request) or {}).get("idProperty")
+        body = self.json_body(request)
+        id_property = body.get("idProperty") if isinstance(body, dict) else None
 
         def update(item: dict[str, Any]) -> dict[str, Any]:
             contact = self.find_contact(str(item.get("id")), item.get("idProperty") or id_property)
@@ -437,6 +438,12 @@ class ContactsMixin:
     def contacts_batch_read(self: HubSpotEmulator, request: Request) -> Response:
         body, inputs = self.batch_inputs(request)
         wanted = body.get("properties") or None
+        if wanted is not None and not (
+            isinstance(wanted, list) and all(isinstance(n, str) for n in wanted)
+        ):
+            raise self.hubspot_error(
+                400, "'properties' must be a list of property names", "VALIDATION_ERROR"
+            )
         id_property = body.get("idProperty")
         archived = _flag(request, "archived")
         injected = self.record_errors_for(request)

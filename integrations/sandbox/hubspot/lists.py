@@ -192,6 +192,7 @@ class ListsMixin:
                 400, "A MANUAL list cannot have a filterBranch", "VALIDATION_ERROR"
             )
         with self.lock:
+            # [unverified] the exact status and subCategory HubSpot uses for a taken name
             if any(r["name"].lower() == name.strip().lower() for r in self.lists.values()):
                 raise self.hubspot_error(
                     400,
@@ -250,7 +251,12 @@ class ListsMixin:
             )
         query = str(body.get("query") or "").lower()
         types = body.get("processingTypes") or []
-        ids = {str(i) for i in body.get("listIds") or []}
+        ids = body.get("listIds") or []
+        if not isinstance(types, list) or not isinstance(ids, list):
+            raise self.hubspot_error(
+                400, "'processingTypes' and 'listIds' must be lists", "VALIDATION_ERROR"
+            )
+        ids = {str(i) for i in ids}
         with self.lock:
             found = [
                 r
