@@ -10,7 +10,6 @@ bite on. Rows are appended unsorted and sorted once at the end: seeding
 from __future__ import annotations
 
 import random
-import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -161,7 +160,9 @@ def form_definition(guid: str, name: str, form_type: str, created: str) -> dict[
 
 
 def _uuid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    """A version-4-shaped UUID from ``rng`` (deterministic; cheaper than ``uuid.UUID``)."""
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def seed_demo_activities(emulator: HubSpotEmulator, people: list[DemoPerson]) -> None:
@@ -196,7 +197,8 @@ def seed_demo_activities(emulator: HubSpotEmulator, people: list[DemoPerson]) ->
 
     def moment(person: DemoPerson) -> int:
         low = max(start_ms, int(person.created_at.timestamp() * 1000))
-        return rng.randrange(low, epoch_ms) if low < epoch_ms else epoch_ms
+        # random() is several times cheaper than randrange() and this runs ~5 times per person
+        return low + int(rng.random() * (epoch_ms - low)) if low < epoch_ms else epoch_ms
 
     def engagement(
         kind: str, at: int, props: dict[str, str], contacts: list[str], source: str
