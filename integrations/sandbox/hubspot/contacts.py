@@ -90,18 +90,19 @@ class ContactsMixin:
     def find_contact(
         self: HubSpotEmulator, key: str, id_property: str | None, archived: bool = False
     ) -> dict[str, Any] | None:
-        if id_property and id_property not in ("hs_object_id",):
-            if id_property != "email":
-                raise self.hubspot_error(
-                    400,
-                    f"Property {id_property} is not a unique identifier property "
-                    f"(unique: {', '.join(UNIQUE_PROPERTIES)})",
-                    "VALIDATION_ERROR",
-                )
+        """The live (or, with ``archived``, archived) contact by id or by a unique property."""
+        if id_property in (None, "", "hs_object_id"):
+            contact = self.contacts.get(str(key))
+        elif id_property == "email":
             found = self.contact_id_by_email.get(str(key).lower())
             contact = self.contacts.get(found) if found else None
         else:
-            contact = self.contacts.get(str(key))
+            raise self.hubspot_error(
+                400,
+                f"Property {id_property} is not a unique identifier property "
+                f"(unique: {', '.join(UNIQUE_PROPERTIES)})",
+                "VALIDATION_ERROR",
+            )
         if contact is None or contact["archived"] != archived:
             return None
         return contact
