@@ -142,3 +142,12 @@ def test_unknown_column_message_points_at_it(org):
     assert "ERROR at Row:1:Column:12" in message
     assert "No such column 'Shoe' on entity 'Contact'" in message
     assert "\n           ^\n" in message
+
+
+def test_indexed_lookups_agree_with_a_scan(org):
+    by_index = names(org, "WHERE Email IN ('ADA@example.com', 'alan@example.org')")
+    by_scan = names(org, "WHERE Email LIKE 'ada@%' OR Email LIKE 'alan@%'")
+    assert by_index == by_scan == ["Lovelace", "Turing"]
+    ada = org.run_soql("SELECT Id FROM Contact WHERE LastName = 'Lovelace'", False)[3][0]["Id"]
+    assert names(org, f"WHERE Id = '{ada[:15]}' AND Title = 'CEO'") == ["Lovelace"]
+    assert names(org, f"WHERE Id = '{ada}' AND Title = 'CTO'") == []

@@ -33,6 +33,9 @@ from integrations.sandbox.salesforce.describe import (
     sobject_summary,
 )
 from integrations.sandbox.salesforce.soql import (
+    BoolOp,
+    Compare,
+    InList,
     SoqlError,
     compile_where,
     error_at,
@@ -529,7 +532,9 @@ class SalesforceEmulator(Emulator):
                 fields.append(canonical)
         predicate = compile_where(parsed.where, resolve, text) if parsed.where else None
         order = [(resolve(n)[0], desc, nulls) for n, desc, nulls in parsed.order_by]
-        rows = list(self.store.live(sobject, include_deleted))
+        rows = self._indexed_rows(sobject, parsed.where, resolve, include_deleted)
+        if rows is None:
+            rows = list(self.store.live(sobject, include_deleted))
         if sobject in ("Task", "Event"):
             cutoff = self.archive_cutoff()
             uses_archived = any("isarchived" in f.lower() for f in parsed.fields) or (
@@ -549,6 +554,40 @@ class SalesforceEmulator(Emulator):
         if parsed.limit is not None:
             rows = rows[: parsed.limit]
         return sobject, fields, parsed, rows
+
+    def _indexed_rows(
+        self, sobject: str, where: Any, resolve: Any, include_deleted: bool
+    ) -> list[dict[str, Any]] | None:
+        """Candidates from the Id/Email indexes when WHERE pins one of them, else None.
+
+        The full predicate still runs on the candidates; this only avoids scanning
+        100k records for the look-ups syncadmin makes all the time.
+        """
+        parts = where.parts if isinstance(where, BoolOp) and where.op == "AND" else [where]
+        for part in parts:
+            if isinstance(part, Compare) and part.op == "=":
+                values = [part.value.value]
+            elif isinstance(part, InList) and not part.negate:
+                values = [literal.value for literal in part.values]
+            else:
+                continue
+            name = resolve(part.field)[0]
+            if not all(isinstance(v, str) for v in values):
+                continue
+            table = self.store.records[sobject]
+            if name == "Id":
+                found = {ids.normalize(v) for v in values} - {None}
+            elif name == "Email" and sobject in self.store.email_index:
+                index = self.store.email_index[sobject]
+                found = set().union(*(index.get(v.lower(), set()) for v in values))
+            else:
+                continue
+            rows = [table[i] for i in found if i in table]
+            if not include_deleted:
+                rows = [r for r in rows if not r["IsDeleted"]]
+            rows.sort(key=lambda r: r["SystemModstamp"])
+            return rows
+        return None
 
     def query(self, request: Request) -> Response:
         return self._query(request, include_deleted=False)
