@@ -22,7 +22,7 @@ import requests
 
 from integrations import errors
 from integrations.hubspot import limits
-from integrations.hubspot.streams import CONTACTS, ENGAGEMENTS, Record, modified_since
+from integrations.hubspot.streams import CONTACTS, Record, engagement_stream, modified_since
 from integrations.ratelimit import rate_limit_acquire
 from integrations.transport import CallMeter, api_session
 
@@ -482,21 +482,21 @@ class HubSpotClient:
     ) -> Iterator[list[Record]]:
         """Pages of notes/calls/emails/meetings/tasks modified at or after ``since_ms``."""
         # https://developers.hubspot.com/docs/api-reference/crm-search-v3/guide
-        return modified_since(self._search, ENGAGEMENTS[object_type], since_ms, properties)
+        return modified_since(self._search, engagement_stream(object_type), since_ms, properties)
 
     def engagements_batch_create(
         self, object_type: str, inputs: Sequence[dict[str, Any]]
     ) -> BatchOutcome:
         """Create engagements (``hs_timestamp`` required) from Salesforce activities."""
         # https://developers.hubspot.com/docs/api-reference/crm-tasks-v3/batch/post-crm-v3-objects-tasks-batch-create
-        return self._batch(ENGAGEMENTS[object_type].object_type, "create", inputs)
+        return self._batch(engagement_stream(object_type).object_type, "create", inputs)
 
     def engagements_batch_update(
         self, object_type: str, inputs: Sequence[dict[str, Any]]
     ) -> BatchOutcome:
         """Update engagements by id (``{"id", "properties"}``)."""
         # https://developers.hubspot.com/docs/api-reference/crm-tasks-v3/batch/post-crm-v3-objects-tasks-batch-update
-        return self._batch(ENGAGEMENTS[object_type].object_type, "update", inputs)
+        return self._batch(engagement_stream(object_type).object_type, "update", inputs)
 
     def associations_batch_read(
         self, from_type: str, to_type: str, ids: Iterable[str]

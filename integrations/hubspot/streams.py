@@ -39,6 +39,16 @@ ENGAGEMENTS = {
 }
 
 
+def engagement_stream(object_type: str) -> Stream:
+    """The stream of one engagement type, refusing anything that is not one."""
+    try:
+        return ENGAGEMENTS[object_type]
+    except KeyError:
+        raise ValueError(
+            f"{object_type!r} is not an engagement type (one of {', '.join(ENGAGEMENT_TYPES)})"
+        ) from None
+
+
 class ReanchorStuck(RuntimeError):
     """More than a whole search's worth of records share one cursor value.
 

@@ -80,3 +80,8 @@ def test_engagements_modified_since_reads_only_newer_changes(hubspot: HubSpotCli
 
     after_all = max(modified) + 1
     assert list(hubspot.engagements_modified_since("calls", after_all, [])) == []
+
+
+def test_only_engagement_types_are_accepted(hubspot: HubSpotClient):
+    with pytest.raises(ValueError, match="not an engagement type"):
+        hubspot.engagements_batch_create("contacts", _tasks(1))
