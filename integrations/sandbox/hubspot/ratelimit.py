@@ -76,7 +76,8 @@ class RateLimiter:
             policy, retry_after = "DAILY", 86_400
         elif len(self._window) >= s.ten_second_limit:
             policy = "TEN_SECONDLY_ROLLING"
-            wait = TEN_SECOND_WINDOW_MS / 1000 - (now - self._window[0])
+            oldest = self._window[0] if self._window else now  # a limit of 0 refuses all
+            wait = TEN_SECOND_WINDOW_MS / 1000 - (now - oldest)
             retry_after = max(1, math.ceil(wait))
         elif search and len(self._search_window) >= s.search_per_second:
             policy, retry_after = "SECONDLY", 1
