@@ -295,6 +295,12 @@ def test_association_batch_read_shape_and_unknown_ids(hub: Hub):
     )
     assert status == 400 and body["status"] == "error"
     status, _ = hub.call(
+        "DELETE", f"/crm/v4/objects/contacts/{b}/associations/emails/{email['id']}"
+    )
+    assert status == 204
+    _, body = hub.call("GET", f"/crm/v4/objects/emails/{email['id']}/associations/contacts")
+    assert [t["toObjectId"] for t in body["results"]] == [int(a)]
+    status, _ = hub.call(
         "PUT", f"/crm/v4/objects/emails/{email['id']}/associations/default/deals/1"
     )
     assert status == 400
@@ -506,6 +512,10 @@ def test_events_api_paging_sorting_and_validation(hub: Hub):
         "hs_event_name": "Webinar attended",
     }
     assert len(read("objectType=contact")) == 26
+    by_email = read("objectType=contact&objectProperty.email=EA@example.com&sort=ASCENDING")
+    assert by_email[0]["eventType"] == "e_document_viewed" and {
+        e["objectId"] for e in by_email
+    } == {a}
 
     for bad in (
         "eventType=e_nope",

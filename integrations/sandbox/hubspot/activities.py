@@ -15,6 +15,7 @@ handlers. What is served (shapes from HubSpot's public references, see
 - Associations v4 between engagements and contacts (default, unlabeled types):
   ``PUT /crm/v4/objects/{from}/{id}/associations/default/{to}/{toId}``,
   ``GET /crm/v4/objects/{from}/{id}/associations/{to}``,
+  ``DELETE /crm/v4/objects/{from}/{id}/associations/{to}/{toId}``,
   ``POST /crm/v4/associations/{from}/{to}/batch/read|create|associate/default``.
 - Forms: ``GET /marketing/v3/forms`` and
   ``GET /form-integrations/v1/submissions/forms/{formGuid}`` (newest first;
@@ -41,7 +42,7 @@ Sales email *replies* are not Events API events: they are CRM emails with
 ``hs_email_direction=INCOMING_EMAIL`` (sent ones have ``EMAIL``).
 
 ``GET /events/v3/events`` takes ``objectType`` (``contact``), ``objectId``,
-``eventType``, ``occurredAfter``/``occurredBefore`` (ISO 8601 or epoch ms,
+``objectProperty.email``, ``eventType``, ``occurredAfter``/``occurredBefore`` (ISO 8601 or ms,
 both exclusive), ``sort`` (``ASCENDING``/``DESCENDING``, default DESCENDING),
 ``limit`` (at most 1000) and ``after``. HubSpot's OpenAPI file marks
 ``objectType`` and ``objectId`` optional (``objectId`` needs ``objectType``),
@@ -168,6 +169,7 @@ class HubSpotActivitiesMixin:
             (f"{base}/<object_id>", "engagements_one", ["GET", "PATCH", "DELETE"]),
             (f"{v4}/default/<to_type>/<to_id>", "associations_put_default", ["PUT"]),
             (f"{v4}/<to_type>", "associations_list", ["GET"]),
+            (f"{v4}/<to_type>/<to_id>", "associations_delete", ["DELETE"]),
             (
                 "/crm/v4/associations/<from_type>/<to_type>/batch/read",
                 "associations_batch_read",
@@ -853,6 +855,21 @@ class HubSpotActivitiesMixin:
             if self.find_object(to_type, t) is not None
         ]
 
+    def associations_delete(
+        self: HubSpotEmulator,
+        request: Request,
+        from_type: str,
+        from_id: str,
+        to_type: str,
+        to_id: str,
+    ) -> Response:
+        """Remove every association between the two records (both directions); 204."""
+        kind_from, kind_to, _ = self._pair(from_type, to_type)
+        with self.lock:
+            self.assoc.get(f"{kind_from}:{kind_to}", {}).get(from_id, {}).pop(to_id, None)
+            self.assoc.get(f"{kind_to}:{kind_from}", {}).get(to_id, {}).pop(from_id, None)
+        return self.json_response(None, 204)
+
     def associations_list(
         self: HubSpotEmulator, request: Request, from_type: str, from_id: str, to_type: str
     ) -> Response:
@@ -1124,8 +1141,13 @@ class HubSpotActivitiesMixin:
             raise self._validation(
                 f"objectType {object_type!r} has no events in this portal (use contact)"
             )
-        if object_id and not object_type:
-            raise self._validation("objectId requires objectType")
+        by_email = request.args.get("objectProperty.email")
+        if (object_id or by_email) and not object_type:
+            raise self._validation("objectId and objectProperty.* require objectType")
+        if by_email and not object_id:
+            # "objectProperty.email=": the contact by its unique email instead of its id
+            with self.lock:
+                object_id = self.contact_id_by_email.get(by_email.lower()) or "-1"
         event_type = request.args.get("eventType")
         if event_type and event_type not in EVENT_TYPES:
             raise self._validation(
