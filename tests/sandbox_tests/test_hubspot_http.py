@@ -406,3 +406,13 @@ def test_property_values_are_checked_and_stored_as_strings(api):
         response = api("POST", "/crm/v3/objects/contacts", json={"properties": bad})
         _error(response, 400, "VALIDATION_ERROR")
     _error(api("GET", "/crm/v3/properties/contacts/shoe_size"), 404, "OBJECT_NOT_FOUND")
+
+
+def test_search_free_text_query_and_default_properties(api):
+    api.create(email="lin.chen@example.com", firstname="Lin", lastname="Chen", company="Contoso")
+    api.create(email="omar@example.com", firstname="Omar", company="Fabrikam")
+    answer = api("POST", "/crm/v3/objects/contacts/search", json={"query": "conto"}).json()
+    assert [c["properties"]["firstname"] for c in answer["results"]] == ["Lin"]
+    assert {"createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"} <= (
+        set(answer["results"][0]["properties"])
+    )
