@@ -996,6 +996,8 @@ class SalesforceEmulator(Emulator):
         if not isinstance(body, dict) or not isinstance(body.get("compositeRequest"), list):
             raise sf_error(400, "JSON_PARSER_ERROR", "compositeRequest is required")
         subrequests = body["compositeRequest"]
+        if not all(isinstance(sub, dict) for sub in subrequests):
+            raise sf_error(400, "JSON_PARSER_ERROR", "Each subrequest must be a JSON object")
         if len(subrequests) > COMPOSITE_LIMIT:
             raise sf_error(
                 400,
@@ -1159,7 +1161,13 @@ class SalesforceEmulator(Emulator):
             created = []
             for values in data.get("records", []):
                 owner = values.get("OwnerId") or self.integration_user
-                created.append(self.store.insert_raw(name, dict(values), owner))
+                canonical = {}
+                for key, value in values.items():
+                    field = self.store.field_name(name, key)
+                    if field is None:
+                        raise ValueError(f"{name} has no field {key}")
+                    canonical[field] = value
+                created.append(self.store.insert_raw(name, canonical, owner))
             self.store.sort_by_modstamp(name)
         return self.json_response({"ids": created})
 

@@ -24,6 +24,7 @@ from integrations.sandbox.demo import (
 from integrations.sandbox.salesforce import ids
 from integrations.sandbox.salesforce.describe import INDUSTRIES, LEAD_STATUSES
 from integrations.sandbox.salesforce.soql import format_datetime
+from integrations.sandbox.salesforce.store import Store
 
 if TYPE_CHECKING:
     from integrations.sandbox.salesforce.app import SalesforceEmulator
@@ -149,7 +150,7 @@ def _when(rng: random.Random) -> datetime:
     return DEMO_EPOCH - timedelta(minutes=rng.randrange(0, 60 * 24 * HISTORY_DAYS))
 
 
-def _task(store, rng: random.Random, who: str, what: str | None, owner: str) -> None:  # type: ignore[no-untyped-def]
+def _task(store: Store, rng: random.Random, who: str, what: str | None, owner: str) -> None:
     subtype = rng.choice(("Task", "Email", "Email", "Call"))
     moment = _when(rng)
     stamp = _stamp(moment)
@@ -173,7 +174,7 @@ def _task(store, rng: random.Random, who: str, what: str | None, owner: str) -> 
     )
 
 
-def _event(store, rng: random.Random, who: str, what: str | None, owner: str) -> None:  # type: ignore[no-untyped-def]
+def _event(store: Store, rng: random.Random, who: str, what: str | None, owner: str) -> None:
     moment = _when(rng).replace(minute=0, second=0, microsecond=0)
     stamp = _stamp(moment - timedelta(days=2))
     store.insert_raw(

@@ -96,7 +96,12 @@ def tokenize(text: str) -> list[Token]:
             elif kind == "number":
                 value = float(raw) if "." in raw else int(raw)
             elif kind == "datetime":
-                value = canonical_datetime(raw)
+                try:
+                    value = canonical_datetime(raw)
+                except ValueError:
+                    raise SoqlError(
+                        "MALFORMED_QUERY", _at(text, pos, f"invalid datetime: {raw}")
+                    ) from None
             elif kind == "ident" and raw.upper() in KEYWORDS:
                 kind, value = "kw", raw.upper()
             tokens.append(Token(kind, value, raw, pos))
