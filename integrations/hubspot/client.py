@@ -385,10 +385,10 @@ class HubSpotClient:
     def contacts_pages(self, properties: Sequence[str]) -> Iterator[list[Record]]:
         """Every contact, page by page (a full read, e.g. for a first sync)."""
         # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/basic/get-crm-v3-objects-contacts
-        return self._paged(
-            "/crm/v3/objects/contacts",
-            {"limit": limits.OBJECTS_PAGE_SIZE, "properties": ",".join(properties)},
-        )
+        params: dict[str, Any] = {"limit": limits.OBJECTS_PAGE_SIZE}
+        if properties:
+            params["properties"] = ",".join(properties)
+        return self._paged("/crm/v3/objects/contacts", params)
 
     def contacts_modified_since(
         self, since_ms: int, properties: Sequence[str]
@@ -501,7 +501,12 @@ class HubSpotClient:
     def associations_batch_read(
         self, from_type: str, to_type: str, ids: Iterable[str]
     ) -> dict[str, list[str]]:
-        """``{from id: [to ids]}``, e.g. which contacts an email or meeting is on."""
+        """``{from id: [to ids]}``, e.g. which contacts an email or meeting is on.
+
+        Ids without associations are simply absent (HubSpot reports them as
+        207 errors, which mean nothing more here). A ``to`` list HubSpot pages
+        (``paging.next.after`` on a result) is completed one object at a time.
+        """
         # https://developers.hubspot.com/docs/api-reference/crm-associations-v4/batch/post-crm-v4-associations-fromObjectType-toObjectType-batch-read
         found: dict[str, list[str]] = {}
         id_list = [str(i) for i in ids]
@@ -513,7 +518,18 @@ class HubSpotClient:
             for result in answer.get("results", []):
                 source = str(result["from"]["id"])
                 found.setdefault(source, []).extend(str(t["toObjectId"]) for t in result["to"])
+                after = (result.get("paging") or {}).get("next", {}).get("after")
+                if after:
+                    found[source].extend(self._associations_rest(from_type, source, to_type, after))
         return found
+
+    def _associations_rest(
+        self, from_type: str, from_id: str, to_type: str, after: str
+    ) -> Iterator[str]:
+        # https://developers.hubspot.com/docs/api-reference/crm-associations-v4/basic/get-crm-v4-objects-objectType-objectId-associations-toObjectType
+        path = f"/crm/v4/objects/{from_type}/{from_id}/associations/{to_type}"
+        for page in self._paged(path, {"limit": limits.ASSOCIATIONS_PAGE_SIZE, "after": after}):
+            yield from (str(t["toObjectId"]) for t in page)
 
     def associate_default(self, from_type: str, from_id: str, to_type: str, to_id: str) -> None:
         """Attach an engagement to a contact with HubSpot's default association type."""
