@@ -8,6 +8,7 @@ process for the control API and injected per-record faults.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -575,10 +576,12 @@ def test_demo_history_is_deterministic_and_varied(demo_hub: Hub):
 
 
 def test_dump_and_load_round_trip(demo_hub: Hub):
-    state = demo_hub.emulator.dump_activities()
+    state = json.loads(json.dumps(demo_hub.emulator.dump_activities()))  # JSON-safe
     other = HubSpotEmulator()
     other.load_activities(state)
     assert other.dump_activities() == state
+    response = Client(other).get("/events/v3/events?limit=3", headers=AUTH)
+    assert response.status_code == 200 and len(response.get_json()["results"]) == 3
 
 
 # --- through the real sandbox process --------------------------------------------------------
