@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
@@ -217,3 +219,18 @@ def test_oauth_password_flow_login(info):
     assert sf.oauth2("userinfo")["preferred_username"] == info["username"]
     statuses = sf.query("SELECT MasterLabel FROM TaskStatus ORDER BY SortOrder")["records"]
     assert [s["MasterLabel"] for s in statuses][0] == "Not Started"
+
+
+def test_updated_deleted_and_lead_conversion(sf, sandbox):
+    start = datetime.now(UTC) - timedelta(minutes=1)
+    lead = sf.Lead.create({"LastName": "Convert", "Company": "C", "Email": "c@example.com"})["id"]
+    gone = sf.Contact.create({"LastName": "Gone"})["id"]
+    sf.Contact.delete(gone)
+    end = datetime.now(UTC) + timedelta(minutes=1)
+    assert lead in sf.Lead.updated(start, end)["ids"]
+    assert [r["id"] for r in sf.Contact.deleted(start, end)["deletedRecords"]] == [gone]
+    converted = sandbox.salesforce.control("POST", f"leads/{lead}/convert")
+    record = sf.Lead.get(lead)
+    assert record["IsConverted"] is True
+    assert record["ConvertedContactId"] == converted["contactId"]
+    assert sf.Contact.get(converted["contactId"])["Email"] == "c@example.com"

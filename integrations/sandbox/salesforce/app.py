@@ -10,6 +10,7 @@ import functools
 import json
 import re
 import secrets
+import time
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
@@ -37,8 +38,10 @@ from integrations.sandbox.salesforce.soql import (
     Compare,
     InList,
     SoqlError,
+    canonical_datetime,
     compile_where,
     error_at,
+    format_ms,
     parse,
     sort_records,
 )
@@ -117,6 +120,8 @@ class SalesforceEmulator(Emulator):
             (f"{d}/sobjects/", "describe_global", ["GET"]),
             (f"{d}/sobjects/<sobject>/", "sobject_root", ["GET", "POST"]),
             (f"{d}/sobjects/<sobject>/describe/", "describe", ["GET"]),
+            (f"{d}/sobjects/<sobject>/updated/", "sobject_updated", ["GET"]),
+            (f"{d}/sobjects/<sobject>/deleted/", "sobject_deleted", ["GET"]),
             (f"{d}/sobjects/<sobject>/<record_id>", "sobject_record", ["GET", "PATCH", "DELETE"]),
             (f"{d}/sobjects/<sobject>/<field>/<path:value>", "sobject_external", ["GET", "PATCH"]),
             (f"{d}/composite/", "composite", ["POST"]),
@@ -138,6 +143,7 @@ class SalesforceEmulator(Emulator):
             ("/picklists/<sobject>/<field>", "control_picklist", ["GET", "PUT"]),
             ("/records", "control_records", ["POST"]),
             ("/records/<record_id>", "control_record", ["GET"]),
+            ("/leads/<lead_id>/convert", "control_convert_lead", ["POST"]),
         ]
 
     # --- state ------------------------------------------------------------------------
@@ -669,6 +675,42 @@ class SalesforceEmulator(Emulator):
         name = self.sobject_name(sobject)
         return self.json_response(describe_sobject(name, self.schema[name], f"v{API_VERSION}"))
 
+    # --- replication (getUpdated / getDeleted) -----------------------------------------
+    def _window(self, request: Request) -> tuple[str, str]:
+        try:
+            start = canonical_datetime(request.args["start"])
+            end = canonical_datetime(request.args["end"])
+        except (KeyError, ValueError):
+            raise sf_error(
+                400, "INVALID_REPLICATION_DATE", "start and end must be ISO datetimes"
+            ) from None
+        if end < start:
+            raise sf_error(400, "INVALID_REPLICATION_DATE", "end is before start")
+        return start, end
+
+    def sobject_updated(self, request: Request, sobject: str) -> Response:
+        """Ids changed in ``[start, end]`` (SystemModstamp), as ``sf.Contact.updated()`` reads."""
+        name = self.sobject_name(sobject)
+        start, end = self._window(request)
+        changed = [
+            r["Id"] for r in self.store.live(name, False) if start <= r["SystemModstamp"] <= end
+        ]
+        return self.json_response({"ids": changed, "latestDateCovered": end})
+
+    def sobject_deleted(self, request: Request, sobject: str) -> Response:
+        """Records deleted in ``[start, end]``, as ``sf.Contact.deleted()`` reads."""
+        name = self.sobject_name(sobject)
+        start, end = self._window(request)
+        gone = [
+            {"id": r["Id"], "deletedDate": r["SystemModstamp"]}
+            for r in self.store.live(name, True)
+            if r["IsDeleted"] and start <= r["SystemModstamp"] <= end
+        ]
+        earliest = format_ms(int((time.time() - 15 * 86400) * 1000))
+        return self.json_response(
+            {"deletedRecords": gone, "earliestDateAvailable": earliest, "latestDateCovered": end}
+        )
+
     # --- sObject rows -----------------------------------------------------------------
     def _writable(self, sobject: str) -> str:
         name = self.sobject_name(sobject)
@@ -782,12 +824,13 @@ class SalesforceEmulator(Emulator):
                 "NOT_FOUND",
                 "Provided external ID field does not exist or is not accessible: Id",
             )
-        if any(k.lower() == ext.lower() for k in values):
+        if any(k.lower() == ext.lower() and v != value for k, v in values.items()):
             raise sf_error(
                 400,
                 "INVALID_FIELD",
                 f"The value for {ext} in the URL and the body must match",
             )
+        values = {k: v for k, v in values.items() if k.lower() != ext.lower()}
         record_id = self.store.create(name, {**values, ext: value}, user)
         return self.json_response(
             {"id": record_id, "success": True, "errors": [], "created": True}, 201
@@ -1170,6 +1213,35 @@ class SalesforceEmulator(Emulator):
                 created.append(self.store.insert_raw(name, canonical, owner))
             self.store.sort_by_modstamp(name)
         return self.json_response({"ids": created})
+
+    def control_convert_lead(self, request: Request, lead_id: str) -> Response:
+        """A rep converts a lead: a new Contact (same email), the lead marked converted."""
+        with self.lock:
+            lead = self.store.get("Lead", ids.normalize(lead_id) or "")
+            if lead is None or lead["IsDeleted"] or lead["IsConverted"]:
+                raise ValueError("no such unconverted lead")
+            user = lead["OwnerId"] or self.integration_user
+            contact_id = self.store.create(
+                "Contact",
+                {
+                    k: lead[k]
+                    for k in ("FirstName", "LastName", "Email", "Phone", "Title", "OwnerId")
+                    if lead.get(k)
+                },
+                user,
+            )
+            stamp = self.store.now()
+            converted = {
+                **lead,
+                "IsConverted": True,
+                "Status": "Closed - Converted",
+                "ConvertedContactId": contact_id,
+                "ConvertedDate": stamp[:10],
+                "LastModifiedDate": stamp,
+                "SystemModstamp": stamp,
+            }
+            self.store._put("Lead", converted, lead)
+        return self.json_response({"leadId": lead["Id"], "contactId": contact_id})
 
     def control_record(self, request: Request, record_id: str) -> Response:
         with self.lock:

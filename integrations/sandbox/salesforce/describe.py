@@ -192,6 +192,14 @@ def build_schema() -> dict[str, dict[str, FieldDef]]:
                 default="Open - Not Contacted",
             ),
             _ro("IsConverted", "boolean", "Converted", nillable=False),
+            _ro(
+                "ConvertedContactId",
+                "reference",
+                "Converted Contact ID",
+                length=18,
+                reference_to=["Contact"],
+            ),
+            _ro("ConvertedDate", "date", "Converted Date"),
         ],
         "Task": _system()
         + _activity()
