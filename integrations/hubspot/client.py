@@ -13,6 +13,7 @@ holds a whole result set.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -446,6 +447,28 @@ class HubSpotClient:
         """One list (``processingType``, ``processingStatus``): is it still active?"""
         # https://developers.hubspot.com/docs/api-reference/crm-lists-v3/lists/get-crm-v3-lists-listId
         return self._get(f"/crm/v3/lists/{list_id}").get("list", {})
+
+    def list_wait_processed(
+        self, list_id: str, *, timeout_s: float = 60.0, poll_s: float = 1.0
+    ) -> dict[str, Any]:
+        """The list once HubSpot has evaluated its filters (``processingStatus`` COMPLETE).
+
+        A new DYNAMIC list starts PROCESSING and its memberships are partial
+        until then, so the criteria builder selects it only after this returns.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            found = self.list_get(list_id)
+            status = found.get("processingStatus", "COMPLETE")
+            if status == "COMPLETE":
+                return found
+            if time.monotonic() >= deadline:
+                raise errors.ApiError(
+                    f"list {list_id} is still {status} after {timeout_s:.0f} s",
+                    side=SIDE,
+                    category="LIST_PROCESSING",
+                )
+            time.sleep(poll_s)
 
     def list_memberships(self, list_id: str) -> Iterator[list[str]]:
         """Pages of member record ids (ascending), 250 per page."""

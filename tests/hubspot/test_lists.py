@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from integrations.errors import ApiError
@@ -11,15 +9,6 @@ from integrations.hubspot.client import Criterion, HubSpotClient, filter_branch
 from tests.hubspot.conftest import calls_to
 
 MEMBERSHIPS = "GET /crm/v3/lists/<list_id>/memberships"
-
-
-def _wait_processed(hubspot: HubSpotClient, list_id: str) -> dict:
-    deadline = time.monotonic() + 10
-    while True:
-        found = hubspot.list_get(list_id)
-        if found.get("processingStatus") in (None, "COMPLETE") or time.monotonic() > deadline:
-            return found
-        time.sleep(0.1)
 
 
 def _leads(n: int, stage: str, prefix: str) -> list[dict]:
@@ -69,8 +58,9 @@ def test_builder_list_is_evaluated_and_memberships_page_by_250(hubspot: HubSpotC
         ]
     )
     created = hubspot.list_create("Leads or VIP customers", branch)
-    listed = _wait_processed(hubspot, str(created["listId"]))
-    assert listed["processingType"] == "DYNAMIC"
+    assert created["processingStatus"] == "PROCESSING"
+    listed = hubspot.list_wait_processed(str(created["listId"]), poll_s=0.05)
+    assert (listed["processingType"], listed["processingStatus"]) == ("DYNAMIC", "COMPLETE")
 
     pages = list(hubspot.list_memberships(str(created["listId"])))
 
@@ -119,3 +109,12 @@ def test_builder_picks_the_operation_type_from_the_property_type():
         filter_branch([[Criterion("num_employees", "number", "IS_GREATER_THAN", "many")]])
     with pytest.raises(ValueError, match="at least one row"):
         filter_branch([[]])
+
+
+def test_waiting_for_processing_gives_up_with_a_clear_error(hubspot: HubSpotClient, sandbox):
+    branch = filter_branch([[Criterion("lifecyclestage", "enumeration", "IS_ANY_OF", ["lead"])]])
+    sandbox.hubspot.control("PATCH", "settings", {"list_processing_gets": 1000})
+    created = hubspot.list_create("Slow", branch)
+
+    with pytest.raises(ApiError, match="still PROCESSING"):
+        hubspot.list_wait_processed(str(created["listId"]), timeout_s=0.3, poll_s=0.05)
