@@ -79,6 +79,7 @@ from integrations.sandbox.hubspot.properties import as_string, iso, parse_moment
 from integrations.sandbox.hubspot.search import SearchError, parse_search, sort_records
 
 if TYPE_CHECKING:
+    from integrations.sandbox.demo import DemoPerson
     from integrations.sandbox.hubspot.app import HubSpotEmulator
 
 #: CRM batch endpoints accept at most 100 inputs (HubSpot batch API reference)
@@ -205,7 +206,7 @@ class HubSpotActivitiesMixin:
             ("/email-campaigns", "control_email_campaigns", ["POST"]),
         ]
 
-    def reset_activities(self, *, seed: str, people: list[Any]) -> None:
+    def reset_activities(self, *, seed: str, people: list[DemoPerson]) -> None:
         """Drop all activity state; ``demo`` seeds forms, campaigns and ``people``'s activities."""
         self.engagements: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in ENGAGEMENT_TYPES}
         #: "from:to" -> from id -> {to id: None} (an insertion-ordered set), both directions kept
