@@ -36,8 +36,9 @@ class Command(BaseCommand):
             time.sleep(0.2)
         connections_use_sandbox(info=json.loads(info_file.read_text()))
         self.stdout.write("HubSpot and Salesforce connections now point at the sandbox.")
+        self._test(must_pass=False)
 
-    def _test(self) -> None:
+    def _test(self, must_pass: bool = True) -> None:
         result = connections_test()
         for side, outcome in (("HubSpot", result.hubspot), ("Salesforce", result.salesforce)):
             if outcome.ok:
@@ -47,5 +48,5 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(self.style.ERROR(f"{side}: FAILED"))
                 self.stdout.write(f"  {outcome.error}")
-        if not result.ok:
+        if not result.ok and must_pass:
             raise CommandError("At least one connection failed.", returncode=1)
