@@ -234,3 +234,18 @@ def test_updated_deleted_and_lead_conversion(sf, sandbox):
     assert record["IsConverted"] is True
     assert record["ConvertedContactId"] == converted["contactId"]
     assert sf.Contact.get(converted["contactId"])["Email"] == "c@example.com"
+
+
+def test_bulk2_update_and_delete(sf):
+    ids = [sf.Contact.create({"LastName": f"L{i}"})["id"] for i in range(3)]
+    updated = sf.bulk2.Contact.update(
+        records=[{"Id": i, "Title": "Bulk-updated"} for i in ids], wait=0.1
+    )
+    assert updated[0]["numberRecordsFailed"] == 0
+    titles = sf.query("SELECT Title FROM Contact")["records"]
+    assert {r["Title"] for r in titles} == {"Bulk-updated"}
+    deleted = sf.bulk2.Contact.delete(records=[{"Id": i} for i in ids[:2]], wait=0.1)
+    assert deleted[0]["numberRecordsProcessed"] == 2
+    assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 1
+    rows = list(sf.bulk2.Contact.query_all("SELECT Id, IsDeleted FROM Contact", wait=0.1))
+    assert rows[0].count('"true"') == 2
