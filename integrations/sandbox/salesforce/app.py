@@ -147,7 +147,7 @@ class SalesforceEmulator(Emulator):
         ]
 
     # --- state ------------------------------------------------------------------------
-    def reset(self, *, seed: str = "empty", contacts: int | None = None) -> None:  # noqa: F811
+    def reset(self, *, seed: str = "empty", contacts: int | None = None) -> None:
         """Drop everything; load the integration user, demo users and (``demo``) the CRM."""
         with self.lock:
             self.schema = build_schema()
@@ -896,7 +896,6 @@ class SalesforceEmulator(Emulator):
                         "Record rolled back because not all records were valid and the "
                         "request was using AllOrNone header",
                         [],
-                        r.get("id") and None,
                     )
                     for r in results
                 ]
