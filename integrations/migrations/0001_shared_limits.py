@@ -5,42 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='RateLimitBucket',
+            name="RateLimitBucket",
             fields=[
-                ('name', models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=64, primary_key=True, serialize=False)),
             ],
         ),
         migrations.CreateModel(
-            name='ApiUsageDay',
+            name="ApiUsageDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(max_length=12)),
-                ('day', models.DateField()),
-                ('calls', models.PositiveIntegerField(default=0)),
-                ('org_used', models.PositiveIntegerField(blank=True, null=True)),
-                ('org_max', models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("side", models.CharField(max_length=12)),
+                ("day", models.DateField()),
+                ("calls", models.PositiveIntegerField(default=0)),
+                ("org_used", models.PositiveIntegerField(blank=True, null=True)),
+                ("org_max", models.PositiveIntegerField(blank=True, null=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('side', 'day'), name='one_usage_row_per_day')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("side", "day"), name="one_usage_row_per_day")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RateLimitCall',
+            name="RateLimitCall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.FloatField(help_text='epoch seconds')),
-                ('bucket', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, to='integrations.ratelimitbucket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.FloatField(help_text="epoch seconds")),
+                (
+                    "bucket",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="integrations.ratelimitbucket",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['bucket', 'at'], name='ratelimit_bucket_at')],
+                "indexes": [models.Index(fields=["bucket", "at"], name="ratelimit_bucket_at")],
             },
         ),
     ]

@@ -6,64 +6,83 @@ import integrations.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0001_shared_limits'),
+        ("integrations", "0001_shared_limits"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HubSpotConnection',
+            name="HubSpotConnection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_tested_at', models.DateTimeField(blank=True, null=True)),
-                ('last_test_ok', models.BooleanField(null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('base_url', models.URLField(default='https://api.hubapi.com')),
-                ('access_token', integrations.models.SecretField(blank=True)),
-                ('access_token_set_at', models.DateTimeField(blank=True, null=True)),
-                ('access_token_set_by', models.CharField(blank=True, max_length=150)),
-                ('portal_id', models.CharField(blank=True, max_length=20)),
-                ('ten_second_limit', models.PositiveIntegerField(default=190)),
-                ('search_per_second', models.PositiveIntegerField(default=5)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("last_tested_at", models.DateTimeField(blank=True, null=True)),
+                ("last_test_ok", models.BooleanField(null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("base_url", models.URLField(default="https://api.hubapi.com")),
+                ("access_token", integrations.models.SecretField(blank=True)),
+                ("access_token_set_at", models.DateTimeField(blank=True, null=True)),
+                ("access_token_set_by", models.CharField(blank=True, max_length=150)),
+                ("portal_id", models.CharField(blank=True, max_length=20)),
+                ("ten_second_limit", models.PositiveIntegerField(default=190)),
+                ("search_per_second", models.PositiveIntegerField(default=5)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='SalesforceConnection',
+            name="SalesforceConnection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_tested_at', models.DateTimeField(blank=True, null=True)),
-                ('last_test_ok', models.BooleanField(null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('auth_mode', models.CharField(choices=[('password', 'Username, password and security token'), ('token', 'Access token and instance URL')], default='password', max_length=10)),
-                ('login_url', models.URLField(default='https://login.salesforce.com')),
-                ('username', models.CharField(blank=True, max_length=255)),
-                ('password', integrations.models.SecretField(blank=True)),
-                ('password_set_at', models.DateTimeField(blank=True, null=True)),
-                ('password_set_by', models.CharField(blank=True, max_length=150)),
-                ('security_token', integrations.models.SecretField(blank=True)),
-                ('security_token_set_at', models.DateTimeField(blank=True, null=True)),
-                ('security_token_set_by', models.CharField(blank=True, max_length=150)),
-                ('access_token', integrations.models.SecretField(blank=True)),
-                ('access_token_set_at', models.DateTimeField(blank=True, null=True)),
-                ('access_token_set_by', models.CharField(blank=True, max_length=150)),
-                ('instance_url', models.URLField(blank=True)),
-                ('api_version', models.CharField(default='59.0', max_length=8)),
-                ('ca_bundle', models.CharField(blank=True, max_length=500)),
-                ('daily_budget', models.PositiveIntegerField(default=5000)),
-                ('org_id', models.CharField(blank=True, max_length=18)),
-                ('org_name', models.CharField(blank=True, max_length=255)),
-                ('integration_user_id', models.CharField(blank=True, max_length=18)),
-                ('integration_user_name', models.CharField(blank=True, max_length=255)),
-                ('integration_user_email', models.CharField(blank=True, max_length=255)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("last_tested_at", models.DateTimeField(blank=True, null=True)),
+                ("last_test_ok", models.BooleanField(null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "auth_mode",
+                    models.CharField(
+                        choices=[
+                            ("password", "Username, password and security token"),
+                            ("token", "Access token and instance URL"),
+                        ],
+                        default="password",
+                        max_length=10,
+                    ),
+                ),
+                ("login_url", models.URLField(default="https://login.salesforce.com")),
+                ("username", models.CharField(blank=True, max_length=255)),
+                ("password", integrations.models.SecretField(blank=True)),
+                ("password_set_at", models.DateTimeField(blank=True, null=True)),
+                ("password_set_by", models.CharField(blank=True, max_length=150)),
+                ("security_token", integrations.models.SecretField(blank=True)),
+                ("security_token_set_at", models.DateTimeField(blank=True, null=True)),
+                ("security_token_set_by", models.CharField(blank=True, max_length=150)),
+                ("access_token", integrations.models.SecretField(blank=True)),
+                ("access_token_set_at", models.DateTimeField(blank=True, null=True)),
+                ("access_token_set_by", models.CharField(blank=True, max_length=150)),
+                ("instance_url", models.URLField(blank=True)),
+                ("api_version", models.CharField(default="59.0", max_length=8)),
+                ("ca_bundle", models.CharField(blank=True, max_length=500)),
+                ("daily_budget", models.PositiveIntegerField(default=5000)),
+                ("org_id", models.CharField(blank=True, max_length=18)),
+                ("org_name", models.CharField(blank=True, max_length=255)),
+                ("integration_user_id", models.CharField(blank=True, max_length=18)),
+                ("integration_user_name", models.CharField(blank=True, max_length=255)),
+                ("integration_user_email", models.CharField(blank=True, max_length=255)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
     ]

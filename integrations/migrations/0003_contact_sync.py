@@ -4,101 +4,176 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0002_connections'),
+        ("integrations", "0002_connections"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ContactLink',
+            name="ContactLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hubspot_id', models.CharField(max_length=20, unique=True)),
-                ('salesforce_id', models.CharField(max_length=18, unique=True)),
-                ('salesforce_type', models.CharField(max_length=7)),
-                ('email', models.CharField(db_index=True, max_length=254)),
-                ('origin', models.CharField(choices=[('sync', 'Sync'), ('auto_create', 'Created from Salesforce'), ('import', 'Imported from Salesforce')], default='sync', max_length=12)),
-                ('hubspot_created_at', models.DateTimeField(blank=True, null=True)),
-                ('hubspot_values', models.JSONField(default=dict)),
-                ('salesforce_values', models.JSONField(default=dict)),
-                ('hubspot_modified_at', models.DateTimeField(blank=True, null=True)),
-                ('salesforce_modified_at', models.DateTimeField(blank=True, null=True)),
-                ('first_synced_at', models.DateTimeField(auto_now_add=True)),
-                ('last_synced_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("hubspot_id", models.CharField(max_length=20, unique=True)),
+                ("salesforce_id", models.CharField(max_length=18, unique=True)),
+                ("salesforce_type", models.CharField(max_length=7)),
+                ("email", models.CharField(db_index=True, max_length=254)),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("sync", "Sync"),
+                            ("auto_create", "Created from Salesforce"),
+                            ("import", "Imported from Salesforce"),
+                        ],
+                        default="sync",
+                        max_length=12,
+                    ),
+                ),
+                ("hubspot_created_at", models.DateTimeField(blank=True, null=True)),
+                ("hubspot_values", models.JSONField(default=dict)),
+                ("salesforce_values", models.JSONField(default=dict)),
+                ("hubspot_modified_at", models.DateTimeField(blank=True, null=True)),
+                ("salesforce_modified_at", models.DateTimeField(blank=True, null=True)),
+                ("first_synced_at", models.DateTimeField(auto_now_add=True)),
+                ("last_synced_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='ContactSyncSettings',
+            name="ContactSyncSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('inclusion_list_id', models.CharField(blank=True, max_length=20)),
-                ('inclusion_list_name', models.CharField(blank=True, max_length=255)),
-                ('create_new_as', models.CharField(choices=[('Lead', 'Leads'), ('Contact', 'Contacts')], default='Lead', max_length=7)),
-                ('auto_create_from_leads', models.BooleanField(default=False)),
-                ('auto_create_from_leads_since', models.DateTimeField(blank=True, null=True)),
-                ('auto_create_from_contacts', models.BooleanField(default=False)),
-                ('auto_create_from_contacts_since', models.DateTimeField(blank=True, null=True)),
-                ('schedule_minutes', models.PositiveIntegerField(default=15)),
-                ('paused_reason', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("inclusion_list_id", models.CharField(blank=True, max_length=20)),
+                ("inclusion_list_name", models.CharField(blank=True, max_length=255)),
+                (
+                    "create_new_as",
+                    models.CharField(
+                        choices=[("Lead", "Leads"), ("Contact", "Contacts")],
+                        default="Lead",
+                        max_length=7,
+                    ),
+                ),
+                ("auto_create_from_leads", models.BooleanField(default=False)),
+                ("auto_create_from_leads_since", models.DateTimeField(blank=True, null=True)),
+                ("auto_create_from_contacts", models.BooleanField(default=False)),
+                ("auto_create_from_contacts_since", models.DateTimeField(blank=True, null=True)),
+                ("schedule_minutes", models.PositiveIntegerField(default=15)),
+                ("paused_reason", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='PropertyMapping',
+            name="PropertyMapping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hubspot_property', models.CharField(max_length=100, unique=True)),
-                ('salesforce_field', models.CharField(max_length=100)),
-                ('rule', models.CharField(choices=[('prefer_salesforce', 'Prefer Salesforce unless blank'), ('always_salesforce', 'Always use Salesforce'), ('two_way', 'Two-way (most recent change wins)'), ('dont_sync', "Don't sync")], default='two_way', max_length=20)),
-                ('position', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("hubspot_property", models.CharField(max_length=100, unique=True)),
+                ("salesforce_field", models.CharField(max_length=100)),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("prefer_salesforce", "Prefer Salesforce unless blank"),
+                            ("always_salesforce", "Always use Salesforce"),
+                            ("two_way", "Two-way (most recent change wins)"),
+                            ("dont_sync", "Don't sync"),
+                        ],
+                        default="two_way",
+                        max_length=20,
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SalesforcePerson',
+            name="SalesforcePerson",
             fields=[
-                ('salesforce_id', models.CharField(max_length=18, primary_key=True, serialize=False)),
-                ('salesforce_type', models.CharField(max_length=7)),
-                ('email', models.CharField(blank=True, db_index=True, max_length=254)),
-                ('values', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(blank=True, null=True)),
-                ('modified_at', models.DateTimeField(blank=True, null=True)),
-                ('is_deleted', models.BooleanField(default=False)),
-                ('pending', models.BooleanField(db_index=True, default=False)),
+                (
+                    "salesforce_id",
+                    models.CharField(max_length=18, primary_key=True, serialize=False),
+                ),
+                ("salesforce_type", models.CharField(max_length=7)),
+                ("email", models.CharField(blank=True, db_index=True, max_length=254)),
+                ("values", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(blank=True, null=True)),
+                ("modified_at", models.DateTimeField(blank=True, null=True)),
+                ("is_deleted", models.BooleanField(default=False)),
+                ("pending", models.BooleanField(db_index=True, default=False)),
             ],
         ),
         migrations.CreateModel(
-            name='SyncCursor',
+            name="SyncCursor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stream', models.CharField(max_length=64, unique=True)),
-                ('value', models.CharField(blank=True, max_length=64)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stream", models.CharField(max_length=64, unique=True)),
+                ("value", models.CharField(blank=True, max_length=64)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='RecordError',
+            name="RecordError",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_type', models.CharField(default='contact', max_length=20)),
-                ('record_key', models.CharField(max_length=40)),
-                ('hubspot_id', models.CharField(blank=True, max_length=20)),
-                ('salesforce_id', models.CharField(blank=True, max_length=18)),
-                ('email', models.CharField(blank=True, db_index=True, max_length=254)),
-                ('direction', models.CharField(blank=True, max_length=8)),
-                ('category', models.CharField(choices=[('duplicate', 'Duplicates'), ('permission', 'Permissions'), ('validation', 'Validation / picklist'), ('association', 'Missing association'), ('rate_limit', 'Rate limit / API budget'), ('authentication', 'Authentication'), ('other', 'Other')], max_length=20)),
-                ('vendor_code', models.CharField(blank=True, max_length=64)),
-                ('message', models.TextField()),
-                ('job_id', models.BigIntegerField(blank=True, null=True)),
-                ('first_seen_at', models.DateTimeField(auto_now_add=True)),
-                ('last_seen_at', models.DateTimeField(auto_now=True)),
-                ('occurrences', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_type", models.CharField(default="contact", max_length=20)),
+                ("record_key", models.CharField(max_length=40)),
+                ("hubspot_id", models.CharField(blank=True, max_length=20)),
+                ("salesforce_id", models.CharField(blank=True, max_length=18)),
+                ("email", models.CharField(blank=True, db_index=True, max_length=254)),
+                ("direction", models.CharField(blank=True, max_length=8)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("duplicate", "Duplicates"),
+                            ("permission", "Permissions"),
+                            ("validation", "Validation / picklist"),
+                            ("association", "Missing association"),
+                            ("rate_limit", "Rate limit / API budget"),
+                            ("authentication", "Authentication"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("vendor_code", models.CharField(blank=True, max_length=64)),
+                ("message", models.TextField()),
+                ("job_id", models.BigIntegerField(blank=True, null=True)),
+                ("first_seen_at", models.DateTimeField(auto_now_add=True)),
+                ("last_seen_at", models.DateTimeField(auto_now=True)),
+                ("occurrences", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('object_type', 'record_key'), name='one_open_error')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("object_type", "record_key"), name="one_open_error"
+                    )
+                ],
             },
         ),
     ]

@@ -1,3 +1,9 @@
+from integrations.models.activities import (
+    ActivityLink,
+    ActivityType,
+    OwnerMapping,
+    WaitingActivity,
+)
 from integrations.models.connections import HubSpotConnection, SalesforceConnection, SecretField
 from integrations.models.contacts import (
     ContactLink,
@@ -10,6 +16,10 @@ from integrations.models.contacts import (
 from integrations.models.limits import ApiUsageDay, RateLimitBucket, RateLimitCall
 
 __all__ = [
+    "ActivityLink",
+    "ActivityType",
+    "OwnerMapping",
+    "WaitingActivity",
     "ApiUsageDay",
     "ContactLink",
     "ContactSyncSettings",

@@ -1,0 +1,124 @@
+"""The Activities page's settings: toggles with their task types, and owner mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from core.services.audit import audit_settings_change
+from integrations.models import ActivityType, OwnerMapping
+from integrations.sync.activity_types import SALESFORCE_BY_KEY, TIMELINE_BY_KEY
+from integrations.sync.contact_settings import SettingRefused
+
+NO_TASK_TYPE = ""
+
+
+def activity_type_label(key: str) -> str:
+    kind = TIMELINE_BY_KEY.get(key) or SALESFORCE_BY_KEY.get(key)
+    return kind.label if kind else key
+
+
+def task_type_choices(*, salesforce: Any) -> list[str]:
+    """The active values of Salesforce's Task ``Type`` picklist, read live (describe)."""
+    return [value.value for value in salesforce.picklist_values("Task", "Type")]
+
+
+@transaction.atomic
+def activity_type_update(
+    *,
+    actor: AbstractBaseUser | None,
+    key: str,
+    enabled: bool,
+    task_type: str = NO_TASK_TYPE,
+    allowed_task_types: list[str] | None = None,
+) -> ActivityType:
+    """Turn one type on or off (and set its task type). Turning it on records when:
+    the time windows are measured from that moment. Nothing is retroactive."""
+    row = ActivityType.objects.select_for_update().filter(key=key).first()
+    if row is None:
+        raise SettingRefused(f"There is no activity type “{key}”.")
+    if row.direction == ActivityType.Direction.HUBSPOT_TO_SALESFORCE and task_type:
+        if allowed_task_types is None or task_type not in allowed_task_types:
+            raise SettingRefused(
+                f"“{task_type}” is not a value of Salesforce's Task Type picklist (any more). "
+                "Choose another type or “-- No task type --”. Nothing was changed."
+            )
+    before = {"enabled": row.enabled, "task_type": row.task_type or "-- No task type --"}
+    if enabled and not row.enabled:
+        row.enabled_at = timezone.now()
+    row.enabled = enabled
+    if row.direction == ActivityType.Direction.HUBSPOT_TO_SALESFORCE:
+        row.task_type = task_type
+    row.save()
+    audit_settings_change(
+        actor=actor,
+        object_type="settings",
+        object_label=f"Activity sync: {activity_type_label(key)}",
+        before=before,
+        after={"enabled": row.enabled, "task_type": row.task_type or "-- No task type --"},
+    )
+    return row
+
+
+def owners_refresh(*, hubspot: Any, salesforce: Any) -> tuple[int, int]:
+    """Match every HubSpot owner to the Salesforce user with the same email.
+
+    Mappings an admin chose by hand are kept. Returns (matched, unmatched).
+    """
+    users = {
+        (user.get("Email") or "").lower(): user["Id"]
+        for user in salesforce.users()
+        if user.get("IsActive", True) and user.get("Email")
+    }
+    matched = unmatched = 0
+    for owner in hubspot.owners():
+        email = (owner.get("email") or "").lower()
+        name = " ".join(filter(None, [owner.get("firstName"), owner.get("lastName")]))
+        row, _ = OwnerMapping.objects.get_or_create(hubspot_owner_id=str(owner["id"]))
+        row.hubspot_email, row.hubspot_name = email, name
+        if row.automatic:
+            row.salesforce_user_id = users.get(email, "")
+            row.salesforce_email = email if row.salesforce_user_id else ""
+        row.save()
+        if row.salesforce_user_id:
+            matched += 1
+        else:
+            unmatched += 1
+    return matched, unmatched
+
+
+@transaction.atomic
+def owner_mapping_update(
+    *, actor: AbstractBaseUser | None, hubspot_owner_id: str, salesforce_user_id: str, users: dict
+) -> OwnerMapping:
+    """An admin's choice of Salesforce user for a HubSpot owner ("" = none)."""
+    row = OwnerMapping.objects.select_for_update().filter(hubspot_owner_id=hubspot_owner_id).first()
+    if row is None:
+        raise SettingRefused(f"There is no HubSpot owner {hubspot_owner_id}.")
+    if salesforce_user_id and salesforce_user_id not in users:
+        raise SettingRefused(f"Salesforce has no active user {salesforce_user_id}.")
+    before = {"salesforce_user": row.salesforce_email or row.salesforce_user_id or "unmatched"}
+    row.salesforce_user_id = salesforce_user_id
+    row.salesforce_email = users.get(salesforce_user_id, "")
+    row.automatic = False
+    row.save()
+    audit_settings_change(
+        actor=actor,
+        object_type="settings",
+        object_label=f"Owner mapping: {row.hubspot_email or row.hubspot_owner_id}",
+        before=before,
+        after={"salesforce_user": row.salesforce_email or row.salesforce_user_id or "unmatched"},
+    )
+    return row
+
+
+def owner_to_user() -> dict[str, str]:
+    """HubSpot owner id -> Salesforce user id, for the mapped owners."""
+    return dict(
+        OwnerMapping.objects.exclude(salesforce_user_id="").values_list(
+            "hubspot_owner_id", "salesforce_user_id"
+        )
+    )
