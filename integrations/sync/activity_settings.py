@@ -40,12 +40,12 @@ def activity_type_update(
     row = ActivityType.objects.select_for_update().filter(key=key).first()
     if row is None:
         raise SettingRefused(f"There is no activity type “{key}”.")
-    if row.direction == ActivityType.Direction.HUBSPOT_TO_SALESFORCE and task_type:
-        if allowed_task_types is None or task_type not in allowed_task_types:
-            raise SettingRefused(
-                f"“{task_type}” is not a value of Salesforce's Task Type picklist (any more). "
-                "Choose another type or “-- No task type --”. Nothing was changed."
-            )
+    is_timeline = row.direction == ActivityType.Direction.HUBSPOT_TO_SALESFORCE
+    if is_timeline and task_type and task_type not in (allowed_task_types or []):
+        raise SettingRefused(
+            f"“{task_type}” is not a value of Salesforce's Task Type picklist (any more). "
+            "Choose another type or “-- No task type --”. Nothing was changed."
+        )
     before = {"enabled": row.enabled, "task_type": row.task_type or "-- No task type --"}
     if enabled and not row.enabled:
         row.enabled_at = timezone.now()
