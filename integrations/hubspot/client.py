@@ -628,7 +628,8 @@ class HubSpotClient:
             "objectType": "contact",
             "eventType": event_type,
             "occurredAfter": occurred_after_iso,
-            "sort": "ASCENDING",
+            # HubSpot's SDKs: "occurredAt" ascending, "-occurredAt" descending
+            "sort": "occurredAt",
             "limit": limits.EVENTS_PAGE_SIZE,
         }
         if object_id is not None:
