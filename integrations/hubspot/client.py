@@ -628,8 +628,9 @@ class HubSpotClient:
             "objectType": "contact",
             "eventType": event_type,
             "occurredAfter": occurred_after_iso,
-            # HubSpot's SDKs: "occurredAt" ascending, "-occurredAt" descending
-            "sort": "occurredAt",
+            # ASCENDING|DESCENDING per HubSpot's current OpenAPI (hubspot-api-client 12
+            # EventsApi.get_page); older SDKs documented occurredAt/-occurredAt
+            "sort": "ASCENDING",
             "limit": limits.EVENTS_PAGE_SIZE,
         }
         if object_id is not None:
