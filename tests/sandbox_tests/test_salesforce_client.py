@@ -249,3 +249,19 @@ def test_bulk2_update_and_delete(sf):
     assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 1
     rows = list(sf.bulk2.Contact.query_all("SELECT Id, IsDeleted FROM Contact", wait=0.1))
     assert rows[0].count('"true"') == 2
+
+
+def test_parent_relationship_fields_in_select(sf):
+    contact = sf.Contact.create({"LastName": "Parent", "Email": "p@example.com"})["id"]
+    sf.Task.create({"Subject": "With who", "WhoId": contact})
+    sf.Task.create({"Subject": "Without who"})
+    rows = sf.query("SELECT Subject, Who.Email, Who.Name, Owner.Email FROM Task ORDER BY Subject")
+    with_who, without = rows["records"]
+    assert with_who["Who"]["Email"] == "p@example.com"
+    assert with_who["Who"]["attributes"]["type"] == "Contact"
+    assert with_who["Owner"]["Email"].startswith("integration@")
+    assert without["Who"] is None
+    with pytest.raises(SalesforceMalformedRequest):
+        sf.query("SELECT Who.Shoe FROM Task")
+    csv_pages = list(sf.bulk2.Task.query("SELECT Subject, Who.Email FROM Task", wait=0.1))
+    assert '"With who","p@example.com"' in csv_pages[0]

@@ -311,12 +311,37 @@ class SalesforceEmulator(Emulator):
             "attributes": {"type": sobject, "url": self.record_url(sobject, record["Id"])}
         }
         for name in fields:
-            out[name] = self.field_value(sobject, record, name)
+            if "." in name:  # parent relationship: nested record, or null
+                relation, _, parent_field = name.partition(".")
+                parent = self.store.find(record.get(self.relationship_field(relation)) or "")
+                if parent is None:
+                    out[relation] = None
+                    continue
+                if out.get(relation) is None:
+                    parent_type = ids.type_of(parent["Id"]) or ""
+                    out[relation] = {
+                        "attributes": {
+                            "type": parent_type,
+                            "url": self.record_url(parent_type, parent["Id"]),
+                        }
+                    }
+                out[relation][parent_field] = parent.get(parent_field)
+            else:
+                out[name] = self.field_value(sobject, record, name)
         return out
+
+    @staticmethod
+    def relationship_field(relation: str) -> str:
+        """``Who`` -> ``WhoId``: standard relationship names drop the ``Id`` suffix."""
+        return f"{relation}Id"
 
     def field_value(self, sobject: str, record: dict[str, Any], name: str) -> Any:
         if name == "IsArchived":
             return self.is_archived(sobject, record)
+        if "." in name:
+            relation, _, parent_field = name.partition(".")
+            parent = self.store.find(record.get(self.relationship_field(relation)) or "")
+            return parent.get(parent_field) if parent else None
         return record.get(name)
 
     def archive_cutoff(self) -> str:
@@ -531,9 +556,22 @@ class SalesforceEmulator(Emulator):
                 )
             return canonical, schema[canonical].type
 
+        def resolve_parent(name: str) -> str:
+            """``Who.Email`` in a SELECT list: one level of parent relationship."""
+            relation, _, parent_field = name.partition(".")
+            if "." not in parent_field:
+                reference = self.store.field_name(sobject, relation + "Id")
+                fdef = schema.get(reference or "")
+                if fdef is not None and fdef.type == "reference":
+                    for target in fdef.reference_to:
+                        found = self.store.field_name(target, parent_field)
+                        if found is not None:
+                            return f"{reference[:-2]}.{found}"
+            return resolve(name)[0]  # raises INVALID_FIELD
+
         fields = []
         for name in parsed.fields:
-            canonical = resolve(name)[0]
+            canonical = resolve_parent(name) if "." in name else resolve(name)[0]
             if canonical not in fields:
                 fields.append(canonical)
         predicate = compile_where(parsed.where, resolve, text) if parsed.where else None

@@ -9,7 +9,9 @@ silently accept it.
 Supported: ``SELECT f1, f2 | COUNT() FROM Object [WHERE cond] [ORDER BY f [ASC|DESC]
 [NULLS FIRST|LAST], ...] [LIMIT n] [OFFSET n]``; conditions with AND / OR / NOT and
 parentheses, ``= != <> < > <= >=``, ``[NOT] IN (...)``, ``LIKE``, ``NULL``, string,
-number, boolean, date and datetime literals. No relationships, no GROUP BY.
+number, boolean, date and datetime literals. Parent relationships (``Who.Email``)
+only in the SELECT list, one level (resolved by the app); no GROUP BY, no date
+literals such as TODAY.
 """
 
 from __future__ import annotations
