@@ -70,6 +70,8 @@ class ContactLink(models.Model):
     origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.SYNC)
     #: when the HubSpot contact was created (the multi-contact activity rule needs it)
     hubspot_created_at = models.DateTimeField(null=True, blank=True)
+    #: the contact's HubSpot owner (the Assigned To rule of activities needs it)
+    hubspot_owner_id = models.CharField(max_length=20, blank=True)
     #: mapped values as last written/seen on each side (the two-way rule compares them)
     hubspot_values = models.JSONField(default=dict)
     salesforce_values = models.JSONField(default=dict)

@@ -60,7 +60,7 @@ logger = logging.getLogger(__name__)
 SALESFORCE_BATCH = 200
 SALESFORCE_TYPES = ("Lead", "Contact")
 HUBSPOT_CURSOR = "hubspot:contacts:lastmodifieddate"
-HUBSPOT_SYSTEM_PROPERTIES = ("email", "createdate", "lastmodifieddate")
+HUBSPOT_SYSTEM_PROPERTIES = ("email", "createdate", "lastmodifieddate", "hubspot_owner_id")
 
 
 def salesforce_cursor_name(object_type: str) -> str:
@@ -355,6 +355,7 @@ class ContactSync:
                 "email": person.email or (record["properties"].get("email") or "").lower(),
                 "origin": origin,
                 "hubspot_created_at": _parse_time(record["properties"].get("createdate")),
+                "hubspot_owner_id": record["properties"].get("hubspot_owner_id") or "",
             },
         )
         SalesforcePerson.objects.filter(pk=person.pk).update(pending=False)
@@ -426,6 +427,7 @@ class ContactSync:
             salesforce_type=object_type,
             email=email,
             hubspot_created_at=_parse_time(props.get("createdate")),
+            hubspot_owner_id=props.get("hubspot_owner_id") or "",
             hubspot_values={
                 m.hubspot_property: props.get(m.hubspot_property) or "" for m in self.mappings
             },
@@ -588,8 +590,10 @@ class ContactSync:
                 plan.record["properties"].get("lastmodifieddate")
             )
             link.salesforce_modified_at = plan.person.modified_at
+            link.hubspot_owner_id = plan.record["properties"].get("hubspot_owner_id") or ""
             link.save(
                 update_fields=[
+                    "hubspot_owner_id",
                     "hubspot_values",
                     "salesforce_values",
                     "hubspot_modified_at",

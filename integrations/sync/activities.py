@@ -1,0 +1,957 @@
+"""Activity sync (SPEC §4), both ways.
+
+**HubSpot -> Salesforce (timeline).** Each enabled event type is read from its
+source (forms, marketing email events, CRM emails, the Events API, CRM
+meetings/calls/notes/tasks) incrementally by its own cursor, filtered by its
+time window (``timeline_windows.py``), attached to exactly one synced contact
+(``activity_contact.py``), given its Assigned To (``assigned_to.py``), and
+written as Salesforce Tasks in collections of 200. Activities whose contacts
+have not synced yet wait (``WaitingActivity``) and go when one does. One
+``ActivityLink`` per activity: re-runs and crashes never duplicate; updates
+to HubSpot tasks, notes and calls update their Salesforce task.
+
+**Salesforce -> HubSpot.** Tasks (by ``TaskSubtype``) and Events created or
+updated after their toggle was turned on become HubSpot engagements on the
+linked contact (batches of 100, association inline), owner mapped back. Tasks
+syncadmin wrote never echo back; a changed Assigned To on them flows back to
+the HubSpot activity's owner.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from core.services.audit import audit_event_build, audit_events_record
+from core.services.job_runtime import JobContext
+from integrations.hubspot.streams import cursor_ms
+from integrations.job_clients import JobClients
+from integrations.models import (
+    ActivityLink,
+    ActivityType,
+    ContactLink,
+    SalesforceConnection,
+    WaitingActivity,
+)
+from integrations.sync.activity_contact import activity_contact
+from integrations.sync.activity_settings import owner_to_user
+from integrations.sync.activity_types import (
+    SALESFORCE_TO_HUBSPOT,
+    TIMELINE_BY_KEY,
+    SalesforceActivityType,
+    TimelineType,
+)
+from integrations.sync.assigned_to import assigned_to
+from integrations.sync.contacts import _cursor_get, _cursor_set, _parse_time
+from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE
+from integrations.sync.record_errors import record_error_open, record_errors_resolve
+from integrations.sync.timeline_windows import in_window, window_start
+
+logger = logging.getLogger(__name__)
+
+#: Salesforce sObject Collections take at most 200 records (API-NOTES)
+SALESFORCE_BATCH = 200
+#: HubSpot CRM batch endpoints take at most 100 inputs (API-NOTES)
+HUBSPOT_BATCH = 100
+#: Salesforce Task Subject is at most 255 characters (API-NOTES)
+SUBJECT_MAX = 255
+#: the last line of every task's description: how a crashed run finds what it created
+MARKER = "syncadmin key: hubspot/"
+#: HubSpot types whose later edits update their Salesforce task (SPEC §4b)
+UPDATABLE = frozenset({"task_created", "note_created", "call_logged"})
+#: default association type ids, engagement -> contact (API-NOTES, HubSpot-defined)
+ASSOCIATION_TYPE = {"notes": 202, "tasks": 204, "calls": 194, "emails": 198, "meetings": 200}
+CRM_PROPERTIES = {
+    "meetings": ["hs_timestamp", "hs_meeting_title", "hs_meeting_body", "hubspot_owner_id"],
+    "calls": ["hs_timestamp", "hs_call_title", "hs_call_body", "hubspot_owner_id"],
+    "notes": ["hs_timestamp", "hs_note_body", "hubspot_owner_id"],
+    "tasks": [
+        "hs_timestamp",
+        "hs_task_subject",
+        "hs_task_body",
+        "hs_task_status",
+        "hs_task_priority",
+        "hubspot_owner_id",
+    ],
+    "emails": [
+        "hs_timestamp",
+        "hs_email_subject",
+        "hs_email_text",
+        "hs_email_direction",
+        "hubspot_owner_id",
+    ],
+}
+TASK_PRIORITY = {"HIGH": "High", "MEDIUM": "Normal", "LOW": "Low"}
+HUBSPOT_PRIORITY = {"High": "HIGH", "Normal": "MEDIUM", "Low": "LOW"}
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _first_line(text: str | None) -> str:
+    for line in (text or "").splitlines():
+        stripped = line.strip()
+        if stripped:
+            return stripped
+    return ""
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class Candidate:
+    """One HubSpot activity, as every source is turned into before it is synced."""
+
+    kind: TimelineType
+    source_key: str
+    occurred_at: datetime
+    name: str
+    description: str
+    #: ``id:<hubspot id>`` or ``email:<address>``
+    contacts: list[str]
+    owner: str = ""
+    status: str = "Completed"
+    priority: str = "Normal"
+
+    @property
+    def subject(self) -> str:
+        return self.kind.subject.format(name=self.name or "(untitled)")[:SUBJECT_MAX]
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "owner": self.owner,
+            "status": self.status,
+            "priority": self.priority,
+        }
+
+    @classmethod
+    def from_waiting(cls, row: WaitingActivity) -> Candidate:
+        data = row.payload
+        return cls(
+            kind=TIMELINE_BY_KEY[row.type_key],
+            source_key=row.source_key,
+            occurred_at=row.occurred_at,
+            contacts=list(row.contacts),
+            name=data.get("name", ""),
+            description=data.get("description", ""),
+            owner=data.get("owner", ""),
+            status=data.get("status", "Completed"),
+            priority=data.get("priority", "Normal"),
+        )
+
+
+# --- reading HubSpot -----------------------------------------------------------------------
+
+
+class TimelineReader:
+    """Pages of ``Candidate`` for one enabled type, from its cursor (or window start)."""
+
+    def __init__(self, hubspot: Any, kind: TimelineType, since: datetime) -> None:
+        self.hubspot = hubspot
+        self.kind = kind
+        self.since = since
+
+    def pages(self) -> Iterator[tuple[list[Candidate], str, str]]:
+        """``(candidates, cursor name, cursor value to store once they are written)``."""
+        return getattr(self, f"_read_{self.kind.source}")()
+
+    def _cursor(self, name: str) -> datetime:
+        stored = _cursor_get(name)
+        return max(self.since, _parse_time(stored)) if stored else self.since
+
+    def _read_forms(self) -> Iterator[tuple[list[Candidate], str, str]]:
+        for form in self.hubspot.forms():
+            if form.get("formType") == "blog_comment":
+                continue  # HubSpot answers 400 for their submissions
+            name = f"hubspot:form:{form['id']}"
+            since = self._cursor(name)
+            newest = _ms(since)
+            for page in self.hubspot.form_submissions(form["id"], _ms(since)):
+                found = []
+                for submission in page:
+                    values = {v["name"]: v["value"] for v in submission.get("values", [])}
+                    when = datetime.fromtimestamp(int(submission["submittedAt"]) / 1000, tz=UTC)
+                    newest = max(newest, int(submission["submittedAt"]))
+                    email = (values.get("email") or "").strip().lower()
+                    found.append(
+                        Candidate(
+                            kind=self.kind,
+                            source_key=f"form:{submission['conversionId']}",
+                            occurred_at=when,
+                            name=form.get("name", ""),
+                            description="\n".join(f"{k}: {v}" for k, v in values.items())
+                            + (
+                                f"\nPage: {submission['pageUrl']}"
+                                if submission.get("pageUrl")
+                                else ""
+                            ),
+                            contacts=[f"email:{email}"] if email else [],
+                        )
+                    )
+                # newest first: the cursor moves only once every page is written
+                yield found, "", ""
+            yield [], name, str(newest)
+
+    def _read_email_events(self) -> Iterator[tuple[list[Candidate], str, str]]:
+        name = f"hubspot:email_events:{self.kind.source_filter}"
+        since = self._cursor(name)
+        end = timezone.now()
+        for page in self.hubspot.email_events(self.kind.source_filter, _ms(since), _ms(end)):
+            found = []
+            for event in page:
+                campaign = self.hubspot.email_campaign(event["emailCampaignId"])
+                found.append(
+                    Candidate(
+                        kind=self.kind,
+                        source_key=f"email_event:{event['id']}",
+                        occurred_at=datetime.fromtimestamp(int(event["created"]) / 1000, tz=UTC),
+                        name=campaign.get("name") or campaign.get("subject") or "",
+                        description=f"Marketing email “{campaign.get('subject', '')}” "
+                        f"{event['type'].lower()}"
+                        + (f"\nLink: {event['url']}" if event.get("url") else ""),
+                        contacts=[f"email:{(event.get('recipient') or '').lower()}"],
+                    )
+                )
+            yield found, "", ""
+        yield [], name, _iso(end)
+
+    def _read_events(self) -> Iterator[tuple[list[Candidate], str, str]]:
+        name = f"hubspot:events:{self.kind.source_filter}"
+        since = self._cursor(name)
+        for page in self.hubspot.events(self.kind.source_filter, _iso(since)):
+            found = []
+            newest = since
+            for event in page:
+                props = event.get("properties") or {}
+                when = _parse_time(event["occurredAt"])
+                newest = max(newest, when)
+                if self.kind.key == "integration_event":
+                    label = f"{props.get('hs_app_name', 'App')}: {props.get('hs_event_name', '')}"
+                elif self.kind.key == "document_viewed":
+                    label = props.get("hs_document_name", "")
+                else:
+                    label = props.get("hs_email_subject", "")
+                found.append(
+                    Candidate(
+                        kind=self.kind,
+                        source_key=f"event:{event['id']}",
+                        occurred_at=when,
+                        name=label,
+                        description="\n".join(f"{k}: {v}" for k, v in props.items()),
+                        contacts=[f"id:{event['objectId']}"],
+                    )
+                )
+            yield found, name, _iso(newest)
+
+    def _read_crm_emails(self) -> Iterator[tuple[list[Candidate], str, str]]:
+        yield from self._read_crm_objects("emails")
+
+    def _read_crm(self) -> Iterator[tuple[list[Candidate], str, str]]:
+        yield from self._read_crm_objects(self.kind.source_filter)
+
+    def _read_crm_objects(self, object_type: str) -> Iterator[tuple[list[Candidate], str, str]]:
+        name = f"hubspot:{object_type}:{self.kind.key}"
+        since = self._cursor(name)
+        for page in self.hubspot.engagements_modified_since(
+            object_type, _ms(since), CRM_PROPERTIES[object_type]
+        ):
+            if object_type == "emails":
+                page = [
+                    r
+                    for r in page
+                    if r["properties"].get("hs_email_direction") == self.kind.source_filter
+                ]
+            contacts = (
+                self.hubspot.associations_batch_read(
+                    object_type, "contacts", [r["id"] for r in page]
+                )
+                if page
+                else {}
+            )
+            found = [
+                self._crm_candidate(object_type, r, contacts.get(str(r["id"]), [])) for r in page
+            ]
+            newest = max(
+                (cursor_ms(r["properties"].get("hs_lastmodifieddate")) or 0 for r in page),
+                default=0,
+            )
+            value = _iso(datetime.fromtimestamp(newest / 1000, tz=UTC)) if newest else ""
+            yield found, (name if value else ""), value
+
+    def _crm_candidate(self, object_type: str, record: dict, contact_ids: list[str]) -> Candidate:
+        props = record["properties"]
+        when = _parse_time(props.get("hs_timestamp")) or _parse_time(record.get("createdAt"))
+        status, priority = "Completed", "Normal"
+        if object_type == "meetings":
+            label, body = props.get("hs_meeting_title"), props.get("hs_meeting_body")
+        elif object_type == "calls":
+            body = props.get("hs_call_body")
+            label = props.get("hs_call_title") or _first_line(body)
+        elif object_type == "notes":
+            body = props.get("hs_note_body")
+            label = _first_line(body)
+        elif object_type == "tasks":
+            label, body = props.get("hs_task_subject"), props.get("hs_task_body")
+            status = "Completed" if props.get("hs_task_status") == "COMPLETED" else "Not Started"
+            priority = TASK_PRIORITY.get(props.get("hs_task_priority") or "", "Normal")
+        else:
+            label, body = props.get("hs_email_subject"), props.get("hs_email_text")
+        return Candidate(
+            kind=self.kind,
+            source_key=f"{object_type}:{record['id']}",
+            occurred_at=when or timezone.now(),
+            name=label or "",
+            description=body or "",
+            contacts=[f"id:{c}" for c in contact_ids],
+            owner=props.get("hubspot_owner_id") or "",
+            status=status,
+            priority=priority,
+        )
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ActivitySync:
+    ctx: JobContext
+    clients: JobClients
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("seen", "created", "updated", "skipped", "failed"), 0
+        )
+    )
+    _events: list = field(default_factory=list)
+    _owners: dict[str, str] | None = None
+    _integration_user: str = ""
+
+    @property
+    def hubspot(self) -> Any:
+        return self.clients.hubspot
+
+    @property
+    def salesforce(self) -> Any:
+        return self.clients.salesforce
+
+    def flush(self) -> None:
+        audit_events_record(self._events)
+        self._events = []
+        self.clients.report(**self.counts)
+        self.counts = dict.fromkeys(self.counts, 0)
+        self.ctx.raise_if_cancelled()
+
+    @property
+    def owners(self) -> dict[str, str]:
+        if self._owners is None:
+            self._owners = owner_to_user()
+        return self._owners
+
+    @property
+    def integration_user(self) -> str:
+        if not self._integration_user:
+            self._integration_user = (
+                SalesforceConnection.load().integration_user_id
+                or self.salesforce.identity()["user_id"]
+            )
+        return self._integration_user
+
+    # HubSpot -> Salesforce ------------------------------------------------------------
+    def sync_timeline(self) -> None:
+        for row in ActivityType.objects.filter(
+            direction=ActivityType.Direction.HUBSPOT_TO_SALESFORCE, enabled=True
+        ):
+            kind = TIMELINE_BY_KEY[row.key]
+            reader = TimelineReader(self.hubspot, kind, window_start(kind, row.enabled_at))
+            for candidates, cursor_name, cursor_value in reader.pages():
+                if candidates:
+                    self.write_candidates(candidates, {row.key: row})
+                if cursor_name and cursor_value:
+                    _cursor_set(cursor_name, cursor_value)
+                self.flush()
+        self.sync_waiting()
+
+    def sync_waiting(self) -> None:
+        """Activities that waited for their contact: those whose contact has now synced."""
+        enabled = {
+            row.key: row
+            for row in ActivityType.objects.filter(
+                direction=ActivityType.Direction.HUBSPOT_TO_SALESFORCE, enabled=True
+            )
+        }
+        last = 0
+        while True:
+            rows = list(
+                WaitingActivity.objects.filter(pk__gt=last, type_key__in=enabled).order_by("pk")[
+                    :SALESFORCE_BATCH
+                ]
+            )
+            if not rows:
+                return
+            last = rows[-1].pk
+            self.write_candidates([Candidate.from_waiting(r) for r in rows], enabled)
+            self.flush()
+
+    def _links_for(self, candidates: list[Candidate]) -> dict[str, ContactLink]:
+        ids = {ref[3:] for c in candidates for ref in c.contacts if ref.startswith("id:")}
+        emails = {ref[6:] for c in candidates for ref in c.contacts if ref.startswith("email:")}
+        found: dict[str, ContactLink] = {}
+        for link in ContactLink.objects.filter(Q(hubspot_id__in=ids) | Q(email__in=emails)):
+            found[f"id:{link.hubspot_id}"] = link
+            found[f"email:{link.email}"] = link
+        return found
+
+    def write_candidates(self, candidates: list[Candidate], rows: dict[str, ActivityType]) -> None:
+        links = self._links_for(candidates)
+        existing = {
+            link.source_key: link
+            for link in ActivityLink.objects.filter(
+                source=ActivityLink.Source.HUBSPOT,
+                source_key__in=[c.source_key for c in candidates],
+            )
+        }
+        creates: list[tuple[Candidate, ContactLink, dict]] = []
+        updates: list[tuple[Candidate, ActivityLink, dict]] = []
+        for candidate in candidates:
+            self.counts["seen"] += 1
+            row = rows[candidate.kind.key]
+            if candidate.occurred_at < window_start(candidate.kind, row.enabled_at):
+                self.counts["skipped"] += 1
+                continue
+            contact = activity_contact(links[r] for r in candidate.contacts if r in links)
+            if contact is None:
+                self._wait(candidate)
+                continue
+            WaitingActivity.objects.filter(source_key=candidate.source_key).delete()
+            if not in_window(
+                candidate.kind,
+                occurred_at=candidate.occurred_at,
+                enabled_at=row.enabled_at,
+                contact_first_synced_at=contact.first_synced_at,
+            ):
+                self.counts["skipped"] += 1
+                continue
+            task = self._task(candidate, contact, row)
+            link = existing.get(candidate.source_key)
+            if link is None:
+                creates.append((candidate, contact, task))
+            elif candidate.kind.key in UPDATABLE and (
+                link.subject != task["Subject"] or link.owner_id != task["OwnerId"]
+            ):
+                updates.append((candidate, link, task))
+            else:
+                self.counts["skipped"] += 1
+        for chunk in _chunks(creates, SALESFORCE_BATCH):
+            self._intend(chunk)
+            results = self.salesforce.create("Task", [task for _, _, task in chunk])
+            for (candidate, contact, task), result in zip(chunk, results, strict=True):
+                self._created(candidate, contact, task, result)
+        for chunk in _chunks(updates, SALESFORCE_BATCH):
+            results = self.salesforce.update(
+                "Task",
+                [{"Id": link.salesforce_id, **_updatable(task)} for _, link, task in chunk],
+            )
+            for (candidate, link, task), result in zip(chunk, results, strict=True):
+                self._updated(candidate, link, task, result)
+
+    def _intend(self, chunk: Sequence[tuple[Candidate, ContactLink, dict]]) -> None:
+        """Write-ahead: a link without a Salesforce id, committed before the tasks are
+        created. If the worker dies before the ids are stored, the next run finds the
+        tasks by their marker instead of creating them again (``recover_pending``)."""
+        ActivityLink.objects.bulk_create(
+            [
+                ActivityLink(
+                    source=ActivityLink.Source.HUBSPOT,
+                    source_key=candidate.source_key,
+                    type_key=candidate.kind.key,
+                    salesforce_id="",
+                    hubspot_id=candidate.source_key,
+                    hubspot_contact_id=contact.hubspot_id,
+                    subject=task["Subject"],
+                    owner_id=task["OwnerId"],
+                )
+                for candidate, contact, task in chunk
+            ],
+            ignore_conflicts=True,
+        )
+
+    def recover_pending(self) -> None:
+        """Tasks a crashed run created but never linked: find them, link them."""
+        pending = list(
+            ActivityLink.objects.filter(source=ActivityLink.Source.HUBSPOT, salesforce_id="")
+        )
+        if not pending:
+            return
+        since = min(link.created_at for link in pending) - timedelta(minutes=5)
+        soql = (
+            "SELECT Id, Description FROM Task "
+            f"WHERE CreatedDate >= {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} "
+            f"AND CreatedById = '{self.integration_user}'"
+        )
+        found = {}
+        for task in self.salesforce.query_iter(soql):
+            for line in (task.get("Description") or "").splitlines():
+                if line.startswith(MARKER):
+                    found[line.removeprefix(MARKER).strip()] = task["Id"]
+        for link in pending:
+            if link.source_key in found:
+                link.salesforce_id = found[link.source_key]
+                link.save(update_fields=["salesforce_id", "updated_at"])
+            else:
+                link.delete()  # never created: the next pass creates it
+
+    def _wait(self, candidate: Candidate) -> None:
+        if not candidate.contacts:
+            self.counts["skipped"] += 1
+            return
+        WaitingActivity.objects.get_or_create(
+            source_key=candidate.source_key,
+            defaults={
+                "type_key": candidate.kind.key,
+                "occurred_at": candidate.occurred_at,
+                "contacts": candidate.contacts,
+                "payload": candidate.payload(),
+            },
+        )
+        self.counts["skipped"] += 1
+
+    def _task(self, candidate: Candidate, contact: ContactLink, row: ActivityType) -> dict:
+        assignment = assigned_to(
+            activity_owner=candidate.owner,
+            contact_owner=contact.hubspot_owner_id,
+            owner_to_user=self.owners,
+            integration_user=self.integration_user,
+        )
+        task = {
+            "Subject": candidate.subject,
+            "Status": candidate.status,
+            "Priority": candidate.priority,
+            "ActivityDate": candidate.occurred_at.astimezone(UTC).date().isoformat(),
+            "WhoId": contact.salesforce_id,
+            "OwnerId": assignment.user_id,
+            "Description": (
+                f"{candidate.kind.label} in HubSpot at {candidate.occurred_at:%Y-%m-%d %H:%M} UTC "
+                f"(synced by syncadmin; Assigned To: {assignment.reason})."
+                f"\n\n{candidate.description}"
+            )[:31000]
+            + f"\n\n{MARKER}{candidate.source_key}",
+        }
+        if row.task_type:
+            task["Type"] = row.task_type
+        return task
+
+    def _created(self, candidate: Candidate, contact: ContactLink, task: dict, result: Any) -> None:
+        key = f"hs:{candidate.source_key}"
+        pending = ActivityLink.objects.filter(
+            source=ActivityLink.Source.HUBSPOT, source_key=candidate.source_key, salesforce_id=""
+        )
+        if not result.success:
+            pending.delete()
+            self._failed(key, candidate, contact, result.errors, "Salesforce refused the task")
+            return
+        pending.update(salesforce_id=result.id)
+        record_errors_resolve(record_keys=[key], object_type="activity")
+        self.counts["created"] += 1
+        self._events.append(
+            audit_event_build(
+                job_id=self.ctx.job_id,
+                action="activity.created",
+                object_type="activity",
+                object_label=task["Subject"],
+                email=contact.email,
+                hubspot_id=contact.hubspot_id,
+                salesforce_id=result.id,
+                direction=TO_SALESFORCE,
+                changes=[
+                    {"field": name, "before": "", "after": str(value), "rule": candidate.kind.label}
+                    for name, value in task.items()
+                    if name in ("Subject", "Type", "OwnerId", "WhoId", "ActivityDate")
+                ],
+                message=f"Salesforce task “{task['Subject']}” from HubSpot {candidate.source_key}.",
+            )
+        )
+
+    def _updated(self, candidate: Candidate, link: ActivityLink, task: dict, result: Any) -> None:
+        key = f"hs:{candidate.source_key}"
+        if not result.success:
+            contact = ContactLink.objects.filter(hubspot_id=link.hubspot_contact_id).first()
+            self._failed(key, candidate, contact, result.errors, "Salesforce refused the update")
+            return
+        changes = [
+            {"field": "Subject", "before": link.subject, "after": task["Subject"]},
+            {"field": "OwnerId", "before": link.owner_id, "after": task["OwnerId"]},
+        ]
+        link.subject, link.owner_id = task["Subject"], task["OwnerId"]
+        link.save(update_fields=["subject", "owner_id", "updated_at"])
+        record_errors_resolve(record_keys=[key], object_type="activity")
+        self.counts["updated"] += 1
+        self._events.append(
+            audit_event_build(
+                job_id=self.ctx.job_id,
+                action="activity.updated",
+                object_type="activity",
+                object_label=task["Subject"],
+                hubspot_id=link.hubspot_contact_id,
+                salesforce_id=link.salesforce_id,
+                direction=TO_SALESFORCE,
+                changes=[c for c in changes if c["before"] != c["after"]],
+                message=f"Salesforce task updated from HubSpot {candidate.source_key}.",
+            )
+        )
+
+    def _failed(
+        self, key: str, candidate: Candidate, contact: ContactLink | None, errors: list, what: str
+    ) -> None:
+        first = errors[0] if errors else None
+        code = getattr(first, "status_code", "") or getattr(first, "category", "")
+        message = getattr(first, "message", "") or "no reason given"
+        record_error_open(
+            record_key=key,
+            object_type="activity",
+            message=message,
+            vendor_code=code,
+            hubspot_id=contact.hubspot_id if contact else "",
+            salesforce_id=contact.salesforce_id if contact else "",
+            email=contact.email if contact else "",
+            direction=TO_SALESFORCE,
+            job_id=self.ctx.job_id,
+        )
+        self.counts["failed"] += 1
+        self._events.append(
+            audit_event_build(
+                job_id=self.ctx.job_id,
+                action="activity.failed",
+                object_type="activity",
+                object_label=candidate.subject,
+                email=contact.email if contact else "",
+                hubspot_id=contact.hubspot_id if contact else "",
+                direction=TO_SALESFORCE,
+                status="failed",
+                error_category=code,
+                message=f"{what} for HubSpot {candidate.source_key}: {message}",
+            )
+        )
+
+    # Salesforce -> HubSpot --------------------------------------------------------------
+    def sync_salesforce_activities(self) -> None:
+        rows = {
+            row.key: row
+            for row in ActivityType.objects.filter(
+                direction=ActivityType.Direction.SALESFORCE_TO_HUBSPOT, enabled=True
+            )
+        }
+        for kind in SALESFORCE_TO_HUBSPOT:
+            if kind.key in rows:
+                self._sync_salesforce_kind(kind, rows[kind.key])
+
+    def _sync_salesforce_kind(self, kind: SalesforceActivityType, row: ActivityType) -> None:
+        cursor_name = f"salesforce:{kind.key}:SystemModstamp"
+        since = max(filter(None, [_parse_time(_cursor_get(cursor_name)), row.enabled_at]))
+        if kind.sobject == "Task":
+            subtypes = ", ".join(f"'{s}'" for s in kind.subtypes)
+            fields = "Subject, Description, Status, Priority, ActivityDate, TaskSubtype"
+            where = f"AND TaskSubtype IN ({subtypes})"
+        else:
+            fields, where = "Subject, Description, StartDateTime, EndDateTime", ""
+        soql = (
+            f"SELECT Id, {fields}, WhoId, OwnerId, CreatedDate, SystemModstamp FROM {kind.sobject} "
+            f"WHERE SystemModstamp > {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} {where} "
+            "ORDER BY SystemModstamp ASC"
+        )
+        page: list[dict] = []
+        for record in self.salesforce.query_iter(soql):
+            # SOQL compares to the second; never retroactive means strictly after the toggle
+            if (_parse_time(record["SystemModstamp"]) or since) <= row.enabled_at:
+                continue
+            page.append(record)
+            if len(page) == HUBSPOT_BATCH:
+                self._write_salesforce_page(kind, page, cursor_name)
+                page = []
+        if page:
+            self._write_salesforce_page(kind, page, cursor_name)
+
+    def _write_salesforce_page(
+        self, kind: SalesforceActivityType, records: list[dict], cursor_name: str
+    ) -> None:
+        ids = [r["Id"] for r in records]
+        ours = {
+            link.salesforce_id: link
+            for link in ActivityLink.objects.filter(
+                source=ActivityLink.Source.HUBSPOT, salesforce_id__in=ids
+            )
+        }
+        theirs = {
+            link.salesforce_id: link
+            for link in ActivityLink.objects.filter(
+                source=ActivityLink.Source.SALESFORCE, salesforce_id__in=ids
+            )
+        }
+        contacts = {
+            link.salesforce_id: link
+            for link in ContactLink.objects.filter(
+                salesforce_id__in=[r.get("WhoId") for r in records if r.get("WhoId")]
+            )
+        }
+        user_to_owner = {user: owner for owner, user in self.owners.items()}
+        creates, updates, owner_changes = [], [], []
+        for record in records:
+            self.counts["seen"] += 1
+            owner = user_to_owner.get(record.get("OwnerId") or "", "")
+            if record["Id"] in ours:
+                # written by syncadmin from HubSpot: never echoed, but Assigned To flows back
+                link = ours[record["Id"]]
+                if record.get("OwnerId") != link.owner_id and owner and kind.key == "sf_tasks":
+                    owner_changes.append((link, record, owner))
+                else:
+                    self.counts["skipped"] += 1
+                continue
+            contact = contacts.get(record.get("WhoId") or "")
+            if contact is None:
+                self.counts["skipped"] += 1  # not on a synced contact
+                continue
+            properties = _engagement_properties(kind, record, owner)
+            if record["Id"] in theirs:
+                updates.append((theirs[record["Id"]], record, properties))
+            else:
+                creates.append((contact, record, properties))
+        self._hubspot_creates(kind, creates)
+        self._hubspot_updates(kind.hubspot_object, updates)
+        self._owner_flows_back(owner_changes)
+        _cursor_set(cursor_name, str(records[-1]["SystemModstamp"]))
+        self.flush()
+
+    def _hubspot_creates(self, kind: SalesforceActivityType, creates: list) -> None:
+        for chunk in _chunks(creates, HUBSPOT_BATCH):
+            inputs = [
+                {
+                    "properties": properties,
+                    "associations": [
+                        {
+                            "to": {"id": contact.hubspot_id},
+                            "types": [
+                                {
+                                    "associationCategory": "HUBSPOT_DEFINED",
+                                    "associationTypeId": ASSOCIATION_TYPE[kind.hubspot_object],
+                                }
+                            ],
+                        }
+                    ],
+                }
+                for contact, _, properties in chunk
+            ]
+            outcome = self.hubspot.engagements_batch_create(kind.hubspot_object, inputs)
+            for index, (contact, record, properties) in enumerate(chunk):
+                created = outcome.results.get(index)
+                if created is None:
+                    error = outcome.error_for(index)
+                    record_error_open(
+                        record_key=f"sf:{record['Id']}",
+                        object_type="activity",
+                        message=getattr(error, "message", "HubSpot did not create it"),
+                        vendor_code=getattr(error, "category", ""),
+                        salesforce_id=record["Id"],
+                        hubspot_id=contact.hubspot_id,
+                        email=contact.email,
+                        direction=TO_HUBSPOT,
+                        job_id=self.ctx.job_id,
+                    )
+                    self.counts["failed"] += 1
+                    continue
+                ActivityLink.objects.get_or_create(
+                    source=ActivityLink.Source.SALESFORCE,
+                    source_key=f"{kind.sobject}:{record['Id']}",
+                    defaults={
+                        "type_key": kind.key,
+                        "salesforce_id": record["Id"],
+                        "hubspot_id": f"{kind.hubspot_object}:{created['id']}",
+                        "hubspot_contact_id": contact.hubspot_id,
+                        "subject": (record.get("Subject") or "")[:SUBJECT_MAX],
+                        "owner_id": record.get("OwnerId") or "",
+                    },
+                )
+                self.counts["created"] += 1
+                self._events.append(
+                    audit_event_build(
+                        job_id=self.ctx.job_id,
+                        action="activity.created",
+                        object_type="activity",
+                        object_label=record.get("Subject") or kind.label,
+                        email=contact.email,
+                        hubspot_id=contact.hubspot_id,
+                        salesforce_id=record["Id"],
+                        direction=TO_HUBSPOT,
+                        changes=[
+                            {"field": k, "before": "", "after": v, "rule": kind.label}
+                            for k, v in properties.items()
+                        ],
+                        message=f"HubSpot {kind.hubspot_object[:-1]} from Salesforce "
+                        f"{kind.sobject.lower()} {record['Id']}.",
+                    )
+                )
+
+    def _hubspot_updates(self, object_type: str, updates: list) -> None:
+        for chunk in _chunks(updates, HUBSPOT_BATCH):
+            outcome = self.hubspot.engagements_batch_update(
+                object_type,
+                [
+                    {"id": link.hubspot_id.split(":", 1)[1], "properties": properties}
+                    for link, _, properties in chunk
+                ],
+            )
+            for index, (link, record, _properties) in enumerate(chunk):
+                if outcome.error_for(index) is not None:
+                    self.counts["failed"] += 1
+                    continue
+                link.subject = (record.get("Subject") or "")[:SUBJECT_MAX]
+                link.owner_id = record.get("OwnerId") or ""
+                link.save(update_fields=["subject", "owner_id", "updated_at"])
+                self.counts["updated"] += 1
+
+    def _owner_flows_back(self, changes: list) -> None:
+        by_type: dict[str, list] = {}
+        for link, record, owner in changes:
+            object_type, _, hubspot_id = link.source_key.partition(":")
+            if object_type in CRM_PROPERTIES:
+                by_type.setdefault(object_type, []).append((link, record, owner, hubspot_id))
+            else:
+                self.counts["skipped"] += 1  # no HubSpot object with an owner to update
+        for object_type, items in by_type.items():
+            outcome = self.hubspot.engagements_batch_update(
+                object_type,
+                [
+                    {"id": hid, "properties": {"hubspot_owner_id": owner}}
+                    for _, _, owner, hid in items
+                ],
+            )
+            for index, (link, record, owner, _hid) in enumerate(items):
+                if outcome.error_for(index) is not None:
+                    self.counts["failed"] += 1
+                    continue
+                before = link.owner_id
+                link.owner_id = record.get("OwnerId") or ""
+                link.save(update_fields=["owner_id", "updated_at"])
+                self.counts["updated"] += 1
+                self._events.append(
+                    audit_event_build(
+                        job_id=self.ctx.job_id,
+                        action="activity.updated",
+                        object_type="activity",
+                        object_label=link.subject,
+                        hubspot_id=link.hubspot_contact_id,
+                        salesforce_id=link.salesforce_id,
+                        direction=TO_HUBSPOT,
+                        changes=[
+                            {
+                                "field": "hubspot_owner_id",
+                                "before": before,
+                                "after": owner,
+                                "rule": "Assigned To flows back",
+                            }
+                        ],
+                        message="Assigned To changed in Salesforce: the HubSpot owner follows.",
+                    )
+                )
+
+
+def _updatable(task: dict) -> dict:
+    """Fields a later HubSpot edit may change on its task (WhoId stays; TaskSubtype is
+    create-only)."""
+    return {
+        k: v
+        for k, v in task.items()
+        if k in ("Subject", "Description", "Status", "Priority", "OwnerId", "ActivityDate")
+    }
+
+
+def _engagement_properties(kind: SalesforceActivityType, record: dict, owner: str) -> dict:
+    when = _parse_time(record.get("StartDateTime") or record.get("CreatedDate")) or timezone.now()
+    if record.get("ActivityDate") and kind.sobject == "Task":
+        when = _parse_time(f"{record['ActivityDate']}T12:00:00Z") or when
+    stamp = str(_ms(when))
+    subject, body = record.get("Subject") or "", record.get("Description") or ""
+    if kind.hubspot_object == "tasks":
+        properties = {
+            "hs_timestamp": stamp,
+            "hs_task_subject": subject,
+            "hs_task_body": body,
+            "hs_task_status": "COMPLETED" if record.get("Status") == "Completed" else "NOT_STARTED",
+            "hs_task_priority": HUBSPOT_PRIORITY.get(record.get("Priority") or "", "MEDIUM"),
+        }
+    elif kind.hubspot_object == "emails":
+        properties = {
+            "hs_timestamp": stamp,
+            "hs_email_subject": subject,
+            "hs_email_text": body,
+            "hs_email_direction": "EMAIL",
+        }
+    elif kind.hubspot_object == "calls":
+        properties = {"hs_timestamp": stamp, "hs_call_title": subject, "hs_call_body": body}
+    else:
+        end = _parse_time(record.get("EndDateTime")) or when
+        properties = {
+            "hs_timestamp": stamp,
+            "hs_meeting_title": subject,
+            "hs_meeting_body": body,
+            "hs_meeting_start_time": stamp,
+            "hs_meeting_end_time": str(_ms(end)),
+        }
+    if owner:
+        properties["hubspot_owner_id"] = owner
+    return properties
+
+
+def activities_sync_run(ctx: JobContext) -> None:
+    """The job kind's entry point: both directions for every enabled type."""
+    run = ActivitySync(ctx=ctx, clients=JobClients(ctx))
+    run.recover_pending()
+    run.sync_timeline()
+    run.sync_salesforce_activities()
+    run.flush()
+
+
+def activity_preview(*, key: str) -> int:
+    """How many activities turning ``key`` on now would sync (windows applied, contacts
+    already synced). Reads the sources; writes nothing."""
+    from integrations.connections import hubspot_client
+
+    kind = TIMELINE_BY_KEY.get(key)
+    if kind is None:
+        return 0
+    now = timezone.now()
+    reader = TimelineReader(hubspot_client(), kind, window_start(kind, now))
+    reader._cursor = lambda name: reader.since  # type: ignore[method-assign]  # ignore cursors
+    total = 0
+    links: dict[str, ContactLink] = {}
+    for candidates, _, _ in reader.pages():
+        refs = {r for c in candidates for r in c.contacts} - set(links)
+        if refs:
+            ids = {r[3:] for r in refs if r.startswith("id:")}
+            emails = {r[6:] for r in refs if r.startswith("email:")}
+            for link in ContactLink.objects.filter(Q(hubspot_id__in=ids) | Q(email__in=emails)):
+                links[f"id:{link.hubspot_id}"] = link
+                links[f"email:{link.email}"] = link
+        for candidate in candidates:
+            contact = activity_contact(links[r] for r in candidate.contacts if r in links)
+            if contact and in_window(
+                kind,
+                occurred_at=candidate.occurred_at,
+                enabled_at=now,
+                contact_first_synced_at=contact.first_synced_at,
+            ):
+                total += 1
+    return total

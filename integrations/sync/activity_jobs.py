@@ -1,0 +1,51 @@
+"""Activity sync as jobs: the kind, starting one, and its schedule."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django_q.models import Schedule
+
+from core.job_kinds import register_job_kind
+from core.models import SyncJob
+from core.services.jobs import job_start
+from integrations.sync.activities import activities_sync_run
+
+ACTIVITY_SYNC = "activities.sync"
+ACTIVITIES_SCOPE = "activities"
+SCHEDULE_NAME = "activity-sync"
+
+register_job_kind(ACTIVITY_SYNC, label="Activity sync", run=activities_sync_run)
+
+
+def activities_sync_start(
+    *,
+    mode: str = "all",
+    trigger: str = SyncJob.Trigger.MANUAL,
+    requested_by: AbstractBaseUser | None = None,
+) -> tuple[SyncJob, bool]:
+    """Start an activity sync (both directions, every enabled type), or join the running one."""
+    return job_start(
+        kind=ACTIVITY_SYNC,
+        scope=ACTIVITIES_SCOPE,
+        trigger=trigger,
+        requested_by=requested_by,
+        params={"mode": mode},
+    )
+
+
+def scheduled_activity_sync() -> int:
+    job, _ = activities_sync_start(trigger=SyncJob.Trigger.SCHEDULE)
+    return job.pk
+
+
+def activity_schedule_ensure(*, minutes: int) -> Schedule:
+    schedule, _ = Schedule.objects.update_or_create(
+        name=SCHEDULE_NAME,
+        defaults={
+            "func": "integrations.sync.activity_jobs.scheduled_activity_sync",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": minutes,
+            "repeats": -1,
+        },
+    )
+    return schedule

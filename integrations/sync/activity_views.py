@@ -1,0 +1,300 @@
+"""The Activities page: which activities sync, as what task type; owners; Sync activities now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.timezone import localtime
+from django.views.decorators.http import require_GET, require_POST
+
+from core.models import SyncJob
+from integrations import errors
+from integrations.connections import hubspot_client, salesforce_client
+from integrations.models import ActivityType, OwnerMapping
+from integrations.sync.activity_settings import (
+    activity_type_update,
+    owner_mapping_update,
+    owners_refresh,
+    task_type_choices,
+)
+from integrations.sync.activity_types import (
+    AFTER_TOGGLE,
+    HUBSPOT_TO_SALESFORCE,
+    ONE_YEAR_BEFORE,
+    SALESFORCE_BY_KEY,
+    SALESFORCE_TO_HUBSPOT,
+    THIRTY_DAYS_BEFORE,
+    TIMELINE_BY_KEY,
+    SalesforceActivityType,
+    TimelineType,
+)
+from integrations.sync.contact_settings import SettingRefused
+from integrations.sync.timeline_windows import window_start
+
+#: SPEC §4b time windows, in the words the page uses
+WINDOW_WORDS = {
+    ONE_YEAR_BEFORE: "Form submissions from the year before turning it on, and every one "
+    "after; older ones never. Each waits until its contact has synced.",
+    THIRTY_DAYS_BEFORE: "Marketing email events from the 30 days before turning it on, and "
+    "every one after; older ones never. Each waits until its contact has synced.",
+    AFTER_TOGGLE: "Only those after turning it on and after the contact first synced. "
+    "Never retroactive.",
+}
+ENTERPRISE_NOTE = "needs HubSpot Enterprise (Events API)"
+
+
+@dataclass
+class TimelineRow:
+    kind: TimelineType
+    row: ActivityType
+    window_words: str
+    #: the oldest activity that syncs, once the type is on
+    syncs_from: datetime | None
+    #: the stored task type is no longer a value of Salesforce's picklist
+    stale_task_type: bool
+
+
+@dataclass
+class SalesforceRow:
+    kind: SalesforceActivityType
+    row: ActivityType
+
+
+def _rows_by_key() -> dict[str, ActivityType]:
+    return {row.key: row for row in ActivityType.objects.all()}
+
+
+def _task_types() -> tuple[list[str] | None, str]:
+    """Salesforce's Task Type values read live, or ``None`` and why they could not be."""
+    try:
+        return task_type_choices(salesforce=salesforce_client()), ""
+    except errors.ApiError as exc:
+        return None, str(exc)
+
+
+def _activities_url(key: str = "") -> str:
+    return reverse("activities") + (f"#type-{key}" if key else "")
+
+
+@require_GET
+def activities(request: HttpRequest) -> HttpResponse:
+    rows = _rows_by_key()
+    choices, salesforce_error = _task_types()
+    timeline = [
+        TimelineRow(
+            kind=kind,
+            row=rows[kind.key],
+            window_words=WINDOW_WORDS[kind.window],
+            syncs_from=(
+                window_start(kind, rows[kind.key].enabled_at)
+                if rows[kind.key].enabled and rows[kind.key].enabled_at
+                else None
+            ),
+            stale_task_type=choices is not None
+            and bool(rows[kind.key].task_type)
+            and rows[kind.key].task_type not in choices,
+        )
+        for kind in HUBSPOT_TO_SALESFORCE
+        if kind.key in rows
+    ]
+    from_salesforce = [
+        SalesforceRow(kind=kind, row=rows[kind.key])
+        for kind in SALESFORCE_TO_HUBSPOT
+        if kind.key in rows
+    ]
+    return render(
+        request,
+        "integrations/activities.html",
+        {
+            "timeline": timeline,
+            "from_salesforce": from_salesforce,
+            "task_types": choices or [],
+            "salesforce_error": salesforce_error,
+            "enterprise_note": ENTERPRISE_NOTE,
+            "owners_unmatched": OwnerMapping.objects.filter(salesforce_user_id="").count(),
+            "owners_total": OwnerMapping.objects.count(),
+        },
+    )
+
+
+@require_POST
+def activity_type_save(request: HttpRequest, key: str) -> HttpResponse:
+    kind = TIMELINE_BY_KEY.get(key) or SALESFORCE_BY_KEY.get(key)
+    row = ActivityType.objects.filter(key=key).first()
+    if kind is None or row is None:
+        raise Http404(f"There is no activity type “{key}”.")
+    enabled = request.POST.get("enabled") == "on"
+    # a disabled dropdown (Salesforce unreachable) is not posted: keep the stored type
+    task_type = request.POST.get("task_type", row.task_type).strip()
+    allowed: list[str] = []
+    if key in TIMELINE_BY_KEY and task_type:
+        choices, salesforce_error = _task_types()
+        if choices is None:
+            messages.error(
+                request,
+                f"{kind.label} was not saved: Salesforce's Task Type picklist could not be "
+                f"read to check “{task_type}” ({salesforce_error}). Nothing was changed.",
+            )
+            return redirect(_activities_url(key))
+        allowed = choices
+    try:
+        saved = activity_type_update(
+            actor=request.user,
+            key=key,
+            enabled=enabled,
+            task_type=task_type,
+            allowed_task_types=allowed,
+        )
+    except SettingRefused as exc:
+        messages.error(request, f"{kind.label} was not saved: {exc}")
+        return redirect(_activities_url(key))
+    if not saved.enabled:
+        messages.success(request, f"{kind.label}: off. Nothing more of this type will sync.")
+    else:
+        as_type = ""
+        if key in TIMELINE_BY_KEY:
+            as_type = (
+                f", as Salesforce tasks of type “{saved.task_type}”"
+                if saved.task_type
+                else ", as Salesforce tasks without a task type"
+            )
+        messages.success(
+            request,
+            f"{kind.label}: on since {localtime(saved.enabled_at):%Y-%m-%d %H:%M %Z}{as_type}. "
+            "Activities sync on the next activity sync, or when you press Sync activities now.",
+        )
+    return redirect(_activities_url(key))
+
+
+@require_GET
+def activity_preview_view(request: HttpRequest, key: str) -> HttpResponse:
+    kind = TIMELINE_BY_KEY.get(key) or SALESFORCE_BY_KEY.get(key)
+    if kind is None:
+        raise Http404(f"There is no activity type “{key}”.")
+    from integrations.sync.activities import activity_preview
+
+    try:
+        count, error = activity_preview(key=key), ""
+    except errors.ApiError as exc:
+        count, error = None, str(exc)
+    return render(
+        request,
+        "integrations/_activity_preview.html",
+        {"kind": kind, "count": count, "error": error},
+    )
+
+
+@require_POST
+def activities_sync_now(request: HttpRequest) -> HttpResponse:
+    from integrations.sync.activity_jobs import activities_sync_start
+
+    job, created = activities_sync_start(
+        mode="all", trigger=SyncJob.Trigger.MANUAL, requested_by=request.user
+    )
+    if created:
+        messages.success(request, "Started: activity sync of every type that is on.")
+    else:
+        messages.info(
+            request,
+            f"An activity sync is already {job.get_status_display().lower()} (job #{job.pk}): "
+            "your request joined it instead of starting a second one.",
+        )
+    return redirect("job_detail", job_id=job.pk)
+
+
+# --- owners -------------------------------------------------------------------------------
+
+
+def _salesforce_users() -> tuple[list[dict] | None, str]:
+    """Active Salesforce users (Id, Name, Email), read live, or ``None`` and why not."""
+    try:
+        users = [u for u in salesforce_client().users() if u.get("IsActive", True)]
+    except errors.ApiError as exc:
+        return None, str(exc)
+    return sorted(users, key=lambda u: (u.get("Name") or "").lower()), ""
+
+
+def _refresh() -> tuple[int, int]:
+    return owners_refresh(hubspot=hubspot_client(), salesforce=salesforce_client())
+
+
+@require_GET
+def owners(request: HttpRequest) -> HttpResponse:
+    refresh_error = ""
+    if not OwnerMapping.objects.exists():
+        try:
+            _refresh()
+        except errors.ApiError as exc:
+            refresh_error = str(exc)
+    users, users_error = _salesforce_users()
+    names = {u["Id"]: u.get("Name") or u.get("Email") or u["Id"] for u in users or []}
+    mappings = sorted(
+        OwnerMapping.objects.all(),
+        key=lambda m: (bool(m.salesforce_user_id), (m.hubspot_name or m.hubspot_email).lower()),
+    )
+    return render(
+        request,
+        "integrations/owners.html",
+        {
+            "mappings": [
+                {"mapping": m, "user_name": names.get(m.salesforce_user_id, "")} for m in mappings
+            ],
+            "unmatched": sum(1 for m in mappings if not m.salesforce_user_id),
+            "users": users or [],
+            "users_error": users_error,
+            "refresh_error": refresh_error,
+        },
+    )
+
+
+@require_POST
+def owners_match(request: HttpRequest) -> HttpResponse:
+    try:
+        matched, unmatched = _refresh()
+    except errors.ApiError as exc:
+        messages.error(request, f"Owners were not matched: {exc}")
+        return redirect("activities_owners")
+    messages.success(
+        request,
+        f"Matched owners by email: {matched} with a Salesforce user, {unmatched} without. "
+        "Users chosen by hand were kept.",
+    )
+    return redirect("activities_owners")
+
+
+@require_POST
+def owner_mapping_save(request: HttpRequest, owner_id: str) -> HttpResponse:
+    users, users_error = _salesforce_users()
+    if users is None:
+        messages.error(
+            request,
+            f"The owner was not saved: Salesforce's users could not be read ({users_error}).",
+        )
+        return redirect("activities_owners")
+    try:
+        row = owner_mapping_update(
+            actor=request.user,
+            hubspot_owner_id=owner_id,
+            salesforce_user_id=request.POST.get("salesforce_user_id", "").strip(),
+            users={u["Id"]: u.get("Email") or "" for u in users},
+        )
+    except SettingRefused as exc:
+        messages.error(request, f"The owner was not saved: {exc} Nothing was changed.")
+        return redirect("activities_owners")
+    who = row.hubspot_name or row.hubspot_email or row.hubspot_owner_id
+    if row.salesforce_user_id:
+        user = next(u for u in users if u["Id"] == row.salesforce_user_id)
+        label = user.get("Name") or user.get("Email") or user["Id"]
+        messages.success(request, f"{who} is now Salesforce user {label}.")
+    else:
+        messages.success(
+            request,
+            f"{who} now has no Salesforce user: their activities are assigned to the "
+            "contact's owner or the integration user.",
+        )
+    return redirect("activities_owners")
