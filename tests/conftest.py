@@ -12,6 +12,8 @@ from core.roles import ADMIN, VIEWER
 from tests.factories import make_user
 from tests.sandbox import Sandbox
 
+pytest_plugins = ["tests.sides"]
+
 
 @pytest.fixture
 def admin(db):

@@ -17,15 +17,7 @@ from integrations.sync.activity_settings import (
     owners_refresh,
     task_type_choices,
 )
-from tests.contacts.conftest import (  # noqa: F401  (fixtures)
-    HubSpotSide,
-    SalesforceSide,
-    connected,
-    hubspot,
-    person,
-    run_sync,
-    salesforce,
-)
+from tests.sides import HubSpotSide, SalesforceSide, person, run_sync
 
 
 def iso(moment: datetime) -> str:
