@@ -1,6 +1,7 @@
 from django.urls import path
 
 from integrations import views
+from integrations.sync import activity_views
 from integrations.sync import views as contact_views
 
 urlpatterns = [
@@ -15,6 +16,21 @@ urlpatterns = [
     path("contacts/settings/", contact_views.settings_save, name="contacts_settings_save"),
     path("contacts/sync/", contact_views.sync_now, name="contacts_sync_now"),
     path("contacts/explain/", contact_views.explain, name="contacts_explain"),
+    path("activities/", activity_views.activities, name="activities"),
+    path("activities/sync/", activity_views.activities_sync_now, name="activities_sync_now"),
+    path("activities/owners/", activity_views.owners, name="activities_owners"),
+    path("activities/owners/match/", activity_views.owners_match, name="activities_owners_match"),
+    path(
+        "activities/owners/<str:owner_id>/",
+        activity_views.owner_mapping_save,
+        name="activities_owner_save",
+    ),
+    path("activities/<str:key>/", activity_views.activity_type_save, name="activity_type_save"),
+    path(
+        "activities/<str:key>/preview/",
+        activity_views.activity_preview_view,
+        name="activity_type_preview",
+    ),
     path("health/", contact_views.health, name="health"),
     path("health/retry/", contact_views.health_retry_view, name="health_retry"),
 ]

@@ -40,7 +40,3 @@ def overview(request: HttpRequest) -> HttpResponse:
             "recent_jobs": job_list()[:5],
         },
     )
-
-
-def activities(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/activities.html")
