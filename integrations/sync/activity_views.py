@@ -16,6 +16,8 @@ from core.models import SyncJob
 from integrations import errors
 from integrations.connections import hubspot_client, salesforce_client
 from integrations.models import ActivityType, OwnerMapping
+from integrations.sync.activities import activity_preview
+from integrations.sync.activity_jobs import ACTIVITY_SYNC, activities_sync_start
 from integrations.sync.activity_settings import (
     activity_type_update,
     owner_mapping_update,
@@ -118,6 +120,7 @@ def activities(request: HttpRequest) -> HttpResponse:
             "enterprise_note": ENTERPRISE_NOTE,
             "owners_unmatched": OwnerMapping.objects.filter(salesforce_user_id="").count(),
             "owners_total": OwnerMapping.objects.count(),
+            "recent_jobs": SyncJob.objects.filter(kind=ACTIVITY_SYNC)[:5],
         },
     )
 
@@ -176,8 +179,6 @@ def activity_preview_view(request: HttpRequest, key: str) -> HttpResponse:
     kind = TIMELINE_BY_KEY.get(key) or SALESFORCE_BY_KEY.get(key)
     if kind is None:
         raise Http404(f"There is no activity type “{key}”.")
-    from integrations.sync.activities import activity_preview
-
     try:
         count, error = activity_preview(key=key), ""
     except errors.ApiError as exc:
@@ -191,8 +192,6 @@ def activity_preview_view(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 def activities_sync_now(request: HttpRequest) -> HttpResponse:
-    from integrations.sync.activity_jobs import activities_sync_start
-
     job, created = activities_sync_start(
         mode="all", trigger=SyncJob.Trigger.MANUAL, requested_by=request.user
     )

@@ -215,6 +215,23 @@ def test_when_salesforce_is_unreachable_the_page_says_so_and_task_types_are_lock
     assert ("Call", "Call", True) in controls.options["task-type-call_logged"]
 
 
+def test_when_salesforce_is_unreachable_toggles_keep_their_task_type(
+    admin_web: Client, sandbox: Sandbox
+) -> None:
+    save(admin_web, "call_logged", enabled="on", task_type="Call")
+    sandbox.salesforce.fault(path="*/sobjects/Task/describe*", status=403, count=5)
+
+    # the dropdown is disabled, so the browser posts no task type
+    refused = save(admin_web, "call_logged")
+    turned_on = save(admin_web, "task_created", enabled="on")
+
+    assert "Call logged was not saved" in refused and "Nothing was changed" in refused
+    assert ActivityType.objects.get(key="call_logged").enabled
+    assert "Task created: on since" in turned_on
+    task_created = ActivityType.objects.get(key="task_created")
+    assert task_created.enabled and task_created.task_type == ""
+
+
 def test_viewers_read_the_page_without_controls_and_cannot_post(
     viewer_web: Client, sandbox: Sandbox
 ) -> None:
