@@ -232,16 +232,27 @@ def owners(request: HttpRequest) -> HttpResponse:
             refresh_error = str(exc)
     users, users_error = _salesforce_users()
     names = {u["Id"]: u.get("Name") or u.get("Email") or u["Id"] for u in users or []}
+    # owners that need a choice come first: no user, or a user Salesforce no longer has active
     mappings = sorted(
         OwnerMapping.objects.all(),
-        key=lambda m: (bool(m.salesforce_user_id), (m.hubspot_name or m.hubspot_email).lower()),
+        key=lambda m: (
+            bool(m.salesforce_user_id) and (users is None or m.salesforce_user_id in names),
+            (m.hubspot_name or m.hubspot_email).lower(),
+        ),
     )
     return render(
         request,
         "integrations/owners.html",
         {
             "mappings": [
-                {"mapping": m, "user_name": names.get(m.salesforce_user_id, "")} for m in mappings
+                {
+                    "mapping": m,
+                    "user_name": names.get(m.salesforce_user_id, ""),
+                    "user_gone": users is not None
+                    and bool(m.salesforce_user_id)
+                    and m.salesforce_user_id not in names,
+                }
+                for m in mappings
             ],
             "unmatched": sum(1 for m in mappings if not m.salesforce_user_id),
             "users": users or [],

@@ -191,6 +191,23 @@ def test_matching_again_picks_up_a_new_salesforce_user_with_the_same_email(
     assert mapping.salesforce_user_id == new_user and mapping.automatic
 
 
+def test_an_owner_whose_salesforce_user_was_deactivated_is_flagged_first(
+    admin_web: Client, sandbox: Sandbox, users: dict[str, str]
+) -> None:
+    page(admin_web)
+    rep = BOTH[3]
+    SalesforceSide(sandbox).update("User", users[rep.email], IsActive=False)
+
+    shown = page(admin_web)
+
+    assert f"{rep.email} is not an active Salesforce user any more" in shown
+    assert owner_id(rep.index) in owner_rows(shown)[: len(HUBSPOT_ONLY) + 1]
+    select = re.search(rf'<select id="user-{owner_id(rep.index)}".*?</select>', shown, re.S)
+    assert select is not None
+    assert re.findall(r'<option value="([^"]*)" selected', select.group(0)) == [users[rep.email]]
+    assert users[rep.email] not in re.findall(r'<option value="([^"]*)">', select.group(0))
+
+
 def test_viewers_read_owners_but_cannot_change_them(
     viewer_web: Client, users: dict[str, str]
 ) -> None:
