@@ -16,11 +16,28 @@ class IntegrationsConfig(AppConfig):
 
 
 def _ensure_setup(**kwargs: object) -> None:
-    """After migrate: the contact sync schedule row exists, with the saved interval."""
-    from integrations.models.contacts import ContactSyncSettings
-    from integrations.sync.activity_jobs import activity_schedule_ensure
-    from integrations.sync.jobs import contact_schedule_ensure
+    """After every migrate (and every flush): the rows the product needs exist.
 
-    minutes = ContactSyncSettings.load().schedule_minutes
-    contact_schedule_ensure(minutes=minutes)
-    activity_schedule_ensure(minutes=minutes)
+    Default property mappings on first setup, one toggle row per activity type,
+    and the schedules, each created idempotently.
+    """
+    from integrations.models import ActivityType, ContactSyncSettings, PropertyMapping
+    from integrations.sync.activity_jobs import activity_schedule_ensure
+    from integrations.sync.activity_types import HUBSPOT_TO_SALESFORCE, SALESFORCE_TO_HUBSPOT
+    from integrations.sync.jobs import contact_schedule_ensure
+    from integrations.sync.mapping_rules import DEFAULT_MAPPINGS
+
+    settings, first_setup = ContactSyncSettings.objects.get_or_create(pk=1)
+    if first_setup and not PropertyMapping.objects.exists():
+        PropertyMapping.objects.bulk_create(
+            PropertyMapping(hubspot_property=hs, salesforce_field=sf, rule=rule, position=i)
+            for i, (hs, sf, rule) in enumerate(DEFAULT_MAPPINGS)
+        )
+    for kinds, direction in (
+        (HUBSPOT_TO_SALESFORCE, ActivityType.Direction.HUBSPOT_TO_SALESFORCE),
+        (SALESFORCE_TO_HUBSPOT, ActivityType.Direction.SALESFORCE_TO_HUBSPOT),
+    ):
+        for kind in kinds:
+            ActivityType.objects.get_or_create(key=kind.key, defaults={"direction": direction})
+    contact_schedule_ensure(minutes=settings.schedule_minutes)
+    activity_schedule_ensure(minutes=settings.schedule_minutes)
