@@ -106,7 +106,8 @@ class SyncCursor(models.Model):
     """Where an incremental stream resumes; advanced only after a page's writes commit."""
 
     stream = models.CharField(max_length=64, unique=True)
-    value = models.CharField(max_length=64, blank=True)
+    #: e.g. a timestamp, or a timestamp and the ids already handled at it
+    value = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

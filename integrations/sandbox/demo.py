@@ -252,3 +252,25 @@ def demo_salesforce_only(count: int | None = None) -> Iterator[DemoPerson]:
                     "salesforce_email": email,
                 }
             )
+
+
+#: name of the bench seed's active list; it holds 80% of the contacts
+BENCH_LIST = "Bench — 80% of contacts"
+
+
+def bench_people(count: int | None = None) -> Iterator[DemoPerson]:
+    """The ``bench`` seed (``bench_sync``): every contact has an email, half of them are
+    already Salesforce leads with the same email and values, and 80% are
+    ``lifecyclestage=lead`` (the members of ``BENCH_LIST``)."""
+    count = DEMO_CONTACTS if count is None else count
+    for person in demo_people(count, seed="bench"):
+        email = f"bench.{person.index}@example.com"
+        yield DemoPerson(
+            **{
+                **person.__dict__,
+                "email": email,
+                "lifecyclestage": "subscriber" if person.index % 5 == 4 else "lead",
+                "salesforce_as": "Lead" if person.index % 2 == 0 else None,
+                "salesforce_email": email if person.index % 2 == 0 else None,
+            }
+        )

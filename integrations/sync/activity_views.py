@@ -79,8 +79,9 @@ def _task_types() -> tuple[list[str] | None, str]:
         return None, str(exc)
 
 
-def _activities_url(key: str = "") -> str:
-    return reverse("activities") + (f"#type-{key}" if key else "")
+def _activities_url(key: str) -> str:
+    """Back to the row just saved."""
+    return f"{reverse('activities')}#type-{key}"
 
 
 @require_GET
@@ -176,9 +177,10 @@ def activity_type_save(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_GET
 def activity_preview_view(request: HttpRequest, key: str) -> HttpResponse:
-    kind = TIMELINE_BY_KEY.get(key) or SALESFORCE_BY_KEY.get(key)
+    """How many activities turning a timeline type on would sync now (htmx)."""
+    kind = TIMELINE_BY_KEY.get(key)
     if kind is None:
-        raise Http404(f"There is no activity type “{key}”.")
+        raise Http404(f"There is no HubSpot event type “{key}”.")
     try:
         count, error = activity_preview(key=key), ""
     except errors.ApiError as exc:

@@ -50,7 +50,11 @@ from integrations.models.contacts import (
     SyncCursor,
 )
 from integrations.sync import mapping_rules
-from integrations.sync.inclusion import InclusionGate, inclusion_gate_load
+from integrations.sync.inclusion import (
+    InclusionGate,
+    inclusion_gate_load,
+    inclusion_list_verify,
+)
 from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE, FieldDecision
 from integrations.sync.record_errors import record_error_open, record_errors_resolve
 
@@ -87,6 +91,26 @@ def _cursor_get(name: str) -> str:
 
 def _cursor_set(name: str, value: str) -> None:
     SyncCursor.objects.update_or_create(stream=name, defaults={"value": value})
+
+
+def _hubspot_cursor_get() -> tuple[int, set[str]]:
+    """The contact stream's cursor: a ``lastmodifieddate`` (ms) and the ids handled at it."""
+    value = _cursor_get(HUBSPOT_CURSOR)
+    if not value:
+        return 0, set()
+    moment, _, ids = value.partition(":")
+    return int(moment), set(filter(None, ids.split(",")))
+
+
+def _hubspot_cursor_advance(records: list[dict[str, Any]]) -> None:
+    since, seen = _hubspot_cursor_get()
+    for record in records:
+        moment = cursor_ms(record["properties"].get("lastmodifieddate")) or 0
+        if moment > since:
+            since, seen = moment, {record["id"]}
+        elif moment == since:
+            seen.add(record["id"])
+    _cursor_set(HUBSPOT_CURSOR, f"{since}:{','.join(sorted(seen))}")
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -132,6 +156,7 @@ class ContactSync:
     counts: Counts = field(default_factory=Counts)
     _gate: InclusionGate | None = None
     _events: list[AuditEvent] = field(default_factory=list)
+    _seen_at_cursor: set[str] = field(default_factory=set)
     _fields_by_type: dict[str, set[str]] = field(default_factory=dict)
     #: every HubSpot contact was read in this run (no need to look one up by email)
     hubspot_fully_read: bool = False
@@ -139,6 +164,9 @@ class ContactSync:
     counting: bool = True
     #: record keys that failed in this run: not tried again before the next run
     failed_keys: set[str] = field(default_factory=set)
+    #: this run wrote to the side: its modification times moved (see the echo pass)
+    wrote_hubspot: bool = False
+    wrote_salesforce: bool = False
 
     def __post_init__(self) -> None:
         if not self.mappings:
@@ -162,8 +190,7 @@ class ContactSync:
 
     def check_inclusion_list(self) -> None:
         """Pause now (and raise) if the chosen list is gone or no longer active."""
-        if self.settings.inclusion_list_id:
-            _ = self.gate
+        inclusion_list_verify(hubspot=self.hubspot, job_id=self.ctx.job_id)
 
     @property
     def hubspot_properties(self) -> list[str]:
@@ -269,11 +296,20 @@ class ContactSync:
             for chunk in _chunks(members, 100):
                 yield self.hubspot.contacts_batch_read(chunk, properties).records
         else:
-            since_text = _cursor_get(HUBSPOT_CURSOR)
-            full = self.mode in (Mode.ALL, Mode.LIST) or not since_text
+            since, self._seen_at_cursor = _hubspot_cursor_get()
+            full = self.mode in (Mode.ALL, Mode.LIST) or not since
             self.hubspot_fully_read = full
-            since = 0 if full else int(since_text)
-            yield from self.hubspot.contacts_modified_since(since, properties)
+            for page in self.hubspot.contacts_modified_since(0 if full else since, properties):
+                # the search is ">= cursor": drop what the last run already handled there
+                fresh = [
+                    r
+                    for r in page
+                    if full
+                    or r["id"] not in self._seen_at_cursor
+                    or cursor_ms(r["properties"].get("lastmodifieddate")) != since
+                ]
+                if fresh:
+                    yield fresh
 
     def _hubspot_one(self, contact: str, properties: list[str]) -> Iterator[list[dict]]:
         contact = contact.strip()
@@ -315,12 +351,8 @@ class ContactSync:
         self._create_in_salesforce(to_create)
         pairs = [(r, links[r["id"]]) for r in eligible if r["id"] in links]
         self._sync_pairs(pairs)
-        if advance_cursor and records:
-            last = max(cursor_ms(r["properties"].get("lastmodifieddate")) or 0 for r in records)
-            if self.mode not in (Mode.ONE, Mode.RETRY) and last:
-                current = _cursor_get(HUBSPOT_CURSOR)
-                if not current or last > int(current):
-                    _cursor_set(HUBSPOT_CURSOR, str(last))
+        if advance_cursor and records and self.mode not in (Mode.ONE, Mode.RETRY):
+            _hubspot_cursor_advance(records)
         self.flush()
 
     def _match_by_email(self, records: list[dict[str, Any]]) -> dict[str, SalesforcePerson]:
@@ -391,6 +423,7 @@ class ContactSync:
                         payload[sf_field] = value
                 payloads.append(payload)
             results = self.salesforce.create(object_type, payloads)
+            self.wrote_salesforce = True
             for record, payload, result in zip(chunk, payloads, results, strict=True):
                 self._after_create(record, payload, result, object_type)
 
@@ -537,6 +570,7 @@ class ContactSync:
                     object_type,
                     [{"Id": p.link.salesforce_id, **p.salesforce_changes} for p in chunk],
                 )
+                self.wrote_salesforce = True
                 for plan, result in zip(chunk, results, strict=True):
                     if not result.success:
                         failed.add(plan.link.hubspot_id)
@@ -553,6 +587,7 @@ class ContactSync:
             outcome = self.hubspot.contacts_batch_update(
                 [{"id": p.link.hubspot_id, "properties": p.hubspot_changes} for p in chunk]
             )
+            self.wrote_hubspot = True
             for index, plan in enumerate(chunk):
                 error = outcome.error_for(index)
                 if error is not None:
@@ -699,6 +734,7 @@ class ContactSync:
                     props[mapping.hubspot_property] = value
             inputs.append({"id": person.email, "properties": props})
         outcome = self.hubspot.contacts_batch_upsert(inputs, id_property="email")
+        self.wrote_hubspot = True
         for index, person in enumerate(people):
             error = outcome.error_for(index)
             record = outcome.results.get(index)
@@ -887,8 +923,10 @@ def contacts_sync_run(ctx: JobContext) -> None:
     # echo pass: absorb the modification times our own writes caused
     if mode not in (Mode.ONE, Mode.RETRY):
         run.mode, run.counting = Mode.INCREMENTAL, False
-        run.pull_salesforce()
-        run.sync_salesforce_pending()
-        for page in run.hubspot_pages():
-            run.sync_hubspot_page(page, advance_cursor=True)
+        if run.wrote_salesforce:
+            run.pull_salesforce()
+            run.sync_salesforce_pending()
+        if run.wrote_hubspot or mode == Mode.IMPORT:
+            for page in run.hubspot_pages():
+                run.sync_hubspot_page(page, advance_cursor=True)
     run.flush()

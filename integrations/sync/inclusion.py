@@ -52,10 +52,24 @@ def inclusion_list_problem(list_obj: dict | None, *, list_id: str, name: str) ->
 
 def inclusion_gate_load(*, hubspot: object, job_id: int | None = None) -> InclusionGate:
     """Check the chosen list and read its members, or pause contact sync and raise."""
+    list_id = inclusion_list_verify(hubspot=hubspot, job_id=job_id)
+    if not list_id:
+        return InclusionGate(list_id="", members=None)
+    members = frozenset(
+        member
+        for page in hubspot.list_memberships(list_id)  # type: ignore[attr-defined]
+        for member in page
+    )
+    return InclusionGate(list_id=list_id, members=members)
+
+
+def inclusion_list_verify(*, hubspot: object, job_id: int | None = None) -> str:
+    """The chosen list's id ("" for none) once it is known to exist and be active;
+    otherwise contact sync is paused and ``InclusionListPaused`` raised. One call."""
     settings = ContactSyncSettings.load()
     list_id = settings.inclusion_list_id
     if not list_id:
-        return InclusionGate(list_id="", members=None)
+        return ""
     try:
         list_obj = hubspot.list_get(list_id)  # type: ignore[attr-defined]
     except errors.NotFound:
@@ -66,12 +80,7 @@ def inclusion_gate_load(*, hubspot: object, job_id: int | None = None) -> Inclus
         raise InclusionListPaused(settings.paused_reason)
     if settings.paused_reason:
         ContactSyncSettings.objects.filter(pk=settings.pk).update(paused_reason="")
-    members = frozenset(
-        member
-        for page in hubspot.list_memberships(list_id)  # type: ignore[attr-defined]
-        for member in page
-    )
-    return InclusionGate(list_id=list_id, members=members)
+    return list_id
 
 
 def inclusion_pause(*, settings: ContactSyncSettings, reason: str, job_id: int | None) -> None:

@@ -27,10 +27,21 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from integrations.sandbox.demo import BENCH_LIST
+
 ROOT = Path(settings.BASE_DIR)
-BENCH_LIST = "Bench — 80% of contacts"
+
 #: sandbox endpoints that only read; every other call is a write
-READ_ENDPOINTS = ("search", "batch/read", "query", "describe", "limits", "memberships", "/lists/")
+READ_ENDPOINTS = (
+    "search",
+    "batch/read",
+    "query",
+    "describe",
+    "limits",
+    "memberships",
+    "/lists/",
+    "/Soap/",  # login
+)
 
 
 def _descendants(pid: int) -> list[int]:
@@ -196,6 +207,9 @@ class Command(BaseCommand):
             raise CommandError(f"{mode} run ended {job.status}: {job.error}")
         hubspot_calls = sandbox.hubspot.calls()
         salesforce_calls = sandbox.salesforce.calls()
+        for side, calls in (("hubspot", hubspot_calls), ("salesforce", salesforce_calls)):
+            breakdown = ", ".join(f"{k}: {v}" for k, v in sorted(calls["by_endpoint"].items()))
+            self.stderr.write(f"{mode} {side} calls: {breakdown}")
         writes = sum(
             count
             for side in (hubspot_calls, salesforce_calls)

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--hubspot-port", type=int, default=8101, help="0 picks a free port")
         parser.add_argument("--salesforce-port", type=int, default=8102, help="0 picks a free port")
-        parser.add_argument("--seed", choices=["demo", "empty"], default="demo")
+        parser.add_argument("--seed", choices=["demo", "empty", "bench"], default="demo")
         parser.add_argument("--contacts", type=int, default=None, help="demo size (contacts)")
         parser.add_argument("--latency-ms", type=int, default=0, help="added to every API call")
         parser.add_argument("--info-file", type=Path, default=None, help="write connection JSON")

@@ -20,14 +20,14 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from integrations.sandbox.demo import demo_people
+from integrations.sandbox.demo import bench_people, demo_people
 from integrations.sandbox.emulator import Emulator, VendorError
 from integrations.sandbox.hubspot.activities import HubSpotActivitiesMixin
 from integrations.sandbox.hubspot.contacts import ContactsMixin
 from integrations.sandbox.hubspot.lists import ListsMixin
 from integrations.sandbox.hubspot.properties import CONTACT_PROPERTIES, iso
 from integrations.sandbox.hubspot.ratelimit import RateLimiter, RateLimitSettings, rate_limit_body
-from integrations.sandbox.hubspot.seed import seed_demo, seed_owners
+from integrations.sandbox.hubspot.seed import seed_bench, seed_demo, seed_owners
 
 #: the sandbox portal's id (fixed, so connection settings survive restarts)
 PORTAL_ID = 24681357
@@ -313,9 +313,9 @@ class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulato
     # --- state -------------------------------------------------------------------------
     def reset(self, *, seed: str = "empty", contacts: int | None = None) -> None:
         """Drop all state and settings; ``empty`` keeps owners and properties, ``demo`` adds
-        people and lists."""
-        if seed not in ("empty", "demo"):
-            raise ValueError(f"unknown seed {seed!r} (empty or demo)")
+        people and lists, ``bench`` the benchmark's contacts and list (no activities)."""
+        if seed not in ("empty", "demo", "bench"):
+            raise ValueError(f"unknown seed {seed!r} (empty, demo or bench)")
         with self.lock:
             self.contacts.clear()
             self.contact_id_by_email.clear()
@@ -332,6 +332,8 @@ class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulato
             people = list(demo_people(contacts)) if seed == "demo" else []
             if seed == "demo":
                 seed_demo(self, people)
+            if seed == "bench":
+                seed_bench(self, list(bench_people(contacts)))
             self.reset_activities(seed=seed, people=people)
 
     def connection_info(self, base_url: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from integrations.sandbox.demo import (
+    BENCH_LIST,
     COMPANIES,
     DEMO_EPOCH,
     EMEA,
@@ -100,8 +101,24 @@ def _branch(*filters: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def seed_bench(emulator: HubSpotEmulator, people: list[DemoPerson]) -> None:
+    """The benchmark's contacts and its one active list (80% of them)."""
+    seed_contacts(emulator, people)
+    emulator.add_list(
+        BENCH_LIST,
+        "DYNAMIC",
+        _branch(_enum_filter("lifecyclestage", ["lead"])),
+        created=LISTS_CREATED,
+    )
+
+
 def seed_demo(emulator: HubSpotEmulator, people: list[DemoPerson]) -> None:
     """Contacts from ``people``, then the four named demo lists and the fillers."""
+    seed_contacts(emulator, people)
+    _demo_lists(emulator)
+
+
+def seed_contacts(emulator: HubSpotEmulator, people: list[DemoPerson]) -> None:
     latest = DEMO_EPOCH
     for person in people:
         contact_id = emulator.new_id()
@@ -134,6 +151,8 @@ def seed_demo(emulator: HubSpotEmulator, people: list[DemoPerson]) -> None:
         emulator.contact_order.append(int(contact_id))
     emulator.last_ms = max(emulator.last_ms, int(latest.timestamp() * 1000))
 
+
+def _demo_lists(emulator: HubSpotEmulator) -> None:
     emulator.add_list(
         "MQLs — EMEA",
         "DYNAMIC",

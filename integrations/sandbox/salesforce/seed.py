@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from integrations.sandbox.demo import (
     COMPANIES,
     DEMO_EPOCH,
+    bench_people,
     demo_people,
     demo_salesforce_only,
     demo_users,
@@ -52,7 +53,7 @@ def load(emulator: SalesforceEmulator, profile: str, contacts: int | None) -> No
     if profile == "none":
         emulator.integration_user = ids.make_id("005", 1)
         return
-    if profile not in ("empty", "demo"):
+    if profile not in ("empty", "demo", "bench"):
         raise ValueError(f"unknown seed: {profile}")
     since = _stamp(DEMO_EPOCH - timedelta(days=3 * 365))
     store.insert_raw(
@@ -89,6 +90,8 @@ def load(emulator: SalesforceEmulator, profile: str, contacts: int | None) -> No
             )
     if profile == "demo":
         _demo(emulator, contacts, owners)
+    if profile == "bench":
+        _bench(emulator, contacts)
     for sobject in store.records:
         store.sort_by_modstamp(sobject)
 
@@ -144,6 +147,32 @@ def _demo(emulator: SalesforceEmulator, contacts: int | None, owners: dict[int, 
             _task(store, rng, who, what, owner)
         if rng.random() < 0.3:
             _event(store, rng, who, what, owner)
+
+
+def _bench(emulator: SalesforceEmulator, contacts: int | None) -> None:
+    """Leads for the half of ``bench_people`` marked for Salesforce, with the same values
+    as in HubSpot, so a full sync links them and writes nothing back."""
+    for person in bench_people(contacts):
+        if person.salesforce_as != "Lead":
+            continue
+        stamp = _stamp(person.created_at)
+        emulator.store.insert_raw(
+            "Lead",
+            {
+                "FirstName": person.firstname,
+                "LastName": person.lastname,
+                "Email": person.salesforce_email,
+                "Phone": person.phone,
+                "Title": person.jobtitle,
+                "Company": person.company,
+                "Country": person.country,
+                "Status": LEAD_STATUSES[0],
+                "CreatedDate": stamp,
+                "LastModifiedDate": stamp,
+                "SystemModstamp": stamp,
+            },
+            emulator.integration_user,
+        )
 
 
 def _when(rng: random.Random) -> datetime:
