@@ -373,18 +373,39 @@ class ActivitySync:
 
     # HubSpot -> Salesforce ------------------------------------------------------------
     def sync_timeline(self) -> None:
-        for row in ActivityType.objects.filter(
-            direction=ActivityType.Direction.HUBSPOT_TO_SALESFORCE, enabled=True
-        ):
+        """Every enabled type's new activities, written in full collections of 200:
+        pages of all types are gathered first, and each page's cursor moves only once
+        its activities are written."""
+        rows = {
+            row.key: row
+            for row in ActivityType.objects.filter(
+                direction=ActivityType.Direction.HUBSPOT_TO_SALESFORCE, enabled=True
+            )
+        }
+        gathered: list[Candidate] = []
+        cursors: list[tuple[str, str]] = []
+        for row in rows.values():
             kind = TIMELINE_BY_KEY[row.key]
             reader = TimelineReader(self.hubspot, kind, window_start(kind, row.enabled_at))
             for candidates, cursor_name, cursor_value in reader.pages():
-                if candidates:
-                    self.write_candidates(candidates, {row.key: row})
+                gathered.extend(candidates)
                 if cursor_name and cursor_value:
-                    _cursor_set(cursor_name, cursor_value)
-                self.flush()
+                    cursors.append((cursor_name, cursor_value))
+                if len(gathered) >= SALESFORCE_BATCH:
+                    self._write_gathered(gathered, cursors, rows)
+        self._write_gathered(gathered, cursors, rows)
         self.sync_waiting()
+
+    def _write_gathered(
+        self, gathered: list[Candidate], cursors: list[tuple[str, str]], rows: dict
+    ) -> None:
+        if gathered:
+            self.write_candidates(gathered, rows)
+        for name, value in cursors:
+            _cursor_set(name, value)
+        gathered.clear()
+        cursors.clear()
+        self.flush()
 
     def sync_waiting(self) -> None:
         """Activities that waited for their contact: those whose contact has now synced."""

@@ -87,6 +87,9 @@ class Command(BaseCommand):
         parser.add_argument("--contacts", type=int, default=10_000)
         parser.add_argument("--latency-ms", type=int, default=0)
         parser.add_argument("--workers", type=int, default=1, help="qcluster processes")
+        parser.add_argument(
+            "--activities", type=int, default=0, help="also sync M activities of every type"
+        )
         parser.add_argument("--database-url", default="", help="default: SQLite in a temp dir")
         parser.add_argument("--inner", action="store_true", help=argparse_hidden())
 
@@ -109,6 +112,7 @@ class Command(BaseCommand):
             command += ["--contacts", str(options["contacts"])]
             command += ["--latency-ms", str(options["latency_ms"])]
             command += ["--workers", str(options["workers"])]
+            command += ["--activities", str(options["activities"])]
             result = subprocess.run(command, env=env, cwd=ROOT, check=False)
             if result.returncode:
                 raise CommandError(f"bench_sync failed (exit {result.returncode})")
@@ -145,6 +149,11 @@ class Command(BaseCommand):
                 )
             initial = self._run_job(sandbox, "all")
             incremental = self._run_job(sandbox, "incremental")
+            activities = (
+                self._run_activities(sandbox, options["activities"])
+                if options["activities"]
+                else None
+            )
             peak = max(_peak_rss_mb(w.pid) for w in workers)
         finally:
             for worker in workers:
@@ -168,6 +177,16 @@ class Command(BaseCommand):
             f"incremental.writes={incremental['writes']} "
             f"incremental.wall_s={incremental['wall_s']:.2f}"
         )
+        if activities:
+            synced = max(activities["created"], 1)
+            self.stdout.write(
+                f"activities.seeded={options['activities']} "
+                f"activities.synced={activities['created']} "
+                f"activities.wall_s={activities['wall_s']:.2f} "
+                f"activities.hubspot_calls={activities['hubspot_calls']} "
+                f"activities.salesforce_calls={activities['salesforce_calls']} "
+                f"activities.calls_per_activity={activities['salesforce_calls'] / synced:.4f}"
+            )
         self.stdout.write(f"peak_rss_mb={peak:.0f} workers={options['workers']}")
 
     def _connect(self, sandbox: Any) -> None:
@@ -189,14 +208,33 @@ class Command(BaseCommand):
         sandbox.hubspot.control("POST", "calls/reset")
         sandbox.salesforce.control("POST", "calls/reset")
 
-    def _run_job(self, sandbox: Any, mode: str) -> dict[str, Any]:
+    def _run_activities(self, sandbox: Any, count: int) -> dict[str, Any]:
+        """Seed ``count`` activities of every type over two years, as if every toggle and
+        every contact's first sync had happened before them, then sync them."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from integrations.models import ActivityType, ContactLink
+        from integrations.sync.activity_jobs import activities_sync_start
+
+        long_ago = timezone.now() - timedelta(days=2 * 365 + 1)
+        ActivityType.objects.update(enabled=True, enabled_at=long_ago)
+        ContactLink.objects.update(first_synced_at=long_ago)
+        contacts = list(ContactLink.objects.values_list("hubspot_id", "email"))
+        items = list(_bench_activities(count, contacts))
+        for start in range(0, len(items), 1000):
+            sandbox.hubspot.control("POST", "activities", items[start : start + 1000])
+        return self._run_job(sandbox, "activities", start=activities_sync_start)
+
+    def _run_job(self, sandbox: Any, mode: str, start: Any = None) -> dict[str, Any]:
         from core.models import SyncJob
         from integrations.sync.jobs import contacts_sync_start
 
         sandbox.hubspot.control("POST", "calls/reset")
         sandbox.salesforce.control("POST", "calls/reset")
         started = time.monotonic()
-        job, _ = contacts_sync_start(mode=mode)
+        job, _ = start() if start else contacts_sync_start(mode=mode)
         while True:
             job.refresh_from_db()
             if not job.is_active:
@@ -225,6 +263,82 @@ class Command(BaseCommand):
             "updated": job.updated,
             "failed": job.failed,
         }
+
+
+def _bench_activities(count: int, contacts: list[tuple[str, str]]) -> Any:
+    """``count`` sandbox control items cycling through every HubSpot activity type,
+    spread over the last two years; every fifth sales email goes to three contacts."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    kinds = (
+        "form",
+        "SENT",
+        "OPEN",
+        "CLICK",
+        "note",
+        "call",
+        "meeting",
+        "task",
+        "email",
+        "reply",
+        "e_sales_email_opened",
+        "e_sales_email_clicked",
+        "e_document_viewed",
+        "e_integration_event",
+    )
+    for i in range(count):
+        hubspot_id, email = contacts[(i * 7919) % len(contacts)]
+        when = (now - timedelta(minutes=(i * 104_729) % (2 * 365 * 24 * 60))).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+        kind = kinds[i % len(kinds)]
+        if kind == "form":
+            yield {
+                "type": "form_submission",
+                "form": "Contact us",
+                "email": email,
+                "submittedAt": when,
+            }
+        elif kind in ("SENT", "OPEN", "CLICK"):
+            yield {
+                "type": "email_event",
+                "campaign": f"Newsletter {i % 12}",
+                "eventType": kind,
+                "recipient": email,
+                "created": when,
+            }
+        elif kind.startswith("e_"):
+            yield {
+                "type": "event",
+                "eventType": kind,
+                "contactId": hubspot_id,
+                "occurredAt": when,
+                "properties": {"hs_email_subject": f"Proposal {i}"},
+            }
+        else:
+            many = [hubspot_id] + (
+                [contacts[(i * 31 + k) % len(contacts)][0] for k in (1, 2)] if i % 5 == 0 else []
+            )
+            properties = {"hs_timestamp": when, "hs_lastmodifieddate": when}
+            if kind == "note":
+                properties["hs_note_body"] = f"Bench note {i}"
+            elif kind == "call":
+                properties["hs_call_title"] = f"Bench call {i}"
+            elif kind == "meeting":
+                properties["hs_meeting_title"] = f"Bench meeting {i}"
+            elif kind == "task":
+                properties.update(hs_task_subject=f"Bench task {i}", hs_task_status="COMPLETED")
+            else:
+                properties.update(
+                    hs_email_subject=f"Bench email {i}",
+                    hs_email_direction="INCOMING_EMAIL" if kind == "reply" else "EMAIL",
+                )
+            yield {
+                "type": "email" if kind == "reply" else kind,
+                "properties": properties,
+                "contactIds": many,
+            }
 
 
 def argparse_hidden() -> str:
