@@ -199,7 +199,7 @@ def test_a_saved_type_dropped_from_the_picklist_is_shown_as_such_and_cannot_be_s
     assert len(changes_of("Activity sync: Meeting booked")) == audited
 
 
-def test_when_salesforce_is_unreachable_the_page_says_so_and_task_types_are_locked(
+def test_when_salesforce_cannot_be_read_the_page_says_so_and_task_types_are_locked(
     admin_web: Client, sandbox: Sandbox
 ) -> None:
     save(admin_web, "call_logged", enabled="on", task_type="Call")
@@ -209,13 +209,13 @@ def test_when_salesforce_is_unreachable_the_page_says_so_and_task_types_are_lock
 
     shown = response.content.decode()
     assert response.status_code == 200
-    assert "Salesforce could not be reached" in shown
+    assert "Salesforce's Task Type picklist could not be read" in unescape(shown)
     controls = Controls(shown)
     assert all("disabled" in attrs for attrs in controls.selects.values())
     assert ("Call", "Call", True) in controls.options["task-type-call_logged"]
 
 
-def test_when_salesforce_is_unreachable_toggles_keep_their_task_type(
+def test_when_salesforce_cannot_be_read_toggles_keep_their_task_type(
     admin_web: Client, sandbox: Sandbox
 ) -> None:
     save(admin_web, "call_logged", enabled="on", task_type="Call")
