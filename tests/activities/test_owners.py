@@ -223,3 +223,15 @@ def test_viewers_read_owners_but_cannot_change_them(
     )
     assert response.status_code == 403
     assert OwnerMapping.objects.get(hubspot_owner_id=owner_id(rep.index)).salesforce_user_id
+
+
+def test_when_hubspot_refuses_the_page_says_so_and_matches_nothing(
+    admin_web: Client, sandbox: Sandbox
+) -> None:
+    sandbox.hubspot.fault(path="/crm/v3/owners*", status=403, count=5)
+
+    shown = page(admin_web)
+
+    assert "Owners could not be matched: HubSpot (HTTP 403)" in shown
+    assert "No HubSpot owners yet" in shown
+    assert not OwnerMapping.objects.exists()
