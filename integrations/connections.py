@@ -59,41 +59,54 @@ def _apply(
 
 
 @transaction.atomic
+def _connection_update(
+    model: type[HubSpotConnection] | type[SalesforceConnection],
+    *,
+    actor: AbstractBaseUser | None,
+    values: dict[str, Any],
+    fields: tuple[str, ...],
+    secrets: tuple[str, ...],
+    label: str,
+) -> Any:
+    row = model.load()
+    before = _snapshot(row, fields, secrets)
+    _apply(row, actor=actor, values=values, fields=fields, secrets=secrets)
+    row.save()
+    audit_settings_change(
+        actor=actor,
+        object_type="connection",
+        object_label=label,
+        before=before,
+        after=_snapshot(row, fields, secrets),
+        secret_fields=secrets,
+    )
+    return row
+
+
 def hubspot_connection_update(
     *, actor: AbstractBaseUser | None, values: dict[str, Any]
 ) -> HubSpotConnection:
-    row = HubSpotConnection.load()
-    before = _snapshot(row, HUBSPOT_FIELDS, HUBSPOT_SECRETS)
-    _apply(row, actor=actor, values=values, fields=HUBSPOT_FIELDS, secrets=HUBSPOT_SECRETS)
-    row.save()
-    audit_settings_change(
+    return _connection_update(
+        HubSpotConnection,
         actor=actor,
-        object_type="connection",
-        object_label="HubSpot connection",
-        before=before,
-        after=_snapshot(row, HUBSPOT_FIELDS, HUBSPOT_SECRETS),
-        secret_fields=HUBSPOT_SECRETS,
+        values=values,
+        fields=HUBSPOT_FIELDS,
+        secrets=HUBSPOT_SECRETS,
+        label="HubSpot connection",
     )
-    return row
 
 
-@transaction.atomic
 def salesforce_connection_update(
     *, actor: AbstractBaseUser | None, values: dict[str, Any]
 ) -> SalesforceConnection:
-    row = SalesforceConnection.load()
-    before = _snapshot(row, SALESFORCE_FIELDS, SALESFORCE_SECRETS)
-    _apply(row, actor=actor, values=values, fields=SALESFORCE_FIELDS, secrets=SALESFORCE_SECRETS)
-    row.save()
-    audit_settings_change(
+    return _connection_update(
+        SalesforceConnection,
         actor=actor,
-        object_type="connection",
-        object_label="Salesforce connection",
-        before=before,
-        after=_snapshot(row, SALESFORCE_FIELDS, SALESFORCE_SECRETS),
-        secret_fields=SALESFORCE_SECRETS,
+        values=values,
+        fields=SALESFORCE_FIELDS,
+        secrets=SALESFORCE_SECRETS,
+        label="Salesforce connection",
     )
-    return row
 
 
 def connections_use_sandbox(*, info: dict[str, Any], actor: AbstractBaseUser | None = None) -> None:

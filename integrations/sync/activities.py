@@ -50,7 +50,7 @@ from integrations.sync.activity_types import (
 from integrations.sync.assigned_to import assigned_to
 from integrations.sync.contacts import _cursor_get, _cursor_set, _parse_time
 from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE
-from integrations.sync.record_errors import record_error_open, record_errors_resolve
+from integrations.sync.record_errors import record_errors_resolve, record_failure
 from integrations.sync.timeline_windows import in_window, window_start
 
 logger = logging.getLogger(__name__)
@@ -638,33 +638,19 @@ class ActivitySync:
     def _failed(
         self, key: str, candidate: Candidate, contact: ContactLink | None, errors: list, what: str
     ) -> None:
-        first = errors[0] if errors else None
-        code = getattr(first, "status_code", "") or getattr(first, "category", "")
-        message = getattr(first, "message", "") or "no reason given"
-        record_error_open(
-            record_key=key,
-            object_type="activity",
-            message=message,
-            vendor_code=code,
-            hubspot_id=contact.hubspot_id if contact else "",
-            salesforce_id=contact.salesforce_id if contact else "",
-            email=contact.email if contact else "",
-            direction=TO_SALESFORCE,
-            job_id=self.ctx.job_id,
-        )
         self.counts["failed"] += 1
         self._events.append(
-            audit_event_build(
+            record_failure(
                 job_id=self.ctx.job_id,
-                action="activity.failed",
                 object_type="activity",
-                object_label=candidate.subject,
-                email=contact.email if contact else "",
+                record_key=key,
+                errors=errors,
+                what=f"{what} for HubSpot {candidate.source_key}",
                 hubspot_id=contact.hubspot_id if contact else "",
+                salesforce_id=contact.salesforce_id if contact else "",
+                email=contact.email if contact else "",
                 direction=TO_SALESFORCE,
-                status="failed",
-                error_category=code,
-                message=f"{what} for HubSpot {candidate.source_key}: {message}",
+                object_label=candidate.subject,
             )
         )
 
@@ -780,18 +766,20 @@ class ActivitySync:
                 created = outcome.results.get(index)
                 if created is None:
                     error = outcome.error_for(index)
-                    record_error_open(
-                        record_key=f"sf:{record['Id']}",
-                        object_type="activity",
-                        message=getattr(error, "message", "HubSpot did not create it"),
-                        vendor_code=getattr(error, "category", ""),
-                        salesforce_id=record["Id"],
-                        hubspot_id=contact.hubspot_id,
-                        email=contact.email,
-                        direction=TO_HUBSPOT,
-                        job_id=self.ctx.job_id,
-                    )
                     self.counts["failed"] += 1
+                    self._events.append(
+                        record_failure(
+                            job_id=self.ctx.job_id,
+                            object_type="activity",
+                            record_key=f"sf:{record['Id']}",
+                            errors=[error] if error else [],
+                            what=f"HubSpot refused the {kind.hubspot_object[:-1]}",
+                            salesforce_id=record["Id"],
+                            hubspot_id=contact.hubspot_id,
+                            email=contact.email,
+                            direction=TO_HUBSPOT,
+                        )
+                    )
                     continue
                 ActivityLink.objects.get_or_create(
                     source=ActivityLink.Source.SALESFORCE,

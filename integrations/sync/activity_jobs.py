@@ -8,6 +8,7 @@ from django_q.models import Schedule
 from core.job_kinds import register_job_kind
 from core.models import SyncJob
 from core.services.jobs import job_start
+from core.services.schedules import schedule_every
 from integrations.sync.activities import activities_sync_run
 
 ACTIVITY_SYNC = "activities.sync"
@@ -39,13 +40,8 @@ def scheduled_activity_sync() -> int:
 
 
 def activity_schedule_ensure(*, minutes: int) -> Schedule:
-    schedule, _ = Schedule.objects.update_or_create(
+    return schedule_every(
         name=SCHEDULE_NAME,
-        defaults={
-            "func": "integrations.sync.activity_jobs.scheduled_activity_sync",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": minutes,
-            "repeats": -1,
-        },
+        func="integrations.sync.activity_jobs.scheduled_activity_sync",
+        minutes=minutes,
     )
-    return schedule

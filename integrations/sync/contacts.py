@@ -56,7 +56,7 @@ from integrations.sync.inclusion import (
     inclusion_list_verify,
 )
 from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE, FieldDecision
-from integrations.sync.record_errors import record_error_open, record_errors_resolve
+from integrations.sync.record_errors import record_errors_resolve, record_failure
 
 logger = logging.getLogger(__name__)
 
@@ -502,30 +502,19 @@ class ContactSync:
         direction: str = "",
     ) -> None:
         self.failed_keys.add(record_key)
-        first = errors[0] if errors else None
-        code = getattr(first, "status_code", "") or getattr(first, "category", "") or ""
-        message = getattr(first, "message", "") or "no reason given"
-        record_error_open(
-            record_key=record_key,
-            message=message,
-            vendor_code=code,
-            hubspot_id=hubspot_id,
-            salesforce_id=salesforce_id,
-            email=email,
-            direction=direction,
-            job_id=self.ctx.job_id,
-        )
         self.counts.failed += 1
-        self.audit(
-            action="record.failed",
-            object_type="contact",
-            email=email,
-            hubspot_id=hubspot_id,
-            salesforce_id=salesforce_id,
-            direction=direction,
-            status="failed",
-            error_category=code,
-            message=f"{what}: {message}",
+        self._events.append(
+            record_failure(
+                job_id=self.ctx.job_id,
+                object_type="contact",
+                record_key=record_key,
+                errors=errors,
+                what=what,
+                hubspot_id=hubspot_id,
+                salesforce_id=salesforce_id,
+                email=email,
+                direction=direction,
+            )
         )
 
     def _sync_pairs(self, pairs: list[tuple[dict[str, Any], ContactLink]]) -> None:

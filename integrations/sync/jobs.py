@@ -8,6 +8,7 @@ from django_q.models import Schedule
 from core.job_kinds import register_job_kind
 from core.models import SyncJob
 from core.services.jobs import job_start
+from core.services.schedules import schedule_every
 from integrations.sync.contacts import Mode, contacts_sync_run
 
 CONTACT_SYNC = "contacts.sync"
@@ -59,14 +60,6 @@ def scheduled_contact_sync() -> int:
 
 
 def contact_schedule_ensure(*, minutes: int) -> Schedule:
-    """Create or update the schedule row by name: safe to call any number of times."""
-    schedule, _ = Schedule.objects.update_or_create(
-        name=SCHEDULE_NAME,
-        defaults={
-            "func": "integrations.sync.jobs.scheduled_contact_sync",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": minutes,
-            "repeats": -1,
-        },
+    return schedule_every(
+        name=SCHEDULE_NAME, func="integrations.sync.jobs.scheduled_contact_sync", minutes=minutes
     )
-    return schedule

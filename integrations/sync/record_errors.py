@@ -3,9 +3,14 @@ Sync health, cleared when the record later syncs."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from core.models import AuditEvent
+from core.services.audit import audit_event_build
 from integrations.models.contacts import RecordError
 
 Category = RecordError.Category
@@ -84,3 +89,47 @@ def record_errors_resolve(*, record_keys: list[str], object_type: str = "contact
         object_type=object_type, record_key__in=record_keys
     ).delete()
     return deleted
+
+
+def record_failure(
+    *,
+    job_id: int | None,
+    object_type: str,
+    record_key: str,
+    errors: Sequence[Any],
+    what: str,
+    hubspot_id: str = "",
+    salesforce_id: str = "",
+    email: str = "",
+    direction: str = "",
+    object_label: str = "",
+) -> AuditEvent:
+    """One record failed: open (or count) its error with the vendor's first message and
+    code, and return the audit event that says so (the caller writes it with its batch)."""
+    first = errors[0] if errors else None
+    code = getattr(first, "status_code", "") or getattr(first, "category", "") or ""
+    message = getattr(first, "message", "") or "no reason given"
+    record_error_open(
+        record_key=record_key,
+        object_type=object_type,
+        message=message,
+        vendor_code=code,
+        hubspot_id=hubspot_id,
+        salesforce_id=salesforce_id,
+        email=email,
+        direction=direction,
+        job_id=job_id,
+    )
+    return audit_event_build(
+        job_id=job_id,
+        action="record.failed" if object_type == "contact" else f"{object_type}.failed",
+        object_type=object_type,
+        object_label=object_label,
+        email=email,
+        hubspot_id=hubspot_id,
+        salesforce_id=salesforce_id,
+        direction=direction,
+        status="failed",
+        error_category=code,
+        message=f"{what}: {message}",
+    )
