@@ -29,6 +29,13 @@ class JobClients:
     def salesforce(self) -> Any:
         return salesforce_client(meter=self.salesforce_meter)
 
+    def __enter__(self) -> JobClients:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """However the job ends (done, failed, waiting, cancelled), its calls are counted."""
+        self.report()
+
     def report(self, **counts: int) -> None:
         """Add record counts and the API calls made since the last report."""
         self.ctx.progress(

@@ -350,11 +350,15 @@ class ActivitySync:
         return self.clients.salesforce
 
     def flush(self) -> None:
+        self.close()
+        self.ctx.raise_if_cancelled()
+
+    def close(self) -> None:
+        """Whatever stops the run (done, error, budget, cancel): what it wrote is audited."""
         audit_events_record(self._events)
         self._events = []
         self.clients.report(**self.counts)
         self.counts = dict.fromkeys(self.counts, 0)
-        self.ctx.raise_if_cancelled()
 
     @property
     def owners(self) -> dict[str, str]:
@@ -926,11 +930,14 @@ def _engagement_properties(kind: SalesforceActivityType, record: dict, owner: st
 
 def activities_sync_run(ctx: JobContext) -> None:
     """The job kind's entry point: both directions for every enabled type."""
-    run = ActivitySync(ctx=ctx, clients=JobClients(ctx))
-    run.recover_pending()
-    run.sync_timeline()
-    run.sync_salesforce_activities()
-    run.flush()
+    with JobClients(ctx) as clients:
+        run = ActivitySync(ctx=ctx, clients=clients)
+        try:
+            run.recover_pending()
+            run.sync_timeline()
+            run.sync_salesforce_activities()
+        finally:
+            run.close()
 
 
 def activity_preview(*, key: str) -> int:

@@ -41,7 +41,8 @@ def activity_type_update(
     if row is None:
         raise SettingRefused(f"There is no activity type “{key}”.")
     is_timeline = row.direction == ActivityType.Direction.HUBSPOT_TO_SALESFORCE
-    if is_timeline and task_type and task_type not in (allowed_task_types or []):
+    # turning a type off never needs a valid task type
+    if is_timeline and enabled and task_type and task_type not in (allowed_task_types or []):
         raise SettingRefused(
             f"“{task_type}” is not a value of Salesforce's Task Type picklist (any more). "
             "Choose another type or “-- No task type --”. Nothing was changed."

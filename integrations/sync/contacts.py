@@ -214,10 +214,14 @@ class ContactSync:
 
     def flush(self) -> None:
         """Write the page's audit events and report its counts and API calls."""
+        self.close()
+        self.ctx.raise_if_cancelled()
+
+    def close(self) -> None:
+        """Whatever stops the run (done, error, budget, cancel): what it wrote is audited."""
         audit_events_record(self._events)
         self._events = []
         self.clients.report(**self.counts.take())
-        self.ctx.raise_if_cancelled()
 
     # --- 2. Salesforce pull -------------------------------------------------------------
     def pull_salesforce(self) -> None:
@@ -888,9 +892,16 @@ def _update_message(decisions: Iterable[FieldDecision], salesforce_type: str) ->
 
 def contacts_sync_run(ctx: JobContext) -> None:
     """The job kind's entry point: ``params["mode"]`` says which contacts."""
-    clients = JobClients(ctx)
-    mode = ctx.params.get("mode", Mode.INCREMENTAL)
-    run = ContactSync(ctx=ctx, clients=clients, mode=mode)
+    with JobClients(ctx) as clients:
+        run = ContactSync(ctx=ctx, clients=clients, mode=ctx.params.get("mode", Mode.INCREMENTAL))
+        try:
+            _contacts_sync(ctx, run)
+        finally:
+            run.close()
+
+
+def _contacts_sync(ctx: JobContext, run: ContactSync) -> None:
+    mode = run.mode
     run.check_inclusion_list()
     run.pull_salesforce()
     if mode == Mode.RETRY:

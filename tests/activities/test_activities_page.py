@@ -187,7 +187,7 @@ def test_a_saved_type_dropped_from_the_picklist_is_shown_as_such_and_cannot_be_s
     before = ActivityType.objects.get(key="meeting_booked")
     audited = len(changes_of("Activity sync: Meeting booked"))
 
-    answer = save(admin_web, "meeting_booked", task_type="Meeting")
+    answer = save(admin_web, "meeting_booked", enabled="on", task_type="Meeting")
 
     assert "“Meeting” is not a value of Salesforce's Task Type picklist" in answer
     after = ActivityType.objects.get(key="meeting_booked")
@@ -197,6 +197,9 @@ def test_a_saved_type_dropped_from_the_picklist_is_shown_as_such_and_cannot_be_s
         "Meeting",
     )
     assert len(changes_of("Activity sync: Meeting booked")) == audited
+    # turning the type off needs no valid task type
+    save(admin_web, "meeting_booked", task_type="Meeting")
+    assert not ActivityType.objects.get(key="meeting_booked").enabled
 
 
 def test_when_salesforce_cannot_be_read_the_page_says_so_and_task_types_are_locked(

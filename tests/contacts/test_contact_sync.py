@@ -242,3 +242,16 @@ def test_the_explainer_says_why_a_contact_does_not_sync(hubspot) -> None:
     with pytest.raises(SettingRefused, match="not a valid email"):
         contact_explain(hubspot=hubspot_client(), query="nobody@nowhere")
     assert outsider
+
+
+def test_the_salesforce_budget_is_never_passed_and_the_job_waits(connected, hubspot) -> None:
+    from integrations.models import SalesforceConnection
+
+    hubspot.create_contacts(*(person(f"b{i}@example.com") for i in range(5)))
+    SalesforceConnection.objects.update(daily_budget=3)
+    connected.salesforce.control("POST", "calls/reset")
+    job = run_sync("all")
+    assert job.status == SyncJob.Status.WAITING
+    assert "daily Salesforce API budget of 3 calls is used up" in job.waiting_reason
+    assert connected.salesforce.calls()["total"] == 3
+    assert job.salesforce_calls == 3
