@@ -398,6 +398,45 @@ class HubSpotClient:
         # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/search/post-crm-v3-objects-contacts-search
         return modified_since(self._search, CONTACTS, since_ms, properties)
 
+    def contacts_modified_at(
+        self, moment_ms: int, after_id: int, properties: Sequence[str]
+    ) -> Iterator[list[Record]]:
+        """Pages of contacts whose ``lastmodifieddate`` is exactly ``moment_ms`` and whose
+        id is above ``after_id``: what an incremental read still owes at its cursor."""
+        # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/search/post-crm-v3-objects-contacts-search
+        after = 0
+        while True:
+            body: dict[str, Any] = {
+                "filterGroups": [
+                    {
+                        "filters": [
+                            {
+                                "propertyName": "lastmodifieddate",
+                                "operator": "EQ",
+                                "value": str(moment_ms),
+                            },
+                            {
+                                "propertyName": "hs_object_id",
+                                "operator": "GT",
+                                "value": str(after_id),
+                            },
+                        ]
+                    }
+                ],
+                "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+                "properties": list(properties),
+                "limit": limits.SEARCH_PAGE_SIZE,
+            }
+            if after:
+                body["after"] = str(after)
+            answer = self._search("contacts", body)
+            if answer.get("results"):
+                yield answer["results"]
+            following = (answer.get("paging") or {}).get("next", {}).get("after")
+            if not following or not answer.get("results"):
+                return
+            after = int(following)
+
     def contacts_total(self) -> int:
         """How many contacts the portal has, in one call: the list preview's "everyone"."""
         # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/search/post-crm-v3-objects-contacts-search

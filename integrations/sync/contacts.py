@@ -93,24 +93,25 @@ def _cursor_set(name: str, value: str) -> None:
     SyncCursor.objects.update_or_create(stream=name, defaults={"value": value})
 
 
-def _hubspot_cursor_get() -> tuple[int, set[str]]:
-    """The contact stream's cursor: a ``lastmodifieddate`` (ms) and the ids handled at it."""
+def _hubspot_cursor_get() -> tuple[int, int]:
+    """The contact stream's cursor: a ``lastmodifieddate`` (ms) and the highest contact id
+    handled at that millisecond (many contacts can share one, after an import)."""
     value = _cursor_get(HUBSPOT_CURSOR)
     if not value:
-        return 0, set()
-    moment, _, ids = value.partition(":")
-    return int(moment), set(filter(None, ids.split(",")))
+        return 0, 0
+    moment, _, last_id = value.partition(":")
+    return int(moment), max((int(i) for i in last_id.split(",") if i), default=0)
 
 
 def _hubspot_cursor_advance(records: list[dict[str, Any]]) -> None:
-    since, seen = _hubspot_cursor_get()
+    since, last_id = _hubspot_cursor_get()
     for record in records:
         moment = cursor_ms(record["properties"].get("lastmodifieddate")) or 0
         if moment > since:
-            since, seen = moment, {record["id"]}
+            since, last_id = moment, int(record["id"])
         elif moment == since:
-            seen.add(record["id"])
-    _cursor_set(HUBSPOT_CURSOR, f"{since}:{','.join(sorted(seen))}")
+            last_id = max(last_id, int(record["id"]))
+    _cursor_set(HUBSPOT_CURSOR, f"{since}:{last_id}")
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -156,7 +157,6 @@ class ContactSync:
     counts: Counts = field(default_factory=Counts)
     _gate: InclusionGate | None = None
     _events: list[AuditEvent] = field(default_factory=list)
-    _seen_at_cursor: set[str] = field(default_factory=set)
     _fields_by_type: dict[str, set[str]] = field(default_factory=dict)
     #: every HubSpot contact was read in this run (no need to look one up by email)
     hubspot_fully_read: bool = False
@@ -300,20 +300,16 @@ class ContactSync:
             for chunk in _chunks(members, 100):
                 yield self.hubspot.contacts_batch_read(chunk, properties).records
         else:
-            since, self._seen_at_cursor = _hubspot_cursor_get()
+            since, last_id = _hubspot_cursor_get()
             full = self.mode in (Mode.ALL, Mode.LIST) or not since
             self.hubspot_fully_read = full
-            for page in self.hubspot.contacts_modified_since(0 if full else since, properties):
-                # the search is ">= cursor": drop what the last run already handled there
-                fresh = [
-                    r
-                    for r in page
-                    if full
-                    or r["id"] not in self._seen_at_cursor
-                    or cursor_ms(r["properties"].get("lastmodifieddate")) != since
-                ]
-                if fresh:
-                    yield fresh
+            if full:
+                yield from self.hubspot.contacts_modified_since(0, properties)
+                return
+            # what the last run owes at its cursor's millisecond (ids it had not reached),
+            # then everything strictly after it: with nothing changed, two searches
+            yield from self.hubspot.contacts_modified_at(since, last_id, properties)
+            yield from self.hubspot.contacts_modified_since(since + 1, properties)
 
     def _hubspot_one(self, contact: str, properties: list[str]) -> Iterator[list[dict]]:
         contact = contact.strip()
