@@ -16,6 +16,13 @@ urlpatterns = [
     path("contacts/settings/", contact_views.settings_save, name="contacts_settings_save"),
     path("contacts/sync/", contact_views.sync_now, name="contacts_sync_now"),
     path("contacts/explain/", contact_views.explain, name="contacts_explain"),
+    path("contacts/lists/new/", contact_views.list_builder, name="contacts_list_builder"),
+    path("contacts/lists/create/", contact_views.list_builder_create, name="contacts_list_create"),
+    path(
+        "contacts/lists/<str:list_id>/status/",
+        contact_views.list_status,
+        name="contacts_list_status",
+    ),
     path("activities/", activity_views.activities, name="activities"),
     path("activities/sync/", activity_views.activities_sync_now, name="activities_sync_now"),
     path("activities/owners/", activity_views.owners, name="activities_owners"),

@@ -26,6 +26,14 @@ from integrations.sync.contact_settings import (
 from integrations.sync.contacts import Mode
 from integrations.sync.health import health_error_groups, health_paused_states, health_retry
 from integrations.sync.jobs import CONTACT_SYNC, MODE_LABELS, contacts_sync_start
+from integrations.sync.list_builder import (
+    GROUPS,
+    OPERATORS,
+    ROWS_PER_GROUP,
+    builder_properties,
+    inclusion_list_create,
+    rows_from_post,
+)
 
 #: how many lists the searchable dropdown shows for one query
 LIST_CHOICES_SHOWN = 50
@@ -201,3 +209,89 @@ def health_retry_view(request: HttpRequest) -> HttpResponse:
             "retry again when it has finished.",
         )
     return redirect("job_detail", job_id=job.pk)
+
+
+def _builder_page(
+    request: HttpRequest, *, error: str = "", status: int = 200, post: object = None
+) -> HttpResponse:
+    try:
+        properties = sorted(
+            builder_properties(hubspot=hubspot_client()).values(),
+            key=lambda p: p.get("label", p["name"]).lower(),
+        )
+        unreachable = ""
+    except errors.ApiError as exc:
+        properties, unreachable = [], str(exc)
+    entered = post or {}
+    groups = [
+        [
+            {
+                "prefix": f"g{g}r{r}-",
+                "property": entered.get(f"g{g}r{r}-property", ""),
+                "operator": entered.get(f"g{g}r{r}-operator", ""),
+                "value": entered.get(f"g{g}r{r}-value", ""),
+            }
+            for r in range(ROWS_PER_GROUP)
+        ]
+        for g in range(GROUPS)
+    ]
+    return render(
+        request,
+        "integrations/list_builder.html",
+        {
+            "properties": properties,
+            "operators": OPERATORS,
+            "groups": groups,
+            "name": entered.get("name", ""),
+            "error": error,
+            "unreachable": unreachable,
+        },
+        status=status,
+    )
+
+
+@require_GET
+def list_builder(request: HttpRequest) -> HttpResponse:
+    return _builder_page(request)
+
+
+@require_POST
+def list_builder_create(request: HttpRequest) -> HttpResponse:
+    try:
+        created = inclusion_list_create(
+            actor=request.user,
+            hubspot=hubspot_client(),
+            name=request.POST.get("name", ""),
+            rows=rows_from_post(request.POST),
+        )
+    except (SettingRefused, errors.ApiError) as exc:
+        return _builder_page(request, error=str(exc), status=400, post=request.POST)
+    messages.success(
+        request, f"Active list “{created.get('name')}” created in HubSpot. It is not selected yet."
+    )
+    return redirect("contacts_list_status", list_id=created["listId"])
+
+
+@require_GET
+def list_status(request: HttpRequest, list_id: str) -> HttpResponse:
+    """While HubSpot processes a new list: polled by htmx until it is ready to select."""
+    try:
+        found, error = hubspot_client().list_get(list_id), ""
+    except errors.ApiError as exc:
+        found, error = {}, str(exc)
+    template = (
+        "integrations/_list_status.html"
+        if request.headers.get("HX-Request")
+        else "integrations/list_status.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "found": found,
+            "list_id": list_id,
+            "error": error,
+            "processing": found.get("processingStatus", "COMPLETE") != "COMPLETE",
+            "size": (found.get("additionalProperties") or {}).get("hs_list_size"),
+        },
+    )
