@@ -14,7 +14,15 @@ from core.models import AuditEvent, SyncJob
 
 CHART_DAYS = 14
 #: audit actions that mean "a record was written by the sync"
-SYNCED_ACTIONS = ("record.created", "record.updated", "record.linked", "record.imported")
+SYNCED_ACTIONS = (
+    "record.created",
+    "record.updated",
+    "record.linked",
+    "record.imported",
+    "activity.created",
+    "activity.updated",
+)
+FAILED_ACTIONS = ("record.failed", "activity.failed")
 
 
 @dataclass(frozen=True)
@@ -86,12 +94,12 @@ def activity_chart(*, days: int = CHART_DAYS) -> Chart:
     since = timezone.make_aware(datetime.combine(start, datetime.min.time()))
     rows = (
         AuditEvent.objects.filter(occurred_at__gte=since)
-        .filter(Q(action__in=SYNCED_ACTIONS) | Q(action="record.failed"))
+        .filter(Q(action__in=SYNCED_ACTIONS) | Q(action__in=FAILED_ACTIONS))
         .annotate(day=TruncDate("occurred_at"))
         .values("day")
         .annotate(
             synced=Count("id", filter=Q(action__in=SYNCED_ACTIONS)),
-            errors=Count("id", filter=Q(action="record.failed")),
+            errors=Count("id", filter=Q(action__in=FAILED_ACTIONS)),
         )
     )
     by_day = {row["day"]: row for row in rows}

@@ -9,6 +9,7 @@ from core.selectors.jobs import job_active_list, job_list
 from core.selectors.overview import activity_chart, last_finished_job, next_scheduled_run
 from integrations.budget import SALESFORCE, budget_today
 from integrations.models import (
+    ActivityLink,
     ContactLink,
     ContactSyncSettings,
     HubSpotConnection,
@@ -29,6 +30,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "salesforce": salesforce,
             "usage": budget_today(side=SALESFORCE),
             "contacts_linked": ContactLink.objects.count(),
+            "activities_synced": ActivityLink.objects.exclude(salesforce_id="").count(),
             "open_errors": RecordError.objects.count(),
             "contact_settings": ContactSyncSettings.load(),
             "last_sync": last_finished_job(kind=CONTACT_SYNC),
