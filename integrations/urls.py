@@ -1,7 +1,7 @@
 from django.urls import path
 
 from integrations import views
-from integrations.sync import activity_views
+from integrations.sync import activity_views, mapping_views
 from integrations.sync import views as contact_views
 
 urlpatterns = [
@@ -16,6 +16,18 @@ urlpatterns = [
     path("contacts/settings/", contact_views.settings_save, name="contacts_settings_save"),
     path("contacts/sync/", contact_views.sync_now, name="contacts_sync_now"),
     path("contacts/explain/", contact_views.explain, name="contacts_explain"),
+    path("contacts/mappings/", mapping_views.mappings, name="contacts_mappings"),
+    path("contacts/mappings/add/", mapping_views.mapping_add_view, name="contacts_mappings_add"),
+    path(
+        "contacts/mappings/<int:mapping_id>/",
+        mapping_views.mapping_change_view,
+        name="contacts_mappings_change",
+    ),
+    path(
+        "contacts/mappings/<int:mapping_id>/delete/",
+        mapping_views.mapping_delete_view,
+        name="contacts_mappings_delete",
+    ),
     path("contacts/lists/new/", contact_views.list_builder, name="contacts_list_builder"),
     path("contacts/lists/create/", contact_views.list_builder_create, name="contacts_list_create"),
     path(
