@@ -22,6 +22,7 @@ from integrations.sync.mappings import (
     mapping_catalog_load,
     mapping_change,
     mapping_delete,
+    types_compatible,
 )
 
 #: what reaching either API can raise
@@ -47,8 +48,15 @@ def _row(mapping: PropertyMapping, catalog: MappingCatalog | None) -> dict[str, 
         problem = "HubSpot has no such contact property: the sync skips this mapping."
     elif catalog is not None and sf_field is None:
         problem = "Neither Lead nor Contact has this field: the sync skips this mapping."
+    # the row's dropdown offers the fields this property's values fit, and the current one
+    options = catalog.field_choices() if catalog else []
+    if prop is not None:
+        options = [
+            f for f in options if types_compatible(prop, f) or f.name == mapping.salesforce_field
+        ]
     return {
         "mapping": mapping,
+        "field_options": options,
         "property_label": prop.label if prop else "",
         "field": sf_field,
         "problem": problem,

@@ -252,3 +252,13 @@ def test_viewers_read_but_cannot_change(viewer_web: Client, connected: Sandbox) 
     assert changed.status_code == 403
     assert mapped() == before
     assert mapping_audits() == []
+
+
+def test_a_row_offers_only_the_fields_its_property_fits(
+    admin_web: Client, connected: Sandbox
+) -> None:
+    page = unescape(admin_web.get(reverse("contacts_mappings")).content.decode())
+    company_row = page.split('data-testid="mapping-company"')[1].split("</tr>")[0]
+    assert 'value="Description"' in company_row and 'value="LeadSource"' in company_row
+    assert 'value="OwnerId"' not in company_row
+    assert "Applies to leads only" in company_row
