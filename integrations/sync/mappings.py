@@ -56,6 +56,12 @@ class HubSpotProperty:
     field_type: str
     #: HubSpot calculates it or says its value is read-only: nothing can be written to it
     read_only: bool
+    #: its values are ids of other HubSpot records (e.g. owners), meaningless in Salesforce
+    external_options: bool = False
+
+    @property
+    def mappable(self) -> bool:
+        return not (self.read_only or self.external_options)
 
     @property
     def type_label(self) -> str:
@@ -100,10 +106,10 @@ class MappingCatalog:
     fields: dict[str, SalesforceField]
 
     def addable_properties(self) -> list[HubSpotProperty]:
-        """Writable properties not mapped yet, by label."""
+        """Properties that can be mapped and are not mapped yet, by label."""
         mapped = set(PropertyMapping.objects.values_list("hubspot_property", flat=True))
         return sorted(
-            (p for p in self.properties.values() if not p.read_only and p.name not in mapped),
+            (p for p in self.properties.values() if p.mappable and p.name not in mapped),
             key=lambda p: p.label.lower(),
         )
 
@@ -125,6 +131,7 @@ def mapping_catalog_load(*, hubspot: Any, salesforce: Any) -> MappingCatalog:
             type=str(spec.get("type") or ""),
             field_type=str(spec.get("fieldType") or ""),
             read_only=bool(spec.get("calculated") or metadata.get("readOnlyValue")),
+            external_options=bool(spec.get("externalOptions")),
         )
     found: dict[str, dict[str, Any]] = {}
     for object_type in SALESFORCE_OBJECTS:
@@ -203,6 +210,12 @@ def _property_checked(catalog: MappingCatalog, name: str) -> HubSpotProperty:
         raise SettingRefused(
             f"HubSpot property “{found.label}” ({name}) is read-only (HubSpot calculates it), "
             "so it cannot be synced. Nothing was changed."
+        )
+    if found.external_options:
+        raise SettingRefused(
+            f"HubSpot property “{found.label}” ({name}) holds ids of other HubSpot records "
+            "(such as owners), which mean nothing in Salesforce. Owners are matched to "
+            "Salesforce users on the Owners page. Nothing was changed."
         )
     return found
 

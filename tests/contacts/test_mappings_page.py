@@ -50,6 +50,7 @@ def test_the_page_lists_the_mappings_and_offers_only_writable_unmapped_propertie
     # read-only (calculated) properties and mapped ones are not offered
     assert 'value="hs_object_id"' not in add_form and 'value="lastmodifieddate"' not in add_form
     assert 'value="firstname"' not in add_form
+    assert 'value="hubspot_owner_id"' not in add_form  # owners are matched on the Owners page
     # Salesforce fields: writable Lead/Contact fields, with the object(s) that have them
     assert "Description (Description, textarea · Lead and Contact)" in add_form
     assert "Mailing Country (MailingCountry, string · Contact only)" in add_form
@@ -110,6 +111,7 @@ def test_an_incompatible_pair_is_refused_and_nothing_changes(
         ("shoe_size", "Description", "HubSpot has no contact property “shoe_size”"),
         ("website", "Shoe_Size__c", "Salesforce has no field “Shoe_Size__c”"),
         ("hs_object_id", "Description", "is read-only"),
+        ("hubspot_owner_id", "Description", "Owners are matched to Salesforce users"),
         ("website", "Description", "Choose one of the sync rules"),
     ],
 )
