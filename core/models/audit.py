@@ -58,7 +58,7 @@ class AuditEvent(models.Model):
     #: ``[{"field", "before", "after", "rule"?}]``
     changes = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
-    error_category = models.CharField(max_length=40, blank=True)
+    error_category = models.CharField(max_length=64, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 

@@ -39,7 +39,7 @@ class ActivityLink(models.Model):
     source_key = models.CharField(max_length=120)
     type_key = models.CharField(max_length=40)
     salesforce_id = models.CharField(max_length=18, db_index=True)
-    hubspot_id = models.CharField(max_length=40, blank=True, db_index=True)
+    hubspot_id = models.CharField(max_length=120, blank=True, db_index=True)
     hubspot_contact_id = models.CharField(max_length=20, blank=True)
     subject = models.CharField(max_length=255, blank=True)
     owner_id = models.CharField(max_length=18, blank=True)

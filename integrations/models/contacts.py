@@ -128,7 +128,7 @@ class RecordError(models.Model):
 
     object_type = models.CharField(max_length=20, default="contact")
     #: the record's identity on the side that failed (``hs:<id>`` or ``sf:<id>``)
-    record_key = models.CharField(max_length=40)
+    record_key = models.CharField(max_length=130)
     hubspot_id = models.CharField(max_length=20, blank=True)
     salesforce_id = models.CharField(max_length=18, blank=True)
     email = models.CharField(max_length=254, blank=True, db_index=True)
