@@ -74,6 +74,21 @@ def audit_events_record(events: Iterable[AuditEvent], *, batch_size: int = 500) 
     AuditEvent.objects.bulk_create(events, batch_size=batch_size)
 
 
+def new_record_changes(
+    values: Mapping[str, Any], *, rule: str, direction: str = ""
+) -> list[dict[str, Any]]:
+    """Field-level changes of a record that did not exist before: blank -> value."""
+    changes = []
+    for field, value in values.items():
+        if value in (None, ""):
+            continue
+        change = {"field": field, "before": "", "after": str(value), "rule": rule}
+        if direction:
+            change["direction"] = direction
+        changes.append(change)
+    return changes
+
+
 def settings_changes(
     before: Mapping[str, Any],
     after: Mapping[str, Any],

@@ -28,7 +28,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from core.services.audit import audit_event_build, audit_events_record
+from core.services.audit import audit_event_build, audit_events_record, new_record_changes
 from core.services.job_runtime import JobContext
 from integrations.hubspot.streams import cursor_ms
 from integrations.job_clients import JobClients
@@ -602,11 +602,13 @@ class ActivitySync:
                 hubspot_id=contact.hubspot_id,
                 salesforce_id=result.id,
                 direction=TO_SALESFORCE,
-                changes=[
-                    {"field": name, "before": "", "after": str(value), "rule": candidate.kind.label}
-                    for name, value in task.items()
-                    if name in ("Subject", "Type", "OwnerId", "WhoId", "ActivityDate")
-                ],
+                changes=new_record_changes(
+                    {
+                        k: task.get(k)
+                        for k in ("Subject", "Type", "OwnerId", "WhoId", "ActivityDate")
+                    },
+                    rule=candidate.kind.label,
+                ),
                 message=f"Salesforce task “{task['Subject']}” from HubSpot {candidate.source_key}.",
             )
         )
@@ -808,10 +810,7 @@ class ActivitySync:
                         hubspot_id=contact.hubspot_id,
                         salesforce_id=record["Id"],
                         direction=TO_HUBSPOT,
-                        changes=[
-                            {"field": k, "before": "", "after": v, "rule": kind.label}
-                            for k, v in properties.items()
-                        ],
+                        changes=new_record_changes(properties, rule=kind.label),
                         message=f"HubSpot {kind.hubspot_object[:-1]} from Salesforce "
                         f"{kind.sobject.lower()} {record['Id']}.",
                     )

@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.models import AuditEvent
-from core.services.audit import audit_event_build, audit_events_record
+from core.services.audit import audit_event_build, audit_events_record, new_record_changes
 from core.services.job_runtime import JobContext
 from integrations.hubspot.streams import cursor_ms
 from integrations.job_clients import JobClients
@@ -476,17 +476,7 @@ class ContactSync:
             hubspot_id=record["id"],
             salesforce_id=result.id,
             direction=TO_SALESFORCE,
-            changes=[
-                {
-                    "field": f,
-                    "before": "",
-                    "after": v,
-                    "rule": "new record",
-                    "direction": TO_SALESFORCE,
-                }
-                for f, v in values.items()
-                if v
-            ],
+            changes=new_record_changes(values, rule="new record", direction=TO_SALESFORCE),
             message=f"Created Salesforce {object_type.lower()} from the HubSpot contact.",
         )
 
@@ -763,16 +753,9 @@ class ContactSync:
                 hubspot_id=link.hubspot_id,
                 salesforce_id=person.pk,
                 direction=TO_HUBSPOT,
-                changes=[
-                    {
-                        "field": k,
-                        "before": "",
-                        "after": v,
-                        "rule": "auto-create",
-                        "direction": TO_HUBSPOT,
-                    }
-                    for k, v in inputs[index]["properties"].items()
-                ],
+                changes=new_record_changes(
+                    inputs[index]["properties"], rule="auto-create", direction=TO_HUBSPOT
+                ),
                 message=(
                     f"A new Salesforce {person.salesforce_type.lower()} created (or linked to) "
                     "this "
