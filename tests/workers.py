@@ -60,3 +60,26 @@ class QCluster:
                 self.process.kill()
                 self.process.wait()
         self._log.close()
+
+
+def kill_hard(process: subprocess.Popen) -> None:
+    """SIGKILL a process and every process it started: a worker host that dies."""
+    import contextlib
+    import signal
+
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    doomed, todo = [], [process.pid]
+    while todo:
+        pid = todo.pop()
+        doomed.append(pid)
+        todo.extend(children.get(pid, []))
+    for pid in doomed:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    process.wait()
