@@ -546,6 +546,30 @@ class HubSpotClient:
         # https://developers.hubspot.com/docs/api-reference/crm-search-v3/guide
         return modified_since(self._search, engagement_stream(object_type), since_ms, properties)
 
+    def engagements_with_token(
+        self, object_type: str, property_name: str, token: str
+    ) -> list[Record]:
+        """Engagements whose ``property_name`` contains ``token`` (a crash-recovery look-up)."""
+        # https://developers.hubspot.com/docs/api-reference/crm-search-v3/guide
+        answer = self._search(
+            object_type,
+            {
+                "filterGroups": [
+                    {
+                        "filters": [
+                            {
+                                "propertyName": property_name,
+                                "operator": "CONTAINS_TOKEN",
+                                "value": token,
+                            }
+                        ]
+                    }
+                ],
+                "limit": 10,
+            },
+        )
+        return answer.get("results", [])
+
     def engagements_batch_create(
         self, object_type: str, inputs: Sequence[dict[str, Any]]
     ) -> BatchOutcome:

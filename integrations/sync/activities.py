@@ -42,6 +42,7 @@ from integrations.models import (
 from integrations.sync.activity_contact import activity_contact
 from integrations.sync.activity_settings import owner_to_user
 from integrations.sync.activity_types import (
+    SALESFORCE_BY_KEY,
     SALESFORCE_TO_HUBSPOT,
     TIMELINE_BY_KEY,
     SalesforceActivityType,
@@ -86,6 +87,13 @@ CRM_PROPERTIES = {
         "hs_email_direction",
         "hubspot_owner_id",
     ],
+}
+#: the body property of each engagement type (where the write-ahead marker goes)
+BODY_PROPERTY = {
+    "tasks": "hs_task_body",
+    "emails": "hs_email_text",
+    "calls": "hs_call_body",
+    "meetings": "hs_meeting_body",
 }
 TASK_PRIORITY = {"HIGH": "High", "MEDIUM": "Normal", "LOW": "Low"}
 HUBSPOT_PRIORITY = {"High": "HIGH", "Normal": "MEDIUM", "Low": "LOW"}
@@ -516,7 +524,8 @@ class ActivitySync:
         )
 
     def recover_pending(self) -> None:
-        """Tasks a crashed run created but never linked: find them, link them."""
+        """Tasks and engagements a crashed run created but never linked: find, link."""
+        self._recover_pending_engagements()
         pending = list(
             ActivityLink.objects.filter(source=ActivityLink.Source.HUBSPOT, salesforce_id="")
         )
@@ -712,7 +721,7 @@ class ActivitySync:
             link.salesforce_id: link
             for link in ActivityLink.objects.filter(
                 source=ActivityLink.Source.SALESFORCE, salesforce_id__in=ids
-            )
+            ).exclude(hubspot_id="")
         }
         contacts = {
             link.salesforce_id: link
@@ -767,10 +776,17 @@ class ActivitySync:
                 }
                 for contact, _, properties in chunk
             ]
+            self._intend_engagements(kind, chunk)
             outcome = self.hubspot.engagements_batch_create(kind.hubspot_object, inputs)
             for index, (contact, record, properties) in enumerate(chunk):
                 created = outcome.results.get(index)
+                pending = ActivityLink.objects.filter(
+                    source=ActivityLink.Source.SALESFORCE,
+                    source_key=f"{kind.sobject}:{record['Id']}",
+                    hubspot_id="",
+                )
                 if created is None:
+                    pending.delete()
                     error = outcome.error_for(index)
                     self.counts["failed"] += 1
                     self._events.append(
@@ -787,18 +803,7 @@ class ActivitySync:
                         )
                     )
                     continue
-                ActivityLink.objects.get_or_create(
-                    source=ActivityLink.Source.SALESFORCE,
-                    source_key=f"{kind.sobject}:{record['Id']}",
-                    defaults={
-                        "type_key": kind.key,
-                        "salesforce_id": record["Id"],
-                        "hubspot_id": f"{kind.hubspot_object}:{created['id']}",
-                        "hubspot_contact_id": contact.hubspot_id,
-                        "subject": (record.get("Subject") or "")[:SUBJECT_MAX],
-                        "owner_id": record.get("OwnerId") or "",
-                    },
-                )
+                pending.update(hubspot_id=f"{kind.hubspot_object}:{created['id']}")
                 self.counts["created"] += 1
                 self._events.append(
                     audit_event_build(
@@ -815,6 +820,40 @@ class ActivitySync:
                         f"{kind.sobject.lower()} {record['Id']}.",
                     )
                 )
+
+    def _intend_engagements(self, kind: SalesforceActivityType, chunk: Sequence) -> None:
+        """Write-ahead, as for tasks: links without a HubSpot id, committed before the
+        engagements are created; ``recover_pending`` finds them by their marker."""
+        ActivityLink.objects.bulk_create(
+            [
+                ActivityLink(
+                    source=ActivityLink.Source.SALESFORCE,
+                    source_key=f"{kind.sobject}:{record['Id']}",
+                    type_key=kind.key,
+                    salesforce_id=record["Id"],
+                    hubspot_id="",
+                    hubspot_contact_id=contact.hubspot_id,
+                    subject=(record.get("Subject") or "")[:SUBJECT_MAX],
+                    owner_id=record.get("OwnerId") or "",
+                )
+                for contact, record, _ in chunk
+            ],
+            ignore_conflicts=True,
+        )
+
+    def _recover_pending_engagements(self) -> None:
+        for link in ActivityLink.objects.filter(
+            source=ActivityLink.Source.SALESFORCE, hubspot_id=""
+        ):
+            kind = SALESFORCE_BY_KEY[link.type_key]
+            found = self.hubspot.engagements_with_token(
+                kind.hubspot_object, BODY_PROPERTY[kind.hubspot_object], _marker(link.salesforce_id)
+            )
+            if found:
+                link.hubspot_id = f"{kind.hubspot_object}:{found[0]['id']}"
+                link.save(update_fields=["hubspot_id", "updated_at"])
+            else:
+                link.delete()  # never created: the next pass creates it
 
     def _hubspot_updates(self, object_type: str, updates: list) -> None:
         for chunk in _chunks(updates, HUBSPOT_BATCH):
@@ -890,12 +929,20 @@ def _updatable(task: dict) -> dict:
     }
 
 
+def _marker(salesforce_id: str) -> str:
+    """One search token that ties a HubSpot engagement to its Salesforce record."""
+    return f"sfsync{salesforce_id}"
+
+
 def _engagement_properties(kind: SalesforceActivityType, record: dict, owner: str) -> dict:
     when = _parse_time(record.get("StartDateTime") or record.get("CreatedDate")) or timezone.now()
     if record.get("ActivityDate") and kind.sobject == "Task":
         when = _parse_time(f"{record['ActivityDate']}T12:00:00Z") or when
     stamp = str(_ms(when))
-    subject, body = record.get("Subject") or "", record.get("Description") or ""
+    subject = record.get("Subject") or ""
+    body = (record.get("Description") or "") + (
+        f"\n\nFrom Salesforce by syncadmin: {_marker(record['Id'])}"
+    )
     if kind.hubspot_object == "tasks":
         properties = {
             "hs_timestamp": stamp,

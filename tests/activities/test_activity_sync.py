@@ -286,3 +286,41 @@ def test_a_changed_assigned_to_flows_back_to_the_hubspot_activity(
         "GET", f"/crm/v3/objects/notes/{created['id']}?properties=hubspot_owner_id"
     )
     assert moved["properties"]["hubspot_owner_id"] == owner.hubspot_owner_id
+
+
+def test_a_crash_after_hubspot_created_the_engagements_never_duplicates_them(
+    hubspot, salesforce, synced, monkeypatch
+) -> None:
+    from integrations.sync import activities
+
+    ann = synced["ann@example.com"]
+    enable("sf_calls")
+    for i in range(3):
+        salesforce.create(
+            "Task",
+            Subject=f"Call {i}",
+            WhoId=ann.salesforce_id,
+            Status="Completed",
+            TaskSubtype="Call",
+        )
+    real = activities.ActivityLink.objects.filter
+
+    def crash_after_create(*args, **kwargs):
+        if (
+            kwargs.get("hubspot_id") == ""
+            and kwargs.get("source") == "salesforce"
+            and ("source_key" in kwargs)
+        ):
+            raise OSError("worker killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(activities.ActivityLink.objects, "filter", crash_after_create)
+    assert run_activities().status == "failed"
+    monkeypatch.undo()
+    rerun = run_activities()
+    assert rerun.status == "succeeded", rerun.error
+    calls = hubspot.call("GET", f"/crm/v4/objects/contacts/{ann.hubspot_id}/associations/calls")[
+        "results"
+    ]
+    assert len(calls) == 3
+    assert ActivityLink.objects.filter(source="salesforce").exclude(hubspot_id="").count() == 3
