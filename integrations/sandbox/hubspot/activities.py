@@ -599,51 +599,10 @@ class HubSpotActivitiesMixin:
             return self.json_response(self.engagement_json(kind, record, None))
 
     # --- engagements: batch ----------------------------------------------------------------
-    def _batch_inputs(
-        self: HubSpotEmulator, request: Request, limit: int = BATCH_LIMIT
-    ) -> tuple[dict, list]:
-        body = self._body(request)
-        inputs = body.get("inputs")
-        if not isinstance(inputs, list):
-            raise self._validation("Invalid input JSON: 'inputs' must be a list")
-        if len(inputs) > limit:
-            raise self._validation(
-                f"Batch input limit exceeded: {len(inputs)} inputs given, at most {limit} allowed",
-                errors=[
-                    {
-                        "message": f"inputs: size must be between 0 and {limit}",
-                        "code": "INVALID_INPUT",
-                        "context": {"inputs": [str(len(inputs))]},
-                    }
-                ],
-            )
-        return body, inputs
-
-    @staticmethod
-    def _batch_error(
-        exc: VendorError | dict[str, Any], context: dict[str, list[str]]
-    ) -> dict[str, Any]:
-        """One entry of a batch ``errors`` list, from a refusal or an injected per-record fault."""
-        body = exc.body if isinstance(exc, VendorError) else exc
-        status = (
-            exc.status
-            if isinstance(exc, VendorError)
-            else body.get("statusCode", body.get("status"))
-        )
-        return {
-            "status": "error",
-            "category": body.get("category")
-            or ("OBJECT_NOT_FOUND" if status == 404 else "VALIDATION_ERROR"),
-            "message": body.get("message") or "Injected record error",
-            "context": {**context, **(body.get("context") or {})},
-            "errors": body.get("errors") or [],
-            "links": {},
-        }
-
     def _run_batch(
         self: HubSpotEmulator, request: Request, action: Any, status_ok: int
     ) -> Response:
-        _, inputs = self._batch_inputs(request)
+        _, inputs = self.batch_inputs(request)
         injected = self.record_errors_for(request)
         results: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
@@ -656,14 +615,14 @@ class HubSpotActivitiesMixin:
                     if item.get("id") is not None:
                         context["ids"] = [str(item["id"])]
                 if index in injected:
-                    errors.append(self._batch_error(injected[index], context))
+                    errors.append(self.batch_error(injected[index], context))
                     continue
                 try:
                     if not isinstance(item, dict):
                         raise self._validation(f"inputs[{index}] must be an object")
                     record = action(item)
                 except VendorError as exc:
-                    errors.append(self._batch_error(exc, context))
+                    errors.append(self.batch_error(exc, context))
                     continue
                 if item.get("objectWriteTraceId") is not None:
                     record["objectWriteTraceId"] = str(item["objectWriteTraceId"])
@@ -702,7 +661,7 @@ class HubSpotActivitiesMixin:
         self: HubSpotEmulator, request: Request, object_type: str
     ) -> Response:
         kind = self._engagement_kind(object_type)
-        body, inputs = self._batch_inputs(request)
+        body, inputs = self.batch_inputs(request)
         if body.get("idProperty") not in (None, "hs_object_id"):
             raise self._validation(
                 f"{body['idProperty']} is not a unique identifier property for {kind}"
@@ -715,7 +674,7 @@ class HubSpotActivitiesMixin:
             for index, item in enumerate(inputs):
                 key = str(item.get("id")) if isinstance(item, dict) else str(item)
                 if index in injected:
-                    errors.append(self._batch_error(injected[index], {"ids": [key]}))
+                    errors.append(self.batch_error(injected[index], {"ids": [key]}))
                     continue
                 record = self.engagements[kind].get(key)
                 if record is None or record["archived"] != archived:
@@ -724,7 +683,7 @@ class HubSpotActivitiesMixin:
                     results.append(self.engagement_json(kind, record, wanted))
         if missing:
             errors.append(
-                self._batch_error(
+                self.batch_error(
                     {
                         "category": "OBJECT_NOT_FOUND",
                         "message": f"Could not get some {kind[:-1].upper()} objects, they may be "
@@ -739,14 +698,14 @@ class HubSpotActivitiesMixin:
         self: HubSpotEmulator, request: Request, object_type: str
     ) -> Response:
         kind = self._engagement_kind(object_type)
-        _, inputs = self._batch_inputs(request)
+        _, inputs = self.batch_inputs(request)
         injected = self.record_errors_for(request)
         errors = []
         with self.lock:
             for index, item in enumerate(inputs):
                 key = str(item.get("id")) if isinstance(item, dict) else str(item)
                 if index in injected:
-                    errors.append(self._batch_error(injected[index], {"ids": [key]}))
+                    errors.append(self.batch_error(injected[index], {"ids": [key]}))
                     continue
                 record = self.find_object(kind, key)
                 if record is not None:
@@ -896,18 +855,18 @@ class HubSpotActivitiesMixin:
         self: HubSpotEmulator, request: Request, from_type: str, to_type: str
     ) -> Response:
         kind_from, kind_to, type_id = self._pair(from_type, to_type)
-        _, inputs = self._batch_inputs(request, ASSOCIATION_BATCH_LIMIT)
+        _, inputs = self.batch_inputs(request, ASSOCIATION_BATCH_LIMIT)
         injected = self.record_errors_for(request)
         results, errors = [], []
         with self.lock:
             for index, item in enumerate(inputs):
                 key = str(item.get("id")) if isinstance(item, dict) else str(item)
                 if index in injected:
-                    errors.append(self._batch_error(injected[index], {"fromObjectId": [key]}))
+                    errors.append(self.batch_error(injected[index], {"fromObjectId": [key]}))
                     continue
                 if self.find_object(kind_from, key) is None:
                     errors.append(
-                        self._batch_error(
+                        self.batch_error(
                             {
                                 "category": "OBJECT_NOT_FOUND",
                                 "message": f"{kind_from[:-1].upper()}={key} is not valid",
@@ -926,7 +885,7 @@ class HubSpotActivitiesMixin:
         self: HubSpotEmulator, request: Request, from_type: str, to_type: str, labelled: bool
     ) -> Response:
         kind_from, kind_to, type_id = self._pair(from_type, to_type)
-        _, inputs = self._batch_inputs(request, ASSOCIATION_BATCH_LIMIT)
+        _, inputs = self.batch_inputs(request, ASSOCIATION_BATCH_LIMIT)
         injected = self.record_errors_for(request)
         results, errors = [], []
         with self.lock:
@@ -943,7 +902,7 @@ class HubSpotActivitiesMixin:
                 )
                 context = {"fromObjectId": [from_id], "toObjectId": [to_id]}
                 if index in injected:
-                    errors.append(self._batch_error(injected[index], context))
+                    errors.append(self.batch_error(injected[index], context))
                     continue
                 try:
                     if labelled:
@@ -959,7 +918,7 @@ class HubSpotActivitiesMixin:
                                 )
                     self._associate(kind_from, from_id, kind_to, to_id)
                 except VendorError as exc:
-                    errors.append(self._batch_error(exc, context))
+                    errors.append(self.batch_error(exc, context))
                     continue
                 if labelled:
                     results.append(

@@ -318,22 +318,25 @@ class ContactsMixin:
             )
 
     # --- batch -----------------------------------------------------------------------------
-    def batch_inputs(self: HubSpotEmulator, request: Request) -> tuple[dict[str, Any], list[Any]]:
+    def batch_inputs(
+        self: HubSpotEmulator, request: Request, limit: int = BATCH_LIMIT
+    ) -> tuple[dict[str, Any], list[Any]]:
+        """A batch body's ``inputs`` (every CRM batch endpoint, contacts and engagements)."""
         body = self.require_object(request)
         inputs = body.get("inputs")
         if not isinstance(inputs, list):
             raise self.hubspot_error(
                 400, "Invalid input JSON: 'inputs' must be a list", "VALIDATION_ERROR"
             )
-        if len(inputs) > BATCH_LIMIT:
+        if len(inputs) > limit:
             raise self.hubspot_error(
                 400,
                 f"Batch input limit exceeded: {len(inputs)} inputs given, "
-                f"at most {BATCH_LIMIT} are allowed",
+                f"at most {limit} are allowed",
                 "VALIDATION_ERROR",
                 errors=[
                     {
-                        "message": f"inputs: size must be between 0 and {BATCH_LIMIT}",
+                        "message": f"inputs: size must be between 0 and {limit}",
                         "code": "INVALID_INPUT",
                         "context": {"inputs": [str(len(inputs))]},
                     }
