@@ -507,6 +507,19 @@ class ContactSync:
             )
         )
 
+    def _link_failed(
+        self, link: ContactLink, direction: str, errors: Sequence[Any], what: str
+    ) -> None:
+        self._record_failed(
+            record_key=f"hs:{link.hubspot_id}",
+            hubspot_id=link.hubspot_id,
+            salesforce_id=link.salesforce_id,
+            email=link.email,
+            direction=direction,
+            errors=errors,
+            what=what,
+        )
+
     def _sync_pairs(self, pairs: list[tuple[dict[str, Any], ContactLink]]) -> None:
         """Field values both ways for linked pairs whose HubSpot values are in hand."""
         if not pairs:
@@ -553,14 +566,11 @@ class ContactSync:
                 for plan, result in zip(chunk, results, strict=True):
                     if not result.success:
                         failed.add(plan.link.hubspot_id)
-                        self._record_failed(
-                            record_key=f"hs:{plan.link.hubspot_id}",
-                            hubspot_id=plan.link.hubspot_id,
-                            salesforce_id=plan.link.salesforce_id,
-                            email=plan.link.email,
-                            direction=TO_SALESFORCE,
-                            errors=result.errors,
-                            what=f"Salesforce refused the update of {object_type.lower()}",
+                        self._link_failed(
+                            plan.link,
+                            TO_SALESFORCE,
+                            result.errors,
+                            f"Salesforce refused the update of {object_type.lower()}",
                         )
         for chunk in _chunks(to_hubspot, 100):
             outcome = self.hubspot.contacts_batch_update(
@@ -571,15 +581,7 @@ class ContactSync:
                 error = outcome.error_for(index)
                 if error is not None:
                     failed.add(plan.link.hubspot_id)
-                    self._record_failed(
-                        record_key=f"hs:{plan.link.hubspot_id}",
-                        hubspot_id=plan.link.hubspot_id,
-                        salesforce_id=plan.link.salesforce_id,
-                        email=plan.link.email,
-                        direction=TO_HUBSPOT,
-                        errors=[error],
-                        what="HubSpot refused the update",
-                    )
+                    self._link_failed(plan.link, TO_HUBSPOT, [error], "HubSpot refused the update")
                 else:
                     written = outcome.results.get(index) or {}
                     plan.hubspot_modified = _parse_time(
