@@ -698,21 +698,9 @@ class HubSpotActivitiesMixin:
         self: HubSpotEmulator, request: Request, object_type: str
     ) -> Response:
         kind = self._engagement_kind(object_type)
-        _, inputs = self.batch_inputs(request)
-        injected = self.record_errors_for(request)
-        errors = []
-        with self.lock:
-            for index, item in enumerate(inputs):
-                key = str(item.get("id")) if isinstance(item, dict) else str(item)
-                if index in injected:
-                    errors.append(self.batch_error(injected[index], {"ids": [key]}))
-                    continue
-                record = self.find_object(kind, key)
-                if record is not None:
-                    self.archive_engagement(record)
-        if errors:
-            return self.batch_response([], errors, 204)
-        return self.json_response(None, 204)
+        return self.batch_archive(
+            request, lambda key: self.find_object(kind, key), self.archive_engagement
+        )
 
     # --- engagements: search ---------------------------------------------------------------
     def engagements_search(self: HubSpotEmulator, request: Request, object_type: str) -> Response:

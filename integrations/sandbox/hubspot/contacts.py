@@ -8,6 +8,7 @@ updatedAt, archived}``; every property value is a string.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
@@ -477,6 +478,17 @@ class ContactsMixin:
         return self.batch_response(results, errors, 200)
 
     def contacts_batch_archive(self: HubSpotEmulator, request: Request) -> Response:
+        return self.batch_archive(
+            request, lambda key: self.find_contact(key, None), self.archive_contact
+        )
+
+    def batch_archive(
+        self: HubSpotEmulator,
+        request: Request,
+        find: Callable[[str], dict[str, Any] | None],
+        archive: Callable[[dict[str, Any]], None],
+    ) -> Response:
+        """``batch/archive`` for any CRM object: unknown ids are ignored, as HubSpot does."""
         _, inputs = self.batch_inputs(request)
         injected = self.record_errors_for(request)
         errors = []
@@ -486,9 +498,9 @@ class ContactsMixin:
                 if index in injected:
                     errors.append(self.batch_error(injected[index], {"ids": [key]}))
                     continue
-                contact = self.find_contact(key, None)
-                if contact is not None:
-                    self.archive_contact(contact)
+                record = find(key)
+                if record is not None:
+                    archive(record)
         if errors:
             return self.batch_response([], errors, 204)
         return self.json_response(None, 204)
