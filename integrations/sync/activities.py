@@ -64,6 +64,8 @@ HUBSPOT_BATCH = 100
 SUBJECT_MAX = 255
 #: the last line of every task's description: how a crashed run finds what it created
 MARKER = "syncadmin key: hubspot/"
+#: task fields a "created" audit event shows
+AUDITED_TASK_FIELDS = ("Subject", "Type", "OwnerId", "WhoId", "ActivityDate")
 #: HubSpot types whose later edits update their Salesforce task (SPEC §4b)
 UPDATABLE = frozenset({"task_created", "note_created", "call_logged"})
 #: default association type ids, engagement -> contact (API-NOTES, HubSpot-defined)
@@ -357,6 +359,9 @@ class ActivitySync:
     def salesforce(self) -> Any:
         return self.clients.salesforce
 
+    def audit(self, **fields: Any) -> None:
+        self._events.append(audit_event_build(job_id=self.ctx.job_id, **fields))
+
     def flush(self) -> None:
         self.close()
         self.ctx.raise_if_cancelled()
@@ -601,25 +606,18 @@ class ActivitySync:
         pending.update(salesforce_id=result.id)
         record_errors_resolve(record_keys=[key], object_type="activity")
         self.counts["created"] += 1
-        self._events.append(
-            audit_event_build(
-                job_id=self.ctx.job_id,
-                action="activity.created",
-                object_type="activity",
-                object_label=task["Subject"],
-                email=contact.email,
-                hubspot_id=contact.hubspot_id,
-                salesforce_id=result.id,
-                direction=TO_SALESFORCE,
-                changes=new_record_changes(
-                    {
-                        k: task.get(k)
-                        for k in ("Subject", "Type", "OwnerId", "WhoId", "ActivityDate")
-                    },
-                    rule=candidate.kind.label,
-                ),
-                message=f"Salesforce task “{task['Subject']}” from HubSpot {candidate.source_key}.",
-            )
+        self.audit(
+            action="activity.created",
+            object_type="activity",
+            object_label=task["Subject"],
+            email=contact.email,
+            hubspot_id=contact.hubspot_id,
+            salesforce_id=result.id,
+            direction=TO_SALESFORCE,
+            changes=new_record_changes(
+                {k: task.get(k) for k in AUDITED_TASK_FIELDS}, rule=candidate.kind.label
+            ),
+            message=f"Salesforce task “{task['Subject']}” from HubSpot {candidate.source_key}.",
         )
 
     def _updated(self, candidate: Candidate, link: ActivityLink, task: dict, result: Any) -> None:
@@ -636,18 +634,15 @@ class ActivitySync:
         link.save(update_fields=["subject", "owner_id", "updated_at"])
         record_errors_resolve(record_keys=[key], object_type="activity")
         self.counts["updated"] += 1
-        self._events.append(
-            audit_event_build(
-                job_id=self.ctx.job_id,
-                action="activity.updated",
-                object_type="activity",
-                object_label=task["Subject"],
-                hubspot_id=link.hubspot_contact_id,
-                salesforce_id=link.salesforce_id,
-                direction=TO_SALESFORCE,
-                changes=[c for c in changes if c["before"] != c["after"]],
-                message=f"Salesforce task updated from HubSpot {candidate.source_key}.",
-            )
+        self.audit(
+            action="activity.updated",
+            object_type="activity",
+            object_label=task["Subject"],
+            hubspot_id=link.hubspot_contact_id,
+            salesforce_id=link.salesforce_id,
+            direction=TO_SALESFORCE,
+            changes=[c for c in changes if c["before"] != c["after"]],
+            message=f"Salesforce task updated from HubSpot {candidate.source_key}.",
         )
 
     def _failed(
@@ -805,20 +800,17 @@ class ActivitySync:
                     continue
                 pending.update(hubspot_id=f"{kind.hubspot_object}:{created['id']}")
                 self.counts["created"] += 1
-                self._events.append(
-                    audit_event_build(
-                        job_id=self.ctx.job_id,
-                        action="activity.created",
-                        object_type="activity",
-                        object_label=record.get("Subject") or kind.label,
-                        email=contact.email,
-                        hubspot_id=contact.hubspot_id,
-                        salesforce_id=record["Id"],
-                        direction=TO_HUBSPOT,
-                        changes=new_record_changes(properties, rule=kind.label),
-                        message=f"HubSpot {kind.hubspot_object[:-1]} from Salesforce "
-                        f"{kind.sobject.lower()} {record['Id']}.",
-                    )
+                self.audit(
+                    action="activity.created",
+                    object_type="activity",
+                    object_label=record.get("Subject") or kind.label,
+                    email=contact.email,
+                    hubspot_id=contact.hubspot_id,
+                    salesforce_id=record["Id"],
+                    direction=TO_HUBSPOT,
+                    changes=new_record_changes(properties, rule=kind.label),
+                    message=f"HubSpot {kind.hubspot_object[:-1]} from Salesforce "
+                    f"{kind.sobject.lower()} {record['Id']}.",
                 )
 
     def _intend_engagements(self, kind: SalesforceActivityType, chunk: Sequence) -> None:
@@ -897,25 +889,22 @@ class ActivitySync:
                 link.owner_id = record.get("OwnerId") or ""
                 link.save(update_fields=["owner_id", "updated_at"])
                 self.counts["updated"] += 1
-                self._events.append(
-                    audit_event_build(
-                        job_id=self.ctx.job_id,
-                        action="activity.updated",
-                        object_type="activity",
-                        object_label=link.subject,
-                        hubspot_id=link.hubspot_contact_id,
-                        salesforce_id=link.salesforce_id,
-                        direction=TO_HUBSPOT,
-                        changes=[
-                            {
-                                "field": "hubspot_owner_id",
-                                "before": before,
-                                "after": owner,
-                                "rule": "Assigned To flows back",
-                            }
-                        ],
-                        message="Assigned To changed in Salesforce: the HubSpot owner follows.",
-                    )
+                self.audit(
+                    action="activity.updated",
+                    object_type="activity",
+                    object_label=link.subject,
+                    hubspot_id=link.hubspot_contact_id,
+                    salesforce_id=link.salesforce_id,
+                    direction=TO_HUBSPOT,
+                    changes=[
+                        {
+                            "field": "hubspot_owner_id",
+                            "before": before,
+                            "after": owner,
+                            "rule": "Assigned To flows back",
+                        }
+                    ],
+                    message="Assigned To changed in Salesforce: the HubSpot owner follows.",
                 )
 
 
