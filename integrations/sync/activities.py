@@ -41,6 +41,7 @@ from integrations.models import (
 )
 from integrations.sync.activity_contact import activity_contact
 from integrations.sync.activity_settings import owner_to_user
+from integrations.sync.activity_text import DESCRIPTION_MAX, clip, html_to_text, text_to_html
 from integrations.sync.activity_types import (
     SALESFORCE_BY_KEY,
     SALESFORCE_TO_HUBSPOT,
@@ -139,7 +140,8 @@ class Candidate:
 
     @property
     def subject(self) -> str:
-        return self.kind.subject.format(name=self.name or "(untitled)")[:SUBJECT_MAX]
+        name = " ".join(self.name.split()) or "(untitled)"
+        return clip(self.kind.subject.format(name=name), SUBJECT_MAX)
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -278,9 +280,10 @@ class TimelineReader:
     def _read_crm_objects(self, object_type: str) -> Iterator[tuple[list[Candidate], str, str]]:
         name = f"hubspot:{object_type}:{self.kind.key}"
         since = self._cursor(name)
-        for page in self.hubspot.engagements_modified_since(
-            object_type, _ms(since), CRM_PROPERTIES[object_type]
-        ):
+        properties = CRM_PROPERTIES[object_type]
+        if object_type == "emails":
+            properties = [*properties, "hs_email_html"]  # the body where there is no text
+        for page in self.hubspot.engagements_modified_since(object_type, _ms(since), properties):
             if object_type == "emails":
                 page = [
                     r
@@ -308,20 +311,24 @@ class TimelineReader:
         props = record["properties"]
         when = _parse_time(props.get("hs_timestamp")) or _parse_time(record.get("createdAt"))
         status, priority = "Completed", "Normal"
+        # bodies are HTML in HubSpot (hs_email_text is the email's own plain-text part)
         if object_type == "meetings":
-            label, body = props.get("hs_meeting_title"), props.get("hs_meeting_body")
+            label, body = props.get("hs_meeting_title"), html_to_text(props.get("hs_meeting_body"))
         elif object_type == "calls":
-            body = props.get("hs_call_body")
+            body = html_to_text(props.get("hs_call_body"))
             label = props.get("hs_call_title") or _first_line(body)
         elif object_type == "notes":
-            body = props.get("hs_note_body")
+            body = html_to_text(props.get("hs_note_body"))
             label = _first_line(body)
         elif object_type == "tasks":
-            label, body = props.get("hs_task_subject"), props.get("hs_task_body")
+            label, body = props.get("hs_task_subject"), html_to_text(props.get("hs_task_body"))
             status = "Completed" if props.get("hs_task_status") == "COMPLETED" else "Not Started"
             priority = TASK_PRIORITY.get(props.get("hs_task_priority") or "", "Normal")
         else:
-            label, body = props.get("hs_email_subject"), props.get("hs_email_text")
+            label = props.get("hs_email_subject")
+            body = (props.get("hs_email_text") or "").strip() or html_to_text(
+                props.get("hs_email_html")
+            )
         return Candidate(
             kind=self.kind,
             source_key=f"{object_type}:{record['id']}",
@@ -576,6 +583,7 @@ class ActivitySync:
             owner_to_user=self.owners,
             integration_user=self.integration_user,
         )
+        marker = f"\n\n{MARKER}{candidate.source_key}"  # recovery reads it line by line
         task = {
             "Subject": candidate.subject,
             "Status": candidate.status,
@@ -583,12 +591,13 @@ class ActivitySync:
             "ActivityDate": candidate.occurred_at.astimezone(UTC).date().isoformat(),
             "WhoId": contact.salesforce_id,
             "OwnerId": assignment.user_id,
-            "Description": (
+            "Description": clip(
                 f"{candidate.kind.label} in HubSpot at {candidate.occurred_at:%Y-%m-%d %H:%M} UTC "
                 f"(synced by syncadmin; Assigned To: {assignment.reason})."
-                f"\n\n{candidate.description}"
-            )[:31000]
-            + f"\n\n{MARKER}{candidate.source_key}",
+                f"\n\n{candidate.description}".rstrip(),
+                DESCRIPTION_MAX - len(marker),
+            )
+            + marker,
         }
         if row.task_type:
             task["Type"] = row.task_type
@@ -929,9 +938,10 @@ def _engagement_properties(kind: SalesforceActivityType, record: dict, owner: st
         when = _parse_time(f"{record['ActivityDate']}T12:00:00Z") or when
     stamp = str(_ms(when))
     subject = record.get("Subject") or ""
-    body = (record.get("Description") or "") + (
-        f"\n\nFrom Salesforce by syncadmin: {_marker(record['Id'])}"
-    )
+    # the marker stays a word of its own line, in the text and in the HTML made of it
+    signed = f"From Salesforce by syncadmin: {_marker(record['Id'])}"
+    text = f"{record['Description']}\n\n{signed}" if record.get("Description") else signed
+    body = text_to_html(text)  # HubSpot bodies are HTML; the Description is plain text
     if kind.hubspot_object == "tasks":
         properties = {
             "hs_timestamp": stamp,
@@ -944,7 +954,8 @@ def _engagement_properties(kind: SalesforceActivityType, record: dict, owner: st
         properties = {
             "hs_timestamp": stamp,
             "hs_email_subject": subject,
-            "hs_email_text": body,
+            "hs_email_text": text,
+            "hs_email_html": body,
             "hs_email_direction": "EMAIL",
         }
     elif kind.hubspot_object == "calls":

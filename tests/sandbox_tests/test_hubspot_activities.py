@@ -584,6 +584,58 @@ def test_dump_and_load_round_trip(demo_hub: Hub):
     assert response.status_code == 200 and len(response.get_json()["results"]) == 3
 
 
+# --- bodies are HTML -------------------------------------------------------------------------
+BODIES = {
+    "notes": "hs_note_body",
+    "calls": "hs_call_body",
+    "meetings": "hs_meeting_body",
+    "tasks": "hs_task_body",
+    "emails": "hs_email_html",
+}
+
+
+def test_demo_bodies_are_html_as_hubspot_stores_them(demo_hub: Hub):
+    engagements = demo_hub.emulator.engagements
+    for kind, prop in BODIES.items():
+        bodies = [e["properties"][prop] for e in engagements[kind].values()]
+        assert bodies and all(b.startswith("<") and b.endswith(">") for b in bodies), kind
+    notes = {e["properties"]["hs_note_body"] for e in engagements["notes"].values()}
+    markup = "".join(notes)
+    for piece in ('<p style="margin:0;">', "<br>", "&amp;", "&nbsp;", "&#39;", "<li", "<a href="):
+        assert piece in markup
+    assert any(b.count("<p ") > 1 for b in notes)  # multi-paragraph
+    for email in engagements["emails"].values():
+        assert email["properties"]["hs_email_text"]  # the plain part beside the HTML
+        assert "<" not in email["properties"]["hs_email_text"]
+
+
+def test_an_engagement_keeps_the_body_it_was_given(hub: Hub):
+    html = '<div><p style="margin:0;">A &amp; B</p></div>'
+    for body in (html, "plain\ntext & <not a tag"):
+        created = hub.create("notes", hs_note_body=body)
+        _, read = hub.call("GET", f"/crm/v3/objects/notes/{created['id']}?properties=hs_note_body")
+        assert read["properties"]["hs_note_body"] == body
+
+
+def test_contains_token_finds_a_word_in_the_text_of_an_html_body(hub: Hub):
+    note = hub.create(
+        "notes",
+        hs_note_body='<div dir="auto"><p style="margin:0;">From Salesforce by syncadmin: '
+        'sfsync00T000000000001AAA</p><p style="margin:0;">R&amp;D&nbsp;team</p></div>',
+    )
+    hub.create("notes", hs_note_body="<p>sfsync00T000000000002AAA</p>")
+
+    def found(token: str) -> list[str]:
+        filters = [{"propertyName": "hs_note_body", "operator": "CONTAINS_TOKEN", "value": token}]
+        status, body = _search(hub, "notes", filters)
+        assert status == 200, body
+        return [r["id"] for r in body["results"]]
+
+    assert found("sfsync00T000000000001AAA") == [note["id"]]
+    assert found("r&d") == [note["id"]]  # entities decoded, as the text reads
+    assert found("margin") == [] and found("p") == []  # markup is not text
+
+
 # --- through the real sandbox process --------------------------------------------------------
 def test_injected_record_errors_make_a_207(sandbox: Sandbox):
     import requests

@@ -12,6 +12,11 @@ handlers. What is served (shapes from HubSpot's public references, see
   read/create/update/archive (at most 100 inputs, 207 on partial failure),
   search (``POST .../search``, 200 per page, 10,000 results per query).
   Every write moves ``hs_lastmodifieddate``/``updatedAt`` strictly forward (ms).
+  Bodies (``hs_note_body``, ``hs_call_body``, ``hs_meeting_body``,
+  ``hs_task_body``, ``hs_email_html``) are HTML in HubSpot: the demo seed's are
+  (``activity_seed.py``), and a write keeps exactly the value it was given, HTML
+  or not, as HubSpot stores what the caller sent. ``CONTAINS_TOKEN`` searches
+  an HTML body's text, not its markup (``search.py``).
 - Associations v4 between engagements and contacts (default, unlabeled types):
   ``PUT /crm/v4/objects/{from}/{id}/associations/default/{to}/{toId}``,
   ``GET /crm/v4/objects/{from}/{id}/associations/{to}``,

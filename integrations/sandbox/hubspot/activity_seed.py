@@ -5,12 +5,19 @@ two years before ``demo.DEMO_EPOCH`` and never before the person was created,
 so incremental readers and the time windows of SPEC §4b have something to
 bite on. Rows are appended unsorted and sorted once at the end: seeding
 100,000 people's worth must stay well under a minute together with contacts.
+
+Engagement bodies (``hs_note_body``, ``hs_call_body``, ``hs_meeting_body``,
+``hs_task_body``, and ``hs_email_html`` beside the plain ``hs_email_text``) are
+HTML, as HubSpot stores them: the markup of its rich-text editor (a top-level
+``div``, ``p style="margin:0;"`` per line, ``<br>``, lists, links) with
+entities such as ``&amp;``, ``&nbsp;`` and ``&#39;``.
 """
 
 from __future__ import annotations
 
 import random
 from datetime import timedelta
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from integrations.sandbox.demo import DEMO_EPOCH, DemoPerson
@@ -54,12 +61,28 @@ MEETING_TITLES = (
     "Onboarding kickoff",
 )
 CALL_TITLES = ("Cold call", "Follow-up call", "Support call", "Renewal call")
-NOTE_LINES = (
-    "Interested in the Salesforce integration.",
-    "Budget approved for Q3.",
-    "Asked for a security questionnaire.",
-    "Prefers email over phone.",
-    "Evaluating two other vendors.",
+#: HubSpot's rich-text editor wraps a body in this ``div`` and writes a ``p`` per line
+EDITOR_OPEN = '<div style="" dir="auto" data-top-level="true">'
+EDITOR_CLOSE = "</div>"
+NOTE_BODIES = (
+    f'{EDITOR_OPEN}<p style="margin:0;">Interested in the Salesforce integration.</p>'
+    f"{EDITOR_CLOSE}",
+    f'{EDITOR_OPEN}<p style="margin:0;">Budget approved for Q3 &amp; signed off by finance.</p>'
+    '<p style="margin:0;"><br></p>'
+    '<p style="margin:0;">Next:&nbsp;<strong>send the order form</strong>.</p>'
+    f"{EDITOR_CLOSE}",
+    f'{EDITOR_OPEN}<p style="margin:0;">Asked for a security questionnaire:</p>'
+    '<ul><li style="margin:0;">SOC&nbsp;2 report</li>'
+    '<li style="margin:0;">Data processing agreement</li>'
+    '<li style="margin:0;">Pen-test summary</li></ul>'
+    f"{EDITOR_CLOSE}",
+    f'{EDITOR_OPEN}<p style="margin:0;">Prefers email over phone &ndash; don&#39;t call '
+    "before 10am.<br>Assistant: Jo</p>"
+    f"{EDITOR_CLOSE}",
+    f'{EDITOR_OPEN}<p style="margin:0;">Evaluating two other vendors.</p>'
+    '<p style="margin:0;">We sent <a href="https://www.example.com/compare" target="_blank" '
+    'rel="noopener">our comparison</a> &gt; they&#39;ll decide by Friday.</p>'
+    f"{EDITOR_CLOSE}",
 )
 TASK_SUBJECTS = (
     "Send proposal",
@@ -157,6 +180,12 @@ def form_definition(guid: str, name: str, form_type: str, created: str) -> dict[
         },
         "legalConsentOptions": {"type": "none"},
     }
+
+
+def editor_html(*lines: str) -> str:
+    """Plain lines as HubSpot's editor stores them (escaped; an empty line is ``<br>``)."""
+    paragraphs = "".join(f'<p style="margin:0;">{escape(line) or "<br>"}</p>' for line in lines)
+    return f"{EDITOR_OPEN}{paragraphs}{EDITOR_CLOSE}"
 
 
 def _uuid(rng: random.Random) -> str:
@@ -279,6 +308,9 @@ def seed_demo_activities(emulator: HubSpotEmulator, people: list[DemoPerson]) ->
                 {
                     "hs_email_subject": subject,
                     "hs_email_text": f"Hi {person.firstname},\n\nfollowing up as promised.",
+                    "hs_email_html": "<html><head><style>p {margin: 0 0 1em;}</style></head>"
+                    f"<body><p>Hi {escape(person.firstname)},</p>"
+                    "<p>following up as promised.</p></body></html>",
                     "hs_email_direction": "EMAIL",
                     "hs_email_status": "SENT",
                     "hs_email_to_email": email,
@@ -306,6 +338,7 @@ def seed_demo_activities(emulator: HubSpotEmulator, people: list[DemoPerson]) ->
                     {
                         "hs_email_subject": f"Re: {subject}",
                         "hs_email_text": "Thanks, sounds good.",
+                        "hs_email_html": '<div dir="ltr">Thanks, sounds good.</div>',
                         "hs_email_direction": "INCOMING_EMAIL",
                         "hs_email_status": "SENT",
                         "hs_email_from_email": email,
@@ -321,8 +354,11 @@ def seed_demo_activities(emulator: HubSpotEmulator, people: list[DemoPerson]) ->
                 at,
                 {
                     "hs_meeting_title": rng.choice(MEETING_TITLES),
-                    "hs_meeting_body": f"With {person.firstname} {person.lastname}, "
-                    f"{person.company}",
+                    "hs_meeting_body": editor_html(
+                        f"With {person.firstname} {person.lastname}, {person.company}",
+                        "",
+                        "Agenda: goals & timeline",
+                    ),
                     "hs_meeting_start_time": iso_ms(at),
                     "hs_meeting_end_time": iso_ms(at + 1_800_000),
                     "hs_meeting_outcome": rng.choice(
@@ -339,7 +375,9 @@ def seed_demo_activities(emulator: HubSpotEmulator, people: list[DemoPerson]) ->
                 moment(person),
                 {
                     "hs_call_title": rng.choice(CALL_TITLES),
-                    "hs_call_body": f"Talked to {person.firstname} about {person.company}'s setup.",
+                    "hs_call_body": editor_html(
+                        f"Talked to {person.firstname} about {person.company}'s setup."
+                    ),
                     "hs_call_direction": rng.choice(("INBOUND", "OUTBOUND")),
                     "hs_call_duration": str(rng.randrange(30_000, 1_800_000)),
                     "hs_call_status": "COMPLETED",
@@ -353,7 +391,7 @@ def seed_demo_activities(emulator: HubSpotEmulator, people: list[DemoPerson]) ->
                 "notes",
                 moment(person),
                 {
-                    "hs_note_body": rng.choice(NOTE_LINES),
+                    "hs_note_body": rng.choice(NOTE_BODIES),
                     **({"hubspot_owner_id": owner} if owner else {}),
                 },
                 [cid],
@@ -366,7 +404,7 @@ def seed_demo_activities(emulator: HubSpotEmulator, people: list[DemoPerson]) ->
                 moment(person),
                 {
                     "hs_task_subject": rng.choice(TASK_SUBJECTS),
-                    "hs_task_body": f"For {person.firstname} {person.lastname}",
+                    "hs_task_body": editor_html(f"For {person.firstname} {person.lastname}"),
                     "hs_task_status": "COMPLETED" if done else "NOT_STARTED",
                     "hs_task_priority": rng.choice(("LOW", "MEDIUM", "HIGH")),
                     "hs_task_type": rng.choice(("EMAIL", "CALL", "TODO")),

@@ -3,6 +3,8 @@
 Reference: https://developers.hubspot.com/docs/api-reference/crm-search-v3/guide.
 Filters inside a group are ANDed, groups are ORed; string comparisons ignore
 case; dates may be given as epoch milliseconds or ISO-8601 strings.
+``CONTAINS_TOKEN`` matches a word of the value; in HTML values (activity bodies)
+the words are those of the text, as HubSpot indexes them, not of the markup.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ import fnmatch
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
+
+from bs4 import BeautifulSoup
 
 from integrations.sandbox.hubspot.properties import PropertyDef, iso, parse_moment
 
@@ -85,7 +90,16 @@ def _key(prop: PropertyDef | None, value: Any) -> Any:
 
 def _tokens(value: str) -> set[str]:
     lowered = value.lower()
-    return {t for t in _TOKEN_SPLIT.split(lowered) if t} | {lowered}
+    return {t for t in _TOKEN_SPLIT.split(_text_content(lowered)) if t} | {lowered}
+
+
+@lru_cache(maxsize=4096)
+def _text_content(value: str) -> str:
+    """What HubSpot indexes of an HTML value (activity bodies are HTML): its text, tags
+    taken as word breaks and entities decoded, so ``<p>a sfsync1</p>`` holds ``sfsync1``."""
+    if "<" not in value:
+        return value
+    return BeautifulSoup(value, "html.parser").get_text(" ")
 
 
 def _contains_token(stored: str, wanted: str) -> bool:
