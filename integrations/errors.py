@@ -61,6 +61,13 @@ class ServerError(ApiError):
     """5xx or connection failures, after retries."""
 
 
+class OutcomeUnknown(ServerError):
+    """A write was sent but its answer never came (timeout, dropped connection, 5xx):
+    it may have been applied. Never repeat it blind; look the record up first."""
+
+    CODE = "OUTCOME_UNKNOWN"
+
+
 class BudgetExhausted(ApiError, JobMustWait):
     """syncadmin's daily Salesforce API allocation is spent: the job waits for the next day."""
 

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
+from django.conf import settings
 from requests.adapters import HTTPAdapter
 from tenacity import (
     RetryCallState,
@@ -44,14 +45,30 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
 #: POSTs that only read (searches, batch reads, queries, logins)
 READ_ONLY_POST_SUFFIXES = ("/search", "/batch/read", "/query", "/token", "/lists/search")
+#: POST writes addressed by id or by a unique property: a second send lands on the same
+#: records (HubSpot batch update by id, upsert by email, archive by id)
+IDEMPOTENT_POST_SUFFIXES = ("/batch/update", "/batch/upsert", "/batch/archive")
+
+
+def _path(request: requests.PreparedRequest) -> str:
+    return requests.utils.urlparse(request.url or "").path.rstrip("/")
+
+
+def is_read(request: requests.PreparedRequest) -> bool:
+    """Does ``request`` only read (changes nothing on the vendor's side)?"""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return True
+    path = _path(request)
+    return request.method == "POST" and (
+        path.endswith(READ_ONLY_POST_SUFFIXES) or "/services/Soap/" in path
+    )
 
 
 def safe_to_repeat(request: requests.PreparedRequest) -> bool:
     """Would sending ``request`` twice do no harm (no second record created)?"""
-    if request.method in IDEMPOTENT_METHODS:
+    if request.method in IDEMPOTENT_METHODS or is_read(request):
         return True
-    path = requests.utils.urlparse(request.url or "").path.rstrip("/")
-    return path.endswith(READ_ONLY_POST_SUFFIXES) or "/services/Soap/" in path
+    return _path(request).endswith(IDEMPOTENT_POST_SUFFIXES)
 
 
 DEFAULT_MAX_ATTEMPTS = 5
@@ -195,9 +212,12 @@ def api_session(
     ca_bundle: str | None = None,
     headers: dict[str, str] | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float | None = None,
 ) -> requests.Session:
-    """A session whose every request is counted, gated, and retried as above."""
+    """A session whose every request is counted, gated, and retried as above; each
+    attempt waits ``timeout_s`` for an answer (default: the ``VENDOR_TIMEOUT_S`` setting)."""
+    if timeout_s is None:
+        timeout_s = float(getattr(settings, "VENDOR_TIMEOUT_S", DEFAULT_TIMEOUT_S))
     session = requests.Session()
     adapter = TransportAdapter(
         meter=meter,

@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -164,8 +165,25 @@ LOGGING = {
 
 # Modules imported at start-up that register job kinds (each capability adds its own).
 JOB_KIND_MODULES = env.list("JOB_KIND_MODULES", default=[])
-# A running job whose row has not changed for this long is considered dead.
+# How long each API call waits for the vendor's answer before giving up.
+VENDOR_TIMEOUT_S = env.float("VENDOR_TIMEOUT_S", default=60.0)
+# A create whose answer was lost may still become visible this long after it was sent
+# (Salesforce ends any request after 10 minutes): until then it is looked up, never
+# sent again.
+WRITE_SETTLE_S = env.int("WRITE_SETTLE_S", default=600)
+# HubSpot records some activities late (a marketing email open, an Events API event):
+# each run reads this far behind its cursor again; links make the re-read harmless.
+ACTIVITY_LATE_ARRIVAL_H = env.int("ACTIVITY_LATE_ARRIVAL_H", default=72)
+# A running job's worker stamps its heartbeat this often, whatever the job is doing
+# (waiting for a slow API answer included); a running job whose heartbeat is older
+# than JOB_STALE_AFTER_S is dead: it is ended and the next job of its scope starts.
+JOB_HEARTBEAT_S = env.float("JOB_HEARTBEAT_S", default=5.0)
 JOB_STALE_AFTER_S = env.int("JOB_STALE_AFTER_S", default=600)
+if JOB_HEARTBEAT_S <= 0 or JOB_HEARTBEAT_S * 2 > JOB_STALE_AFTER_S:
+    raise ImproperlyConfigured(
+        "JOB_HEARTBEAT_S must be positive and at most half of JOB_STALE_AFTER_S, or a "
+        "live job would be taken for a dead one."
+    )
 
 # Fernet keys that encrypt connection secrets at rest; the first encrypts, all decrypt.
 # Unset: one is generated once into $SYNCADMIN_DATA_DIR/encryption_key.

@@ -23,9 +23,16 @@ import requests
 
 from integrations import errors
 from integrations.hubspot import limits
-from integrations.hubspot.streams import CONTACTS, Record, engagement_stream, modified_since
+from integrations.hubspot.streams import (
+    CONTACTS,
+    Record,
+    by_id,
+    engagement_stream,
+    modified_since,
+    newest_cursor,
+)
 from integrations.ratelimit import rate_limit_acquire
-from integrations.transport import CallMeter, api_session
+from integrations.transport import CallMeter, UnsafeToRepeat, api_session
 
 SIDE = "HubSpot"
 #: a batch answered with one of these refused the whole chunk over its content (a bad
@@ -217,6 +224,13 @@ class HubSpotClient:
         url = f"{self.base_url}{path}"
         try:
             response = self.session.request(method, url, **kwargs)
+        except UnsafeToRepeat as exc:
+            raise errors.OutcomeUnknown(
+                f"{method} {path}: no answer to a write ({type(exc.__cause__ or exc).__name__}); "
+                "it may have been applied",
+                side=SIDE,
+                category=errors.OutcomeUnknown.CODE,
+            ) from None
         except requests.RequestException as exc:
             raise errors.ServerError(
                 f"{method} {path}: no answer after retries ({type(exc).__name__})",
@@ -392,50 +406,23 @@ class HubSpotClient:
         return self._paged("/crm/v3/objects/contacts", params)
 
     def contacts_modified_since(
-        self, since_ms: int, properties: Sequence[str]
+        self, since_ms: int, properties: Sequence[str], handled: Iterable[str] = ()
     ) -> Iterator[list[Record]]:
-        """Pages of contacts modified at or after ``since_ms``, oldest first, past the 10k cap."""
+        """Pages of contacts modified at or after ``since_ms`` (leaving out ``handled`` ids
+        at exactly ``since_ms``), oldest first, keyset-paged (see ``streams``)."""
         # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/search/post-crm-v3-objects-contacts-search
-        return modified_since(self._search, CONTACTS, since_ms, properties)
+        return modified_since(self._search, CONTACTS, since_ms, properties, handled=handled)
 
-    def contacts_modified_at(
-        self, moment_ms: int, after_id: int, properties: Sequence[str]
-    ) -> Iterator[list[Record]]:
-        """Pages of contacts whose ``lastmodifieddate`` is exactly ``moment_ms`` and whose
-        id is above ``after_id``: what an incremental read still owes at its cursor."""
+    def contacts_by_id(self, properties: Sequence[str]) -> Iterator[list[Record]]:
+        """Every contact in ascending id order: a full read that the run's own writes
+        cannot reorder."""
         # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/search/post-crm-v3-objects-contacts-search
-        after = 0
-        while True:
-            body: dict[str, Any] = {
-                "filterGroups": [
-                    {
-                        "filters": [
-                            {
-                                "propertyName": "lastmodifieddate",
-                                "operator": "EQ",
-                                "value": str(moment_ms),
-                            },
-                            {
-                                "propertyName": "hs_object_id",
-                                "operator": "GT",
-                                "value": str(after_id),
-                            },
-                        ]
-                    }
-                ],
-                "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
-                "properties": list(properties),
-                "limit": limits.SEARCH_PAGE_SIZE,
-            }
-            if after:
-                body["after"] = str(after)
-            answer = self._search("contacts", body)
-            if answer.get("results"):
-                yield answer["results"]
-            following = (answer.get("paging") or {}).get("next", {}).get("after")
-            if not following or not answer.get("results"):
-                return
-            after = int(following)
+        return by_id(self._search, CONTACTS, properties)
+
+    def contacts_newest_modified(self) -> int | None:
+        """The newest ``lastmodifieddate`` in the portal now (ms): where an incremental read
+        resumes after a full one."""
+        return newest_cursor(self._search, CONTACTS)
 
     def contacts_total(self) -> int:
         """How many contacts the portal has, in one call: the list preview's "everyone"."""

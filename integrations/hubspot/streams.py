@@ -1,22 +1,30 @@
 """Incremental HubSpot streams, declared once and read by one generic pager.
 
 A stream is a declaration (object type, primary key, cursor property); the
-pager turns it into ``POST /crm/v3/objects/{type}/search`` requests filtered
-``cursor GTE since`` and sorted ascending. HubSpot stops a search at 10,000
-results, so before the next page would cross that cap the pager **re-anchors**:
-it starts a fresh search from the last cursor value it yielded and skips the
-records it already yielded at exactly that value. Pages are yielded one at a
-time; nothing holds the whole result set.
+pagers turn it into ``POST /crm/v3/objects/{type}/search`` requests.
+
+**Keyset, never offsets.** HubSpot re-sorts a search between pages: a record
+modified while we page (by anyone, including this very run writing to the
+page it just read) jumps to the end of a ``lastmodifieddate`` sort, and every
+record behind it moves up one place. Paging with the offset ``after`` then
+skips as many unread records as were modified. So every page here is a fresh
+query anchored on what was already read: ``cursor GTE anchor`` (skipping the
+ids already yielded at exactly the anchor), or, for a full read,
+``hs_object_id GT last id`` (ids never change). A record modified meanwhile is
+read again later with its new value, which idempotent upserts absorb; no
+record is ever skipped. Because no query pages past its first page, HubSpot's
+10,000-result cap never applies. Pages are yielded one at a time; nothing
+holds the whole result set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from integrations.hubspot.limits import SEARCH_PAGE_SIZE, SEARCH_RESULT_CAP
+from integrations.hubspot.limits import SEARCH_PAGE_SIZE
 
 Record = dict[str, Any]
 SearchCall = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -49,14 +57,6 @@ def engagement_stream(object_type: str) -> Stream:
         ) from None
 
 
-class ReanchorStuck(RuntimeError):
-    """More than a whole search's worth of records share one cursor value.
-
-    Re-anchoring cannot move past them; the caller has to narrow the read
-    (this needs 10,000 records modified in the same millisecond).
-    """
-
-
 def cursor_ms(value: str | None) -> int | None:
     """A HubSpot date property as epoch ms: values are epoch-ms strings or ISO 8601."""
     if not value:
@@ -66,74 +66,132 @@ def cursor_ms(value: str | None) -> int | None:
     return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
 
 
+#: every CRM object's id, as a property that search can filter and sort on
+OBJECT_ID = "hs_object_id"
+
+
+def _body(filters: list[dict[str, str]], sort: str, properties: list[str], limit: int) -> dict:
+    return {
+        "filterGroups": [{"filters": filters}],
+        "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
+        "properties": properties,
+        "limit": limit,
+    }
+
+
 def modified_since(
     search: SearchCall,
     stream: Stream,
     since_ms: int,
     properties: Sequence[str],
     *,
+    handled: Iterable[str] = (),
     page_size: int = SEARCH_PAGE_SIZE,
-    result_cap: int = SEARCH_RESULT_CAP,
 ) -> Iterator[list[Record]]:
     """Pages of ``stream`` records whose cursor is >= ``since_ms``, oldest first.
 
-    ``search(object_type, body)`` performs one search request. Every record is
-    yielded once per read (a record modified again while we page may come back
-    later with its new cursor value, which idempotent upserts absorb).
+    ``handled`` are ids already synced at exactly ``since_ms`` (the stored
+    cursor says which): they are not yielded again. Each page is one search,
+    ``cursor GTE anchor``, where the anchor is the newest cursor value yielded
+    so far; a block of more than a page of records sharing one millisecond
+    (imports, workflows) is read by id (``read_moment``).
     """
     wanted = list(dict.fromkeys([*properties, stream.cursor_property]))
     anchor = since_ms
-    #: ids yielded whose cursor equals ``anchor``: a re-anchored search returns them again
-    at_anchor: set[str] = set()
+    #: ids yielded (or handled before) whose cursor equals ``anchor``
+    at_anchor: set[str] = set(handled)
     while True:
-        offset = 0
-        progressed = False
-        query_from = anchor  # fixed for this query, while ``anchor`` follows the records
-        while True:
-            body = {
-                "filterGroups": [
-                    {
-                        "filters": [
-                            {
-                                "propertyName": stream.cursor_property,
-                                "operator": "GTE",
-                                "value": str(query_from),
-                            }
-                        ]
-                    }
-                ],
-                "sorts": [{"propertyName": stream.cursor_property, "direction": "ASCENDING"}],
-                "properties": wanted,
-                "limit": page_size,
-            }
-            if offset:
-                body["after"] = str(offset)
-            answer = search(stream.object_type, body)
-            results = answer.get("results", [])
-            page: list[Record] = []
-            for record in results:
-                key = str(record[stream.primary_key])
+        filters = [
+            {"propertyName": stream.cursor_property, "operator": "GTE", "value": str(anchor)}
+        ]
+        answer = search(
+            stream.object_type, _body(filters, stream.cursor_property, wanted, page_size)
+        )
+        results = answer.get("results") or []
+        fresh: list[Record] = []
+        for record in results:
+            value = cursor_ms(record.get("properties", {}).get(stream.cursor_property))
+            if (value is None or value <= anchor) and str(record[stream.primary_key]) in at_anchor:
+                continue
+            fresh.append(record)
+        if fresh:
+            yield fresh
+            for record in fresh:
                 value = cursor_ms(record.get("properties", {}).get(stream.cursor_property))
-                if value is None:
-                    value = anchor
-                if value == anchor and key in at_anchor:
-                    continue
-                if value > anchor:
+                if value is not None and value > anchor:
                     anchor, at_anchor = value, set()
-                    progressed = True
-                at_anchor.add(key)
-                page.append(record)
-            if page:
-                progressed = True
-                yield page
-            after = (answer.get("paging") or {}).get("next", {}).get("after")
-            if not after or not results:
-                return
-            offset = int(after)
-            if offset + page_size > result_cap:
-                break  # the next page would cross the cap: re-anchor
-        if not progressed:
-            raise ReanchorStuck(
-                f"{stream.object_type}: more than {result_cap} records have "
-                f"{stream.cursor_property} = {anchor}"
-            )
+                at_anchor.add(str(record[stream.primary_key]))
+        elif len(results) >= page_size:
+            # a whole page at the anchor's millisecond, all yielded: read the rest by id
+            yield from read_moment(search, stream, anchor, wanted, skip=at_anchor)
+            anchor, at_anchor = anchor + 1, set()
+            continue
+        if len(results) < page_size:
+            return
+
+
+def read_moment(
+    search: SearchCall,
+    stream: Stream,
+    moment_ms: int,
+    properties: Sequence[str],
+    *,
+    skip: Iterable[str] = (),
+    page_size: int = SEARCH_PAGE_SIZE,
+) -> Iterator[list[Record]]:
+    """Pages of the records whose cursor is exactly ``moment_ms``, by ascending id
+    (keyset on the id), leaving out ``skip``."""
+    skip = set(skip)
+    last_id = 0
+    while True:
+        filters = [
+            {"propertyName": stream.cursor_property, "operator": "EQ", "value": str(moment_ms)},
+            {"propertyName": OBJECT_ID, "operator": "GT", "value": str(last_id)},
+        ]
+        answer = search(stream.object_type, _body(filters, OBJECT_ID, list(properties), page_size))
+        results = answer.get("results") or []
+        page = [r for r in results if str(r[stream.primary_key]) not in skip]
+        if page:
+            yield page
+        if len(results) < page_size:
+            return
+        last_id = int(results[-1][stream.primary_key])
+
+
+def by_id(
+    search: SearchCall,
+    stream: Stream,
+    properties: Sequence[str],
+    *,
+    page_size: int = SEARCH_PAGE_SIZE,
+) -> Iterator[list[Record]]:
+    """Every record, page by page in ascending id order: a full read that writes made
+    during it cannot reorder (ids never change)."""
+    wanted = list(dict.fromkeys([*properties, stream.cursor_property]))
+    last_id = 0
+    while True:
+        filters = [{"propertyName": OBJECT_ID, "operator": "GT", "value": str(last_id)}]
+        answer = search(stream.object_type, _body(filters, OBJECT_ID, wanted, page_size))
+        results = answer.get("results") or []
+        if results:
+            yield results
+        if len(results) < page_size:
+            return
+        last_id = int(results[-1][stream.primary_key])
+
+
+def newest_cursor(search: SearchCall, stream: Stream) -> int | None:
+    """The newest cursor value of the stream right now (one search), or None when empty."""
+    answer = search(
+        stream.object_type,
+        {
+            "filterGroups": [],
+            "sorts": [{"propertyName": stream.cursor_property, "direction": "DESCENDING"}],
+            "properties": [stream.cursor_property],
+            "limit": 1,
+        },
+    )
+    results = answer.get("results") or []
+    if not results:
+        return None
+    return cursor_ms(results[0].get("properties", {}).get(stream.cursor_property))

@@ -6,6 +6,7 @@ from integrations.models.activities import (
 )
 from integrations.models.connections import HubSpotConnection, SalesforceConnection, SecretField
 from integrations.models.contacts import (
+    ContactCreateIntent,
     ContactLink,
     ContactSyncSettings,
     PropertyMapping,
@@ -21,6 +22,7 @@ __all__ = [
     "OwnerMapping",
     "WaitingActivity",
     "ApiUsageDay",
+    "ContactCreateIntent",
     "ContactLink",
     "ContactSyncSettings",
     "HubSpotConnection",

@@ -102,6 +102,23 @@ class SalesforcePerson(models.Model):
         return f"{self.salesforce_type} {self.salesforce_id} {self.email}"
 
 
+class ContactCreateIntent(models.Model):
+    """Written (and committed) just before a Salesforce create is sent for a HubSpot
+    contact, deleted in the transaction that links what was created. One left behind
+    means the outcome is unknown (a timeout, a lost answer, a killed worker): the
+    record may exist in Salesforce. It is looked up by email before anything is
+    created again, and the contact stays owed until it is found or known absent."""
+
+    hubspot_id = models.CharField(max_length=20, unique=True)
+    email = models.CharField(max_length=254, db_index=True)
+    salesforce_type = models.CharField(max_length=7)
+    job_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"creating {self.salesforce_type} for {self.email} (HubSpot {self.hubspot_id})"
+
+
 class SyncCursor(models.Model):
     """Where an incremental stream resumes; advanced only after a page's writes commit."""
 
@@ -124,6 +141,7 @@ class RecordError(models.Model):
         ASSOCIATION = "association", "Missing association"
         RATE_LIMIT = "rate_limit", "Rate limit / API budget"
         AUTHENTICATION = "authentication", "Authentication"
+        UNCONFIRMED = "unconfirmed", "Unconfirmed writes"
         OTHER = "other", "Other"
 
     object_type = models.CharField(max_length=20, default="contact")

@@ -20,6 +20,7 @@ from simple_salesforce.exceptions import (
 )
 
 from integrations import errors
+from integrations.transport import UnsafeToRepeat
 
 SIDE = "Salesforce"
 REDACTED = "***"
@@ -82,6 +83,13 @@ def translate(exc: Exception, *, secrets: Iterable[str]) -> errors.ApiError:
     if isinstance(exc, SalesforceOperationError):
         # Bulk 2.0: the job failed or was aborted; the text is Salesforce's errorMessage
         return errors.ApiError(redact(str(exc), secrets), side=SIDE, category="BULK_JOB_FAILED")
+    if isinstance(exc, UnsafeToRepeat):
+        cause = type(exc.__cause__ or exc).__name__
+        return errors.OutcomeUnknown(
+            f"No answer from Salesforce to a write ({cause}); it may have been applied",
+            side=SIDE,
+            category=errors.OutcomeUnknown.CODE,
+        )
     if isinstance(exc, requests.RequestException):
         return errors.ServerError(
             f"No answer from Salesforce after retries ({type(exc).__name__})", side=SIDE

@@ -53,6 +53,13 @@ class FaultRule:
     emulator's default vendor error body when ``body`` is absent;
     ``record_errors`` lets the request through but makes the listed inputs of a
     batch fail, ``{index: {"status"/"statusCode", "message", ...}}``.
+
+    Faults *after* the write, as real vendors produce them (a write that was
+    applied but whose answer never reached the caller): ``after_latency_ms``
+    runs the handler first and then waits before answering (a client that gave
+    up meanwhile never learns what happened); ``after_drop`` runs the handler
+    and then closes the connection without an answer. Either can combine with
+    ``record_errors``.
     """
 
     method: str = "*"
@@ -64,6 +71,8 @@ class FaultRule:
     latency_ms: int = 0
     drop: bool = False
     record_errors: dict[int, dict[str, Any]] = field(default_factory=dict)
+    after_latency_ms: int = 0
+    after_drop: bool = False
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultRule:
@@ -215,9 +224,14 @@ class Emulator:
             self.before_request(request, endpoint)
             response = getattr(self, endpoint)(request, **args)
         except VendorError as exc:
-            return self._vendor_error(request, exc, count_as=call_key)
-        for name, value in self.response_headers(request).items():
-            response.headers.setdefault(name, value)
+            response = self._vendor_error(request, exc, count_as=call_key)
+        else:
+            for name, value in self.response_headers(request).items():
+                response.headers.setdefault(name, value)
+        if fault is not None and fault.after_latency_ms:
+            time.sleep(fault.after_latency_ms / 1000)
+        if fault is not None and fault.after_drop:
+            self._drop_connection(request)
         return response
 
     def _vendor_error(self, request: Request, exc: VendorError, count_as: str | None) -> Response:

@@ -20,19 +20,35 @@ One run, whatever started it:
 5. **Echo pass**: our own writes bump both sides' modification times; the
    streams are read once more so they are absorbed now, not re-read next time.
 
-Cursors advance only after a page's writes are committed. A run killed half-way
-re-reads from the last cursor; links (unique on both ids) and the mirror mean
-nothing is created twice.
+Nothing is lost, nothing created twice:
+
+- **Reads never shift.** HubSpot is read by keyset (``streams.py``): a full read
+  in id order, an incremental one by ``lastmodifieddate`` anchored on what was
+  read, so the run's own writes (which re-sort the search) never push unread
+  contacts past it.
+- **Each page's bookkeeping commits at once**: links, mirror, cursor, counts and
+  the audit events of the writes, in one transaction (``bookkeeping``). A kill
+  between a vendor write and that commit leaves only the write-ahead intent.
+- **Creates are written ahead** (``ContactCreateIntent``) and an unknown outcome
+  (timeout, lost answer, kill) is never repeated blind: the next run looks the
+  record up by email (``settle_unconfirmed_creates``) and links it; until it is
+  found, or ``WRITE_SETTLE_S`` has passed without it, the contact stays owed
+  with an open error saying the write may have been applied.
+- **What failed stays owed**: a Salesforce change whose HubSpot read or write
+  was refused stays *pending* and is tried again by every run; every refused
+  record has an open error in Sync health.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -40,9 +56,11 @@ from django.utils.dateparse import parse_datetime
 from core.models import AuditEvent
 from core.services.audit import audit_event_build, audit_events_record, new_record_changes
 from core.services.job_runtime import JobContext
+from integrations import errors
 from integrations.hubspot.streams import cursor_ms
 from integrations.job_clients import JobClients
 from integrations.models.contacts import (
+    ContactCreateIntent,
     ContactLink,
     ContactSyncSettings,
     PropertyMapping,
@@ -56,7 +74,7 @@ from integrations.sync.inclusion import (
     inclusion_list_verify,
 )
 from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE, FieldDecision
-from integrations.sync.record_errors import record_errors_resolve, record_failure
+from integrations.sync.record_errors import record_errors_resolve, record_failure, unconfirmed
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +98,10 @@ class Mode:
     RETRY = "retry"
 
 
+class NoSuchContact(Exception):
+    """A one-contact sync for a contact that neither HubSpot nor Salesforce has."""
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -93,25 +115,32 @@ def _cursor_set(name: str, value: str) -> None:
     SyncCursor.objects.update_or_create(stream=name, defaults={"value": value})
 
 
-def _hubspot_cursor_get() -> tuple[int, int]:
-    """The contact stream's cursor: a ``lastmodifieddate`` (ms) and the highest contact id
-    handled at that millisecond (many contacts can share one, after an import)."""
+def _hubspot_cursor_get() -> tuple[int, frozenset[str]]:
+    """The contact stream's cursor: a ``lastmodifieddate`` (ms) and the ids already handled
+    at exactly that millisecond (many contacts can share one, after an import)."""
     value = _cursor_get(HUBSPOT_CURSOR)
     if not value:
-        return 0, 0
-    moment, _, last_id = value.partition(":")
-    return int(moment), max((int(i) for i in last_id.split(",") if i), default=0)
+        return 0, frozenset()
+    moment, _, handled = value.partition(":")
+    return int(moment), frozenset(i for i in handled.split(",") if i)
 
 
-def _hubspot_cursor_advance(records: list[dict[str, Any]]) -> None:
-    since, last_id = _hubspot_cursor_get()
+def _hubspot_cursor_text(moment: int, handled: Iterable[str]) -> str:
+    return f"{moment}:{','.join(sorted(handled, key=int))}"
+
+
+def _hubspot_cursor_after(
+    moment: int, handled: frozenset[str], records: list[dict[str, Any]]
+) -> tuple[int, frozenset[str]]:
+    """The cursor once ``records`` (read from ``moment``) are synced."""
+    ids = set(handled)
     for record in records:
-        moment = cursor_ms(record["properties"].get("lastmodifieddate")) or 0
-        if moment > since:
-            since, last_id = moment, int(record["id"])
-        elif moment == since:
-            last_id = max(last_id, int(record["id"]))
-    _cursor_set(HUBSPOT_CURSOR, f"{since}:{last_id}")
+        value = cursor_ms(record["properties"].get("lastmodifieddate")) or 0
+        if value > moment:
+            moment, ids = value, {str(record["id"])}
+        elif value == moment:
+            ids.add(str(record["id"]))
+    return moment, frozenset(ids)
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -128,6 +157,24 @@ def _parse_time(value: Any) -> datetime | None:
 
 def _soql_datetime(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def soql_quote(value: str) -> str:
+    """A SOQL string literal (Salesforce escapes quotes and backslashes with a backslash)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _email_of(record: dict[str, Any]) -> str:
+    return (record["properties"].get("email") or "").strip().lower()
+
+
+@dataclass
+class Page:
+    """HubSpot contacts to sync, and the cursor to store once they are (None: this read
+    does not move the cursor)."""
+
+    records: list[dict[str, Any]]
+    cursor: str | None = None
 
 
 @dataclass
@@ -164,6 +211,8 @@ class ContactSync:
     counting: bool = True
     #: record keys that failed in this run: not tried again before the next run
     failed_keys: set[str] = field(default_factory=set)
+    #: HubSpot ids counted as seen (a contact the run wrote to is read again later)
+    _seen: set[str] = field(default_factory=set)
     #: this run wrote to the side: its modification times moved (see the echo pass)
     wrote_hubspot: bool = False
     wrote_salesforce: bool = False
@@ -212,16 +261,69 @@ class ContactSync:
     def audit(self, **fields: Any) -> None:
         self._events.append(audit_event_build(job_id=self.ctx.job_id, **fields))
 
+    @contextmanager
+    def bookkeeping(self) -> Iterator[None]:
+        """One transaction for what a batch of vendor writes changed here: links, mirror,
+        cursors, open errors, the job's counts and the audit events. A worker killed
+        before it commits leaves none of them (the write-ahead intents say what may
+        have been written); never half of them."""
+        with transaction.atomic():
+            yield
+            audit_events_record(self._events)
+            self._events = []
+            self.clients.report(**self.counts.take())
+
     def flush(self) -> None:
-        """Write the page's audit events and report its counts and API calls."""
-        self.close()
+        """Report the page's counts and API calls; stop here if the job was cancelled."""
+        with self.bookkeeping():
+            pass
         self.ctx.raise_if_cancelled()
 
     def close(self) -> None:
-        """Whatever stops the run (done, error, budget, cancel): what it wrote is audited."""
-        audit_events_record(self._events)
-        self._events = []
-        self.clients.report(**self.counts.take())
+        """Whatever stops the run (done, error, budget, cancel): what it counted is reported."""
+        with self.bookkeeping():
+            pass
+
+    def _record_failed(
+        self,
+        *,
+        record_key: str,
+        errors: Sequence[Any],
+        what: str,
+        hubspot_id: str = "",
+        salesforce_id: str = "",
+        email: str = "",
+        direction: str = "",
+    ) -> None:
+        """One record did not sync: its open error and audit event (inside bookkeeping)."""
+        self.failed_keys.add(record_key)
+        self.counts.failed += 1
+        self._events.append(
+            record_failure(
+                job_id=self.ctx.job_id,
+                object_type="contact",
+                record_key=record_key,
+                errors=errors,
+                what=what,
+                hubspot_id=hubspot_id,
+                salesforce_id=salesforce_id,
+                email=email,
+                direction=direction,
+            )
+        )
+
+    def _link_failed(
+        self, link: ContactLink, direction: str, errors: Sequence[Any], what: str
+    ) -> None:
+        self._record_failed(
+            record_key=f"hs:{link.hubspot_id}",
+            hubspot_id=link.hubspot_id,
+            salesforce_id=link.salesforce_id,
+            email=link.email,
+            direction=direction,
+            errors=errors,
+            what=what,
+        )
 
     # --- 2. Salesforce pull -------------------------------------------------------------
     def pull_salesforce(self) -> None:
@@ -285,57 +387,241 @@ class ContactSync:
         )
         _cursor_set(cursor_name, str(records[-1]["SystemModstamp"]))
 
+    # --- creates whose outcome is unknown -----------------------------------------------
+    def settle_unconfirmed_creates(self) -> None:
+        """Creates a run sent without learning their outcome: look each up by email. Found:
+        link it (it was created). Not found after ``WRITE_SETTLE_S``: it never was; the
+        contact is synced again now. Not found yet: it stays owed."""
+        intents = list(ContactCreateIntent.objects.order_by("pk"))
+        settle_before = timezone.now() - timedelta(seconds=django_settings.WRITE_SETTLE_S)
+        owed: list[str] = []
+        for object_type in SALESFORCE_TYPES:
+            typed = [i for i in intents if i.salesforce_type == object_type]
+            for chunk in _chunks(typed, SALESFORCE_BATCH):
+                found = self._salesforce_by_email(object_type, [i.email for i in chunk])
+                with self.bookkeeping():
+                    for intent in chunk:
+                        person = found.get(intent.email)
+                        if person is not None:
+                            self._adopt(intent, person)
+                            owed.append(intent.hubspot_id)
+                        elif intent.created_at < settle_before:
+                            intent.delete()  # never applied: synced again below
+                            owed.append(intent.hubspot_id)
+                        else:
+                            self._still_unconfirmed(intent)
+        for chunk in _chunks(owed, 100):
+            records = self._read_contacts(list(chunk))
+            if records:
+                self.sync_hubspot_page(Page(records))
+
+    def _salesforce_by_email(
+        self, object_type: str, emails: list[str]
+    ) -> dict[str, SalesforcePerson]:
+        """Live lookup (not the mirror: a late write can carry an older SystemModstamp than
+        the mirror's cursor), stored in the mirror; the oldest record per email."""
+        fields = self.salesforce_fields(object_type)
+        wanted = sorted(set(emails))
+        if not wanted:
+            return {}
+        soql = (
+            f"SELECT Id, {', '.join(fields)}, CreatedDate, SystemModstamp FROM {object_type} "
+            f"WHERE Email IN ({', '.join(soql_quote(e) for e in wanted)}) ORDER BY CreatedDate ASC"
+        )
+        found: dict[str, SalesforcePerson] = {}
+        for record in self.salesforce.query_iter(soql):
+            email = (record.get("Email") or "").strip().lower()
+            if email in found:
+                continue
+            values = {f: "" if record.get(f) is None else str(record.get(f)) for f in fields}
+            person, _ = SalesforcePerson.objects.update_or_create(
+                salesforce_id=record["Id"],
+                defaults={
+                    "salesforce_type": object_type,
+                    "email": email,
+                    "values": values,
+                    "created_at": _parse_time(record.get("CreatedDate")),
+                    "modified_at": _parse_time(record.get("SystemModstamp")),
+                    "is_deleted": False,
+                    "pending": False,
+                },
+            )
+            found[email] = person
+        return found
+
+    def _still_unconfirmed(self, intent: ContactCreateIntent) -> None:
+        """Not in Salesforce (yet): it may still land, so it is not sent again; this run
+        reports it as not synced, with the reason."""
+        self._seen.add(intent.hubspot_id)
+        self.counts.seen += 1
+        settles_at = intent.created_at + timedelta(seconds=django_settings.WRITE_SETTLE_S)
+        self._record_failed(
+            record_key=f"hs:{intent.hubspot_id}",
+            hubspot_id=intent.hubspot_id,
+            email=intent.email,
+            direction=TO_SALESFORCE,
+            errors=[
+                unconfirmed(
+                    f"job #{intent.job_id} sent the create of this contact's "
+                    f"{intent.salesforce_type.lower()} but never got Salesforce's answer, and it "
+                    "is not in Salesforce yet; it may have been created, so it is not sent "
+                    f"again before {settles_at:%Y-%m-%d %H:%M:%S} UTC"
+                )
+            ],
+            what="Not created yet",
+        )
+
+    def _adopt(self, intent: ContactCreateIntent, person: SalesforcePerson) -> None:
+        """The record an unconfirmed create made: link it, and audit its creation."""
+        intent.delete()
+        if ContactLink.objects.filter(hubspot_id=intent.hubspot_id).exists():
+            return
+        if ContactLink.objects.filter(salesforce_id=person.salesforce_id).exists():
+            return
+        ContactLink.objects.create(
+            hubspot_id=intent.hubspot_id,
+            salesforce_id=person.salesforce_id,
+            salesforce_type=person.salesforce_type,
+            email=intent.email,
+        )
+        record_errors_resolve(record_keys=[f"hs:{intent.hubspot_id}"])
+        self.counts.created += 1
+        self.audit(
+            action="record.created",
+            object_type="contact",
+            email=intent.email,
+            hubspot_id=intent.hubspot_id,
+            salesforce_id=person.salesforce_id,
+            direction=TO_SALESFORCE,
+            changes=new_record_changes(person.values, rule="new record", direction=TO_SALESFORCE),
+            message=(
+                f"Created Salesforce {person.salesforce_type.lower()} from the HubSpot contact "
+                f"(job #{intent.job_id} sent the create but never got its answer; found by "
+                "email and linked, not created again)."
+            ),
+        )
+
     # --- 3. HubSpot -> Salesforce -------------------------------------------------------
-    def hubspot_pages(self, *, contact: str = "") -> Iterator[list[dict[str, Any]]]:
+    def _read_contacts(
+        self, ids: list[str], id_property: str | None = None, people: dict[str, Any] | None = None
+    ) -> list[dict]:
+        """HubSpot contacts by id (or by email, ``id_property``); ones HubSpot refused to
+        read are failures (open errors, retried), ones it does not have are simply absent.
+        ``people`` names the Salesforce record each email is read for (its error's key)."""
+        outcome = self.hubspot.contacts_batch_read(ids, self.hubspot_properties, id_property)
+        refused = [
+            e
+            for e in outcome.errors
+            if e.index is not None and (e.whole_chunk or e.category != "OBJECT_NOT_FOUND")
+        ]
+        if refused:
+            with self.bookkeeping():
+                for error in refused:
+                    self._read_refused(ids[error.index], error, id_property, people or {})
+        return outcome.records
+
+    def _read_refused(
+        self, key: str, error: Any, id_property: str | None, people: dict[str, Any]
+    ) -> None:
+        what = "HubSpot refused to read the contact"
+        if id_property is None:
+            link = ContactLink.objects.filter(hubspot_id=key).first()
+            self._record_failed(
+                record_key=f"hs:{key}",
+                hubspot_id=key,
+                salesforce_id=link.salesforce_id if link else "",
+                email=link.email if link else "",
+                direction=TO_HUBSPOT if link else "",
+                errors=[error],
+                what=what,
+            )
+            return
+        person = people.get(key)
+        self._record_failed(
+            record_key=f"sf:{person.pk}" if person else f"email:{key}",
+            salesforce_id=person.pk if person else "",
+            email=key,
+            direction=TO_HUBSPOT,
+            errors=[error],
+            what=what,
+        )
+
+    def hubspot_pages(self, *, contact: str = "") -> Iterator[Page]:
         """The HubSpot contacts this run looks at, page by page."""
         properties = self.hubspot_properties
         if self.mode == Mode.ONE:
-            yield from self._hubspot_one(contact, properties)
+            records = self._hubspot_one(contact)
+            if records:
+                yield Page(records)
         elif self.mode == Mode.RETRY:
             ids = [key.removeprefix("hs:") for key in self.ctx.params.get("records", [])]
             for chunk in _chunks([i for i in ids if i.isdigit()], 100):
-                yield self.hubspot.contacts_batch_read(chunk, properties).records
+                yield Page(self._read_contacts(list(chunk)))
         elif self.mode == Mode.LIST and not self.gate.everyone:
             members = sorted(self.gate.members or ())
             for chunk in _chunks(members, 100):
-                yield self.hubspot.contacts_batch_read(chunk, properties).records
+                yield Page(self._read_contacts(list(chunk)))
         else:
-            since, last_id = _hubspot_cursor_get()
+            since, handled = _hubspot_cursor_get()
             full = self.mode in (Mode.ALL, Mode.LIST) or not since
             self.hubspot_fully_read = full
             if full:
-                yield from self.hubspot.contacts_modified_since(0, properties)
+                # in id order, which writes cannot reorder; an incremental read then resumes
+                # from the newest change that existed before this read began
+                newest = self.hubspot.contacts_newest_modified()
+                at_newest: set[str] = set()
+                for records in self.hubspot.contacts_by_id(properties):
+                    at_newest |= {
+                        r["id"]
+                        for r in records
+                        if cursor_ms(r["properties"].get("lastmodifieddate")) == newest
+                    }
+                    yield Page(records)
+                if newest is not None:
+                    yield Page([], cursor=_hubspot_cursor_text(newest, at_newest))
                 return
-            # what the last run owes at its cursor's millisecond (ids it had not reached),
-            # then everything strictly after it: with nothing changed, two searches
-            yield from self.hubspot.contacts_modified_at(since, last_id, properties)
-            yield from self.hubspot.contacts_modified_since(since + 1, properties)
+            for records in self.hubspot.contacts_modified_since(since, properties, handled):
+                since, handled = _hubspot_cursor_after(since, handled, records)
+                yield Page(records, cursor=_hubspot_cursor_text(since, handled))
 
-    def _hubspot_one(self, contact: str, properties: list[str]) -> Iterator[list[dict]]:
+    def _hubspot_one(self, contact: str) -> list[dict[str, Any]]:
+        """The one contact asked for, by email, HubSpot id or Salesforce id."""
         contact = contact.strip()
+        person = None
         if "@" in contact:
-            outcome = self.hubspot.contacts_batch_read([contact.lower()], properties, "email")
+            email = contact.lower()
+            person = SalesforcePerson.objects.filter(email=email, is_deleted=False).first()
+            records = self._read_contacts([email], "email", {email: person} if person else {})
         elif contact.isdigit():
-            outcome = self.hubspot.contacts_batch_read([contact], properties)
+            records = self._read_contacts([contact])
         else:
             person = SalesforcePerson.objects.filter(salesforce_id=contact).first()
-            if person is None or not person.email:
-                return
-            outcome = self.hubspot.contacts_batch_read([person.email], properties, "email")
-        if outcome.records:
-            yield outcome.records
+            records = []
+            if person is not None and person.email:
+                records = self._read_contacts([person.email], "email", {person.email: person})
+        if not records and person is not None:
+            # only Salesforce has it: the Salesforce -> HubSpot pass decides (auto-create)
+            SalesforcePerson.objects.filter(pk=person.pk).update(pending=True)
+        elif not records and not self.failed_keys:
+            raise NoSuchContact(
+                f"No such contact: neither HubSpot nor Salesforce has “{contact[:254]}”."
+            )
+        return records
 
-    def sync_hubspot_page(self, records: list[dict[str, Any]], *, advance_cursor: bool) -> None:
-        """Link or create the page's eligible contacts in Salesforce, then sync fields."""
-        if self.counting:
-            self.counts.seen += len(records)
+    def sync_hubspot_page(self, page: Page) -> None:
+        """Link or create the page's eligible contacts in Salesforce, then sync fields;
+        then store the page's cursor."""
+        records = page.records
         eligible = []
         for record in records:
-            email = (record["properties"].get("email") or "").strip().lower()
+            first_look = self.counting and record["id"] not in self._seen
+            if first_look:
+                self._seen.add(record["id"])
+                self.counts.seen += 1
             if f"hs:{record['id']}" in self.failed_keys:
                 continue
-            if not email or not self.gate.allows(record["id"]):
-                if self.counting:
+            if not _email_of(record) or not self.gate.allows(record["id"]):
+                if first_look:
                     self.counts.skipped += 1
                 continue
             eligible.append(record)
@@ -345,19 +631,25 @@ class ContactSync:
         }
         unlinked = [r for r in eligible if r["id"] not in links]
         matches = self._match_by_email(unlinked)
+        if matches:
+            with self.bookkeeping():
+                for record in unlinked:
+                    if record["id"] in matches:
+                        links[record["id"]] = self._link(
+                            record, matches[record["id"]], ContactLink.Origin.SYNC
+                        )
         to_create = [r for r in unlinked if r["id"] not in matches]
-        for record, person in ((r, matches[r["id"]]) for r in unlinked if r["id"] in matches):
-            links[record["id"]] = self._link(record, person, ContactLink.Origin.SYNC)
         self._create_in_salesforce(to_create)
         pairs = [(r, links[r["id"]]) for r in eligible if r["id"] in links]
         self._sync_pairs(pairs)
-        if advance_cursor and records and self.mode not in (Mode.ONE, Mode.RETRY):
-            _hubspot_cursor_advance(records)
-        self.flush()
+        with self.bookkeeping():
+            if page.cursor is not None:
+                _cursor_set(HUBSPOT_CURSOR, page.cursor)
+        self.ctx.raise_if_cancelled()
 
     def _match_by_email(self, records: list[dict[str, Any]]) -> dict[str, SalesforcePerson]:
         """Unlinked contacts -> an existing Salesforce contact (preferred) or lead, by email."""
-        emails = {(r["properties"].get("email") or "").strip().lower() for r in records}
+        emails = {_email_of(r) for r in records}
         candidates: dict[str, SalesforcePerson] = {}
         linked = set(
             ContactLink.objects.filter(email__in=emails).values_list("salesforce_id", flat=True)
@@ -373,9 +665,7 @@ class ContactSync:
             ):
                 candidates[person.email] = person
         return {
-            r["id"]: candidates[email]
-            for r in records
-            if (email := (r["properties"].get("email") or "").strip().lower()) in candidates
+            r["id"]: candidates[email] for r in records if (email := _email_of(r)) in candidates
         }
 
     def _link(self, record: dict[str, Any], person: SalesforcePerson, origin: str) -> ContactLink:
@@ -384,7 +674,7 @@ class ContactSync:
             defaults={
                 "salesforce_id": person.salesforce_id,
                 "salesforce_type": person.salesforce_type,
-                "email": person.email or (record["properties"].get("email") or "").lower(),
+                "email": person.email or _email_of(record),
                 "origin": origin,
                 "hubspot_created_at": _parse_time(record["properties"].get("createdate")),
                 "hubspot_owner_id": record["properties"].get("hubspot_owner_id") or "",
@@ -422,16 +712,66 @@ class ContactSync:
                     if value not in (None, ""):
                         payload[sf_field] = value
                 payloads.append(payload)
-            results = self.salesforce.create(object_type, payloads)
+            intents = self._intend_creates(chunk, object_type)
+            try:
+                results = self.salesforce.create(object_type, payloads)
+            except errors.ServerError as exc:
+                # sent, but no answer: it may have been applied; looked up next run
+                self.wrote_salesforce = True
+                with self.bookkeeping():
+                    for record in chunk:
+                        self._record_failed(
+                            record_key=f"hs:{record['id']}",
+                            hubspot_id=record["id"],
+                            email=_email_of(record),
+                            direction=TO_SALESFORCE,
+                            errors=[
+                                unconfirmed(
+                                    f"{exc.message} — the {object_type.lower()} may have been "
+                                    "created; syncadmin looks it up by email before it tries "
+                                    "again"
+                                )
+                            ],
+                            what="Salesforce did not confirm the create",
+                        )
+                continue
+            except BaseException:
+                ContactCreateIntent.objects.filter(pk__in=intents).delete()  # nothing was sent
+                raise
             self.wrote_salesforce = True
-            for record, payload, result in zip(chunk, payloads, results, strict=True):
-                self._after_create(record, payload, result, object_type)
+            with self.bookkeeping():
+                for record, payload, result in zip(chunk, payloads, results, strict=True):
+                    self._after_create(record, payload, result, object_type)
+
+    def _intend_creates(self, chunk: Sequence[dict[str, Any]], object_type: str) -> list[int]:
+        """Write-ahead: committed before the create is sent (see ``ContactCreateIntent``)."""
+        with transaction.atomic():
+            ContactCreateIntent.objects.filter(hubspot_id__in=[r["id"] for r in chunk]).delete()
+            made = ContactCreateIntent.objects.bulk_create(
+                [
+                    ContactCreateIntent(
+                        hubspot_id=r["id"],
+                        email=_email_of(r),
+                        salesforce_type=object_type,
+                        job_id=self.ctx.job_id,
+                    )
+                    for r in chunk
+                ]
+            )
+        if any(i.pk is None for i in made):  # backends that do not return ids
+            return list(
+                ContactCreateIntent.objects.filter(
+                    hubspot_id__in=[r["id"] for r in chunk]
+                ).values_list("pk", flat=True)
+            )
+        return [i.pk for i in made]
 
     def _after_create(
         self, record: dict[str, Any], payload: dict[str, Any], result: Any, object_type: str
     ) -> None:
         props = record["properties"]
-        email = (props.get("email") or "").strip().lower()
+        email = _email_of(record)
+        ContactCreateIntent.objects.filter(hubspot_id=record["id"]).delete()
         if not result.success:
             self._record_failed(
                 record_key=f"hs:{record['id']}",
@@ -480,50 +820,11 @@ class ContactSync:
             message=f"Created Salesforce {object_type.lower()} from the HubSpot contact.",
         )
 
-    def _record_failed(
-        self,
-        *,
-        record_key: str,
-        errors: Sequence[Any],
-        what: str,
-        hubspot_id: str = "",
-        salesforce_id: str = "",
-        email: str = "",
-        direction: str = "",
-    ) -> None:
-        self.failed_keys.add(record_key)
-        self.counts.failed += 1
-        self._events.append(
-            record_failure(
-                job_id=self.ctx.job_id,
-                object_type="contact",
-                record_key=record_key,
-                errors=errors,
-                what=what,
-                hubspot_id=hubspot_id,
-                salesforce_id=salesforce_id,
-                email=email,
-                direction=direction,
-            )
-        )
-
-    def _link_failed(
-        self, link: ContactLink, direction: str, errors: Sequence[Any], what: str
-    ) -> None:
-        self._record_failed(
-            record_key=f"hs:{link.hubspot_id}",
-            hubspot_id=link.hubspot_id,
-            salesforce_id=link.salesforce_id,
-            email=link.email,
-            direction=direction,
-            errors=errors,
-            what=what,
-        )
-
-    def _sync_pairs(self, pairs: list[tuple[dict[str, Any], ContactLink]]) -> None:
-        """Field values both ways for linked pairs whose HubSpot values are in hand."""
+    def _sync_pairs(self, pairs: list[tuple[dict[str, Any], ContactLink]]) -> set[str]:
+        """Field values both ways for linked pairs whose HubSpot values are in hand.
+        Returns the HubSpot ids whose writes failed."""
         if not pairs:
-            return
+            return set()
         people = {
             p.salesforce_id: p
             for p in SalesforcePerson.objects.filter(
@@ -549,12 +850,12 @@ class ContactSync:
                 salesforce_modified=person.modified_at,
             )
             plans.append(_Plan(record, link, person, hubspot_values, decisions))
-        self._write_plans(plans)
+        return self._write_plans(plans)
 
-    def _write_plans(self, plans: list[_Plan]) -> None:
+    def _write_plans(self, plans: list[_Plan]) -> set[str]:
         to_salesforce = [p for p in plans if p.salesforce_changes]
         to_hubspot = [p for p in plans if p.hubspot_changes]
-        failed: set[str] = set()
+        failures: list[tuple[_Plan, str, list[Any], str]] = []
         for object_type in SALESFORCE_TYPES:
             typed = [p for p in to_salesforce if p.link.salesforce_type == object_type]
             for chunk in _chunks(typed, SALESFORCE_BATCH):
@@ -565,12 +866,13 @@ class ContactSync:
                 self.wrote_salesforce = True
                 for plan, result in zip(chunk, results, strict=True):
                     if not result.success:
-                        failed.add(plan.link.hubspot_id)
-                        self._link_failed(
-                            plan.link,
-                            TO_SALESFORCE,
-                            result.errors,
-                            f"Salesforce refused the update of {object_type.lower()}",
+                        failures.append(
+                            (
+                                plan,
+                                TO_SALESFORCE,
+                                result.errors,
+                                f"Salesforce refused the update of {object_type.lower()}",
+                            )
                         )
         for chunk in _chunks(to_hubspot, 100):
             outcome = self.hubspot.contacts_batch_update(
@@ -580,17 +882,20 @@ class ContactSync:
             for index, plan in enumerate(chunk):
                 error = outcome.error_for(index)
                 if error is not None:
-                    failed.add(plan.link.hubspot_id)
-                    self._link_failed(plan.link, TO_HUBSPOT, [error], "HubSpot refused the update")
+                    failures.append((plan, TO_HUBSPOT, [error], "HubSpot refused the update"))
                 else:
                     written = outcome.results.get(index) or {}
                     plan.hubspot_modified = _parse_time(
                         (written.get("properties") or {}).get("lastmodifieddate")
                         or written.get("updatedAt")
                     )
-        self._remember(plans, failed)
+        with self.bookkeeping():
+            for plan, direction, errors_, what in failures:
+                self._link_failed(plan.link, direction, errors_, what)
+            failed = {plan.link.hubspot_id for plan, *_ in failures}
+            self._remember(plans, failed)
+        return failed
 
-    @transaction.atomic
     def _remember(self, plans: list[_Plan], failed: set[str]) -> None:
         """Store what both sides now hold, audit each write, clear resolved errors."""
         resolved = []
@@ -617,10 +922,9 @@ class ContactSync:
                     "last_synced_at",
                 ]
             )
-            if plan.salesforce_changes:
-                SalesforcePerson.objects.filter(pk=plan.person.pk).update(
-                    values=salesforce_values, pending=False
-                )
+            SalesforcePerson.objects.filter(pk=plan.person.pk).update(
+                values=salesforce_values, pending=False
+            )
             resolved.append(f"hs:{link.hubspot_id}")
             if not plan.decisions:
                 continue
@@ -640,38 +944,53 @@ class ContactSync:
 
     # --- 4. Salesforce -> HubSpot -------------------------------------------------------
     def sync_salesforce_pending(self) -> None:
+        """Every Salesforce record changed since it last synced. Only what synced (or needs
+        nothing) stops being pending: a refused read or write keeps it owed."""
+        last = ""
         while True:
             batch = list(
-                SalesforcePerson.objects.filter(pending=True, is_deleted=False).order_by("pk")[:100]
+                SalesforcePerson.objects.filter(pending=True, is_deleted=False, pk__gt=last)
+                .exclude(pk__in=[k[3:] for k in self.failed_keys if k.startswith("sf:")])
+                .order_by("pk")[:100]
             )
             if not batch:
                 return
-            self._sync_salesforce_batch(batch)
-            SalesforcePerson.objects.filter(pk__in=[p.pk for p in batch]).update(pending=False)
-            self.flush()
+            last = batch[-1].pk
+            owed = self._sync_salesforce_batch(batch)
+            with self.bookkeeping():
+                SalesforcePerson.objects.filter(
+                    pk__in=[p.pk for p in batch if p.pk not in owed]
+                ).update(pending=False)
+            self.ctx.raise_if_cancelled()
 
-    def _sync_salesforce_batch(self, people: list[SalesforcePerson]) -> None:
+    def _sync_salesforce_batch(self, people: list[SalesforcePerson]) -> set[str]:
+        """Sync the batch; returns the Salesforce ids still owed (their sync failed)."""
         links = {
             link.salesforce_id: link
             for link in ContactLink.objects.filter(salesforce_id__in=[p.pk for p in people])
         }
         linked = [p for p in people if p.pk in links]
         unlinked = [p for p in people if p.pk not in links and p.email]
-        properties = self.hubspot_properties
+        owed: set[str] = set()
         if linked:
-            outcome = self.hubspot.contacts_batch_read(
-                [links[p.pk].hubspot_id for p in linked], properties
-            )
-            by_id = {r["id"]: r for r in outcome.records}
-            pairs = []
-            for person in linked:
-                record = by_id.get(links[person.pk].hubspot_id)
-                if record is None or not self.gate.allows(record["id"]):
-                    continue
-                pairs.append((record, links[person.pk]))
-            self._sync_pairs(pairs)
+            by_hubspot_id = {links[p.pk].hubspot_id: p for p in linked}
+            records = self._read_contacts(list(by_hubspot_id))
+            read = {r["id"] for r in records}
+            owed |= {
+                p.pk
+                for hubspot_id, p in by_hubspot_id.items()
+                if hubspot_id not in read and f"hs:{hubspot_id}" in self.failed_keys
+            }
+            pairs = [
+                (record, links[by_hubspot_id[record["id"]].pk])
+                for record in records
+                if record["id"] in by_hubspot_id and self.gate.allows(record["id"])
+            ]
+            failed = self._sync_pairs(pairs)
+            owed |= {by_hubspot_id[h].pk for h in failed if h in by_hubspot_id}
         if unlinked:
-            self._salesforce_unlinked(unlinked, properties)
+            owed |= self._salesforce_unlinked(unlinked)
+        return owed
 
     def _auto_create_applies(self, person: SalesforcePerson) -> bool:
         settings = self.settings
@@ -681,30 +1000,39 @@ class ContactSync:
             on, since = settings.auto_create_from_contacts, settings.auto_create_from_contacts_since
         return bool(on and since and person.created_at and person.created_at >= since)
 
-    def _salesforce_unlinked(self, people: list[SalesforcePerson], properties: list[str]) -> None:
+    def _salesforce_unlinked(self, people: list[SalesforcePerson]) -> set[str]:
+        """Returns the Salesforce ids still owed."""
         auto = [p for p in people if self._auto_create_applies(p)]
         others = [p for p in people if p not in auto]
+        owed: set[str] = set()
         if auto:
-            self._auto_create_in_hubspot(auto)
+            owed |= self._auto_create_in_hubspot(auto)
         if others and not self.hubspot_fully_read:
             # a Salesforce record with no link may match a HubSpot contact in the list
-            outcome = self.hubspot.contacts_batch_read(
-                sorted({p.email for p in others}), properties, "email"
-            )
-            by_email = {(r["properties"].get("email") or "").lower(): r for r in outcome.records}
-            pairs = []
+            by_email = {}
             for person in others:
-                record = by_email.get(person.email)
-                if record is None or not self.gate.allows(record["id"]):
-                    continue
-                if ContactLink.objects.filter(hubspot_id=record["id"]).exists():
-                    continue
-                pairs.append((record, self._link(record, person, ContactLink.Origin.SYNC)))
-            self._sync_pairs(pairs)
+                by_email.setdefault(person.email, person)
+            records = self._read_contacts(sorted(by_email), "email", by_email)
+            refused = {e for e, p in by_email.items() if f"sf:{p.pk}" in self.failed_keys}
+            owed |= {p.pk for p in others if p.email in refused}
+            found = {_email_of(r): r for r in records}
+            pairs = []
+            with self.bookkeeping():
+                for person in others:
+                    record = found.get(person.email)
+                    if record is None or not self.gate.allows(record["id"]):
+                        continue
+                    if ContactLink.objects.filter(hubspot_id=record["id"]).exists():
+                        continue
+                    pairs.append((record, self._link(record, person, ContactLink.Origin.SYNC)))
+            failed = self._sync_pairs(pairs)
+            owed |= {link.salesforce_id for _, link in pairs if link.hubspot_id in failed}
+        return owed
 
-    def _auto_create_in_hubspot(self, people: list[SalesforcePerson]) -> None:
+    def _auto_create_in_hubspot(self, people: list[SalesforcePerson]) -> set[str]:
         """Auto-create bypass (SPEC §3.5): create, or link to, the HubSpot contact even
-        outside the inclusion list; later updates wait until it is in the list."""
+        outside the inclusion list; later updates wait until it is in the list. Returns
+        the Salesforce ids still owed."""
         by_field = {m.salesforce_field: m for m in self.mappings}
         inputs = []
         for person in people:
@@ -716,61 +1044,68 @@ class ContactSync:
             inputs.append({"id": person.email, "properties": props})
         outcome = self.hubspot.contacts_batch_upsert(inputs, id_property="email")
         self.wrote_hubspot = True
-        for index, person in enumerate(people):
-            error = outcome.error_for(index)
-            record = outcome.results.get(index)
-            if error is not None or record is None:
-                self._record_failed(
-                    record_key=f"sf:{person.pk}",
-                    salesforce_id=person.pk,
-                    email=person.email,
-                    direction=TO_HUBSPOT,
-                    errors=[error] if error else [],
-                    what="HubSpot refused to create the contact",
-                )
-                continue
-            props = record.get("properties") or {}
-            link, created = ContactLink.objects.get_or_create(
-                hubspot_id=str(record["id"]),
-                defaults={
-                    "salesforce_id": person.pk,
-                    "salesforce_type": person.salesforce_type,
-                    "email": person.email,
-                    "origin": ContactLink.Origin.AUTO_CREATE,
-                    "hubspot_created_at": _parse_time(
-                        props.get("createdate") or record.get("createdAt")
-                    ),
-                    "hubspot_values": {k: v for k, v in inputs[index]["properties"].items()},
-                    "salesforce_values": person.values,
-                },
-            )
-            if not created:
-                continue
-            self.counts.created += 1
-            record_errors_resolve(record_keys=[f"sf:{person.pk}"])
-            self.audit(
-                action="record.created",
-                object_type="contact",
-                email=person.email,
-                hubspot_id=link.hubspot_id,
-                salesforce_id=person.pk,
-                direction=TO_HUBSPOT,
-                changes=new_record_changes(
-                    inputs[index]["properties"], rule="auto-create", direction=TO_HUBSPOT
+        owed: set[str] = set()
+        with self.bookkeeping():
+            for index, person in enumerate(people):
+                error = outcome.error_for(index)
+                record = outcome.results.get(index)
+                if error is not None or record is None:
+                    owed.add(person.pk)
+                    self._record_failed(
+                        record_key=f"sf:{person.pk}",
+                        salesforce_id=person.pk,
+                        email=person.email,
+                        direction=TO_HUBSPOT,
+                        errors=[error] if error else [],
+                        what="HubSpot refused to create the contact",
+                    )
+                    continue
+                self._auto_created(person, record, inputs[index]["properties"])
+        return owed
+
+    def _auto_created(
+        self, person: SalesforcePerson, record: dict[str, Any], written: dict[str, Any]
+    ) -> None:
+        props = record.get("properties") or {}
+        link, created = ContactLink.objects.get_or_create(
+            hubspot_id=str(record["id"]),
+            defaults={
+                "salesforce_id": person.pk,
+                "salesforce_type": person.salesforce_type,
+                "email": person.email,
+                "origin": ContactLink.Origin.AUTO_CREATE,
+                "hubspot_created_at": _parse_time(
+                    props.get("createdate") or record.get("createdAt")
                 ),
-                message=(
-                    f"A new Salesforce {person.salesforce_type.lower()} created (or linked to) "
-                    "this "
-                    "HubSpot contact (auto-create setting), even outside the inclusion list."
-                ),
-            )
+                "hubspot_values": dict(written),
+                "salesforce_values": person.values,
+            },
+        )
+        if not created:
+            return
+        self.counts.created += 1
+        record_errors_resolve(record_keys=[f"sf:{person.pk}"])
+        self.audit(
+            action="record.created",
+            object_type="contact",
+            email=person.email,
+            hubspot_id=link.hubspot_id,
+            salesforce_id=person.pk,
+            direction=TO_HUBSPOT,
+            changes=new_record_changes(written, rule="auto-create", direction=TO_HUBSPOT),
+            message=(
+                f"A new Salesforce {person.salesforce_type.lower()} created (or linked to) "
+                "this HubSpot contact (auto-create setting), even outside the inclusion list."
+            ),
+        )
 
     # --- import from Salesforce ---------------------------------------------------------
     def import_from_salesforce(self) -> None:
         """SPEC §3.6: bring every Salesforce lead/contact into HubSpot, writing the email only."""
+        last = ""
         while True:
             people = list(
-                SalesforcePerson.objects.filter(is_deleted=False)
+                SalesforcePerson.objects.filter(is_deleted=False, pk__gt=last)
                 .exclude(email="")
                 .exclude(salesforce_id__in=ContactLink.objects.values("salesforce_id"))
                 .exclude(email__in=ContactLink.objects.values("email"))
@@ -778,61 +1113,59 @@ class ContactSync:
             )
             if not people:
                 return
+            last = people[-1].pk
             unique = list({p.email: p for p in people}.values())
             outcome = self.hubspot.contacts_batch_upsert(
                 [{"id": p.email, "properties": {"email": p.email}} for p in unique],
                 id_property="email",
             )
             self.counts.seen += len(people)
-            for index, person in enumerate(unique):
-                record = outcome.results.get(index)
-                if record is None:
-                    self._record_failed(
-                        record_key=f"sf:{person.pk}",
-                        salesforce_id=person.pk,
-                        email=person.email,
-                        direction=TO_HUBSPOT,
-                        errors=[e for e in [outcome.error_for(index)] if e],
-                        what="HubSpot refused the imported contact",
-                    )
-                    continue
-                link, created = ContactLink.objects.get_or_create(
-                    hubspot_id=str(record["id"]),
-                    defaults={
-                        "salesforce_id": person.pk,
-                        "salesforce_type": person.salesforce_type,
-                        "email": person.email,
-                        "origin": ContactLink.Origin.IMPORT,
-                        "hubspot_created_at": _parse_time(record.get("createdAt")),
-                    },
-                )
-                if created:
-                    self.counts.created += 1
-                    self.audit(
-                        action="record.imported",
-                        object_type="contact",
-                        email=person.email,
-                        hubspot_id=link.hubspot_id,
-                        salesforce_id=person.pk,
-                        direction=TO_HUBSPOT,
-                        changes=[
-                            {
-                                "field": "email",
-                                "before": "",
-                                "after": person.email,
-                                "rule": "import",
-                            }
-                        ],
-                        message="Imported from Salesforce: only the email is written at import.",
-                    )
-                else:
-                    self.counts.skipped += 1
-            self.flush()
-            if len(unique) < len(people):
-                # same email on several Salesforce records: the others stay unlinked
-                dupes = {p.pk for p in people} - {p.pk for p in unique}
-                SalesforcePerson.objects.filter(pk__in=dupes).update(pending=False)
-                self.counts.skipped += len(dupes)
+            with self.bookkeeping():
+                for index, person in enumerate(unique):
+                    record = outcome.results.get(index)
+                    if record is None:
+                        self._record_failed(
+                            record_key=f"sf:{person.pk}",
+                            salesforce_id=person.pk,
+                            email=person.email,
+                            direction=TO_HUBSPOT,
+                            errors=[e for e in [outcome.error_for(index)] if e],
+                            what="HubSpot refused the imported contact",
+                        )
+                        continue
+                    self._imported(person, record)
+                if len(unique) < len(people):
+                    # same email on several Salesforce records: the others stay unlinked
+                    dupes = {p.pk for p in people} - {p.pk for p in unique}
+                    SalesforcePerson.objects.filter(pk__in=dupes).update(pending=False)
+                    self.counts.skipped += len(dupes)
+            self.ctx.raise_if_cancelled()
+
+    def _imported(self, person: SalesforcePerson, record: dict[str, Any]) -> None:
+        link, created = ContactLink.objects.get_or_create(
+            hubspot_id=str(record["id"]),
+            defaults={
+                "salesforce_id": person.pk,
+                "salesforce_type": person.salesforce_type,
+                "email": person.email,
+                "origin": ContactLink.Origin.IMPORT,
+                "hubspot_created_at": _parse_time(record.get("createdAt")),
+            },
+        )
+        if not created:
+            self.counts.skipped += 1
+            return
+        self.counts.created += 1
+        self.audit(
+            action="record.imported",
+            object_type="contact",
+            email=person.email,
+            hubspot_id=link.hubspot_id,
+            salesforce_id=person.pk,
+            direction=TO_HUBSPOT,
+            changes=[{"field": "email", "before": "", "after": person.email, "rule": "import"}],
+            message="Imported from Salesforce: only the email is written at import.",
+        )
 
 
 @dataclass
@@ -885,6 +1218,7 @@ def _contacts_sync(ctx: JobContext, run: ContactSync) -> None:
     mode = run.mode
     run.check_inclusion_list()
     run.pull_salesforce()
+    run.settle_unconfirmed_creates()
     if mode == Mode.RETRY:
         # Salesforce-side failures are retried by looking at those records again
         retry_salesforce = [
@@ -899,7 +1233,7 @@ def _contacts_sync(ctx: JobContext, run: ContactSync) -> None:
         # membership is read afresh, since the imported contacts may have joined the list
         run.mode, run._gate = Mode.ALL, None
     for page in run.hubspot_pages(contact=ctx.params.get("contact", "")):
-        run.sync_hubspot_page(page, advance_cursor=True)
+        run.sync_hubspot_page(page)
     run.sync_salesforce_pending()
     # echo pass: absorb the modification times our own writes caused
     if mode not in (Mode.ONE, Mode.RETRY):
@@ -909,5 +1243,5 @@ def _contacts_sync(ctx: JobContext, run: ContactSync) -> None:
             run.sync_salesforce_pending()
         if run.wrote_hubspot or mode == Mode.IMPORT:
             for page in run.hubspot_pages():
-                run.sync_hubspot_page(page, advance_cursor=True)
+                run.sync_hubspot_page(page)
     run.flush()

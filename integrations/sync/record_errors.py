@@ -4,6 +4,7 @@ Sync health, cleared when the record later syncs."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,6 +15,8 @@ from core.services.audit import audit_event_build
 from integrations.models.contacts import RecordError
 
 Category = RecordError.Category
+#: the code of a write that was sent but never confirmed (it may have been applied)
+UNCONFIRMED = "OUTCOME_UNKNOWN"
 
 #: vendor codes (Salesforce ``statusCode``/``errorCode``, HubSpot ``category``) by category
 _CATEGORY_BY_CODE = {
@@ -39,7 +42,21 @@ _CATEGORY_BY_CODE = {
     "API_BUDGET": Category.RATE_LIMIT,
     "INVALID_SESSION_ID": Category.AUTHENTICATION,
     "INVALID_AUTHENTICATION": Category.AUTHENTICATION,
+    UNCONFIRMED: Category.UNCONFIRMED,
 }
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a record did not sync, in our words, where no vendor answer says it (a write
+    whose answer was lost, one waiting to be confirmed). Read like a vendor error."""
+
+    category: str
+    message: str
+
+
+def unconfirmed(message: str) -> Reason:
+    return Reason(category=UNCONFIRMED, message=message)
 
 
 def error_category(vendor_code: str) -> str:

@@ -1,9 +1,9 @@
-"""The re-anchoring pager on its own, where HubSpot's ties can be made at will.
+"""The keyset pagers on their own, where HubSpot's ties and re-sorts can be made at will.
 
-The sandbox stamps every write with a distinct millisecond, so ties on the
-cursor never happen there; real portals have them (imports, workflows). This
-in-memory search keeps HubSpot's contract: ``GTE`` filter, ascending sort,
-offset ``after``, 400 past 10,000 results.
+This in-memory search keeps HubSpot's contract: one sort, ``GTE``/``EQ``/``GT``
+filters, ties in no particular order, and every query sorted afresh from the
+records' *current* values, so a record modified between two pages jumps to the
+end exactly as it does in a real portal.
 """
 
 from __future__ import annotations
@@ -12,70 +12,122 @@ import random
 
 import pytest
 
-from integrations.hubspot.limits import SEARCH_RESULT_CAP
-from integrations.hubspot.streams import CONTACTS, ReanchorStuck, cursor_ms, modified_since
+from integrations.hubspot.streams import CONTACTS, by_id, cursor_ms, modified_since, newest_cursor
+
+START = 1_700_000_000_000
 
 
-class PastTheCap(Exception):
-    pass
+class Portal:
+    def __init__(self, stamps: list[int]) -> None:
+        self.records = {
+            str(1000 + i): {"id": str(1000 + i), "properties": {"lastmodifieddate": str(ms)}}
+            for i, ms in enumerate(stamps)
+        }
+        self.clock = max(stamps, default=START) + 1
+        self.queries = 0
 
+    def touch(self, record_id: str) -> None:
+        """A write to the record: its lastmodifieddate becomes now."""
+        self.clock += 1
+        self.records[record_id]["properties"]["lastmodifieddate"] = str(self.clock)
 
-def portal(stamps: list[int]):
-    records = [
-        {"id": str(1000 + i), "properties": {"lastmodifieddate": str(ms)}}
-        for i, ms in enumerate(stamps)
-    ]
-    queries: list[int] = []
-    answers: dict[int, list[dict]] = {}
+    def search(self, object_type: str, body: dict) -> dict:
+        self.queries += 1
+        assert "after" not in body, "keyset pagers never page with an offset"
+        groups = body["filterGroups"]
+        [sort] = body["sorts"]  # HubSpot takes one sort
+        assert body["limit"] <= 200
 
-    def search(object_type: str, body: dict) -> dict:
-        [group] = body["filterGroups"]
-        [condition] = group["filters"]
-        assert (condition["propertyName"], condition["operator"]) == ("lastmodifieddate", "GTE")
-        since = int(condition["value"])
-        offset, limit = int(body.get("after", 0)), body["limit"]
-        if offset + limit > SEARCH_RESULT_CAP:
-            raise PastTheCap(offset)
-        if offset == 0:
-            queries.append(since)
-        if since not in answers:  # ties come back in no particular order, as in HubSpot
-            answers[since] = sorted(
-                (r for r in records if int(r["properties"]["lastmodifieddate"]) >= since),
-                key=lambda r: (int(r["properties"]["lastmodifieddate"]), hash((r["id"], since))),
-            )
-        matching = answers[since]
-        answer: dict = {"total": len(matching), "results": matching[offset : offset + limit]}
-        if offset + limit < len(matching):
-            answer["paging"] = {"next": {"after": str(offset + limit)}}
+        def value(record: dict, name: str) -> int:
+            if name == "hs_object_id":
+                return int(record["id"])
+            return int(record["properties"]["lastmodifieddate"])
+
+        def keep(record: dict) -> bool:
+            if not groups:
+                return True
+            for condition in groups[0]["filters"]:
+                have, want = value(record, condition["propertyName"]), int(condition["value"])
+                ok = {"GTE": have >= want, "GT": have > want, "EQ": have == want}
+                if not ok[condition["operator"]]:
+                    return False
+            return True
+
+        matching = [r for r in self.records.values() if keep(r)]
+        descending = sort.get("direction") == "DESCENDING"
+        # ties come back in no particular order, as in HubSpot
+        salt = self.queries
+        matching.sort(
+            key=lambda r: (value(r, sort["propertyName"]), hash((r["id"], salt))),
+            reverse=descending,
+        )
+        page = matching[: body["limit"]]
+        answer: dict = {
+            "total": len(matching),
+            "results": [{"id": r["id"], "properties": dict(r["properties"])} for r in page],
+        }
+        if len(matching) > body["limit"]:
+            answer["paging"] = {"next": {"after": str(body["limit"])}}
         return answer
 
-    return search, queries
 
-
-@pytest.mark.parametrize("distinct_stamps", [21_000, 300, 3])
-def test_every_record_once_across_re_anchors_even_with_ties(distinct_stamps: int):
+@pytest.mark.parametrize("distinct_stamps", [12_000, 300, 3])
+def test_every_record_once_past_the_10k_cap_even_with_ties(distinct_stamps: int):
     rng = random.Random(distinct_stamps)
-    stamps = [1_700_000_000_000 + rng.randrange(distinct_stamps) for _ in range(21_000)]
-    search, queries = portal(stamps)
+    portal = Portal([START + rng.randrange(distinct_stamps) for _ in range(12_000)])
 
-    seen = [r["id"] for page in modified_since(search, CONTACTS, 0, ["email"]) for r in page]
+    seen = [r["id"] for page in modified_since(portal.search, CONTACTS, 0, ["email"]) for r in page]
 
-    assert len(seen) == 21_000 and len(set(seen)) == 21_000
-    assert len(queries) >= 3  # 21,000 results need at least three queries under the cap
-    assert queries == sorted(queries)
+    assert len(seen) == 12_000 and len(set(seen)) == 12_000
 
 
-def test_more_ties_than_one_query_can_hold_stop_with_a_clear_error():
-    search, _ = portal([1_700_000_000_000] * (SEARCH_RESULT_CAP + 5))
-    with pytest.raises(ReanchorStuck, match="lastmodifieddate = 1700000000000"):
-        for _ in modified_since(search, CONTACTS, 0, []):
-            pass
+def test_records_the_reader_writes_to_never_push_unread_ones_past_it():
+    """The first full sync skipped ~2%: every page's writes moved those records to the
+    end of the sort, and an offset then jumped past as many unread ones."""
+    portal = Portal([START + i for i in range(2_000)])
+    original = set(portal.records)
+    seen: set[str] = set()
+    for page in modified_since(portal.search, CONTACTS, 0, []):
+        for record in page:
+            if record["id"] not in seen and int(record["id"]) % 3 == 0:
+                portal.touch(record["id"])  # the run writes to a third of each page
+            seen.add(record["id"])
+    assert original <= seen
+
+
+def test_a_full_read_by_id_is_not_reordered_by_writes():
+    portal = Portal([START + i for i in range(1_000)])
+    seen: list[str] = []
+    for page in by_id(portal.search, CONTACTS, []):
+        for record in page:
+            portal.touch(record["id"])
+            seen.append(record["id"])
+    assert sorted(seen, key=int) == seen and set(seen) == set(portal.records)
+
+
+def test_handled_ids_at_the_cursor_are_not_read_again_but_the_rest_of_its_millisecond_is():
+    portal = Portal([START] * 450 + [START + 5])
+    handled = {str(1000 + i) for i in range(0, 450, 2)}
+
+    seen = [
+        r["id"]
+        for page in modified_since(portal.search, CONTACTS, START, [], handled=handled)
+        for r in page
+    ]
+
+    assert sorted(seen) == sorted(set(portal.records) - handled) and len(seen) == len(set(seen))
 
 
 def test_since_is_inclusive():
-    search, _ = portal([1_700_000_000_000, 1_700_000_000_500, 1_700_000_001_000])
-    pages = list(modified_since(search, CONTACTS, 1_700_000_000_500, []))
+    portal = Portal([START, START + 500, START + 1_000])
+    pages = list(modified_since(portal.search, CONTACTS, START + 500, []))
     assert [r["id"] for p in pages for r in p] == ["1001", "1002"]
+
+
+def test_newest_cursor_is_where_an_incremental_read_resumes():
+    portal = Portal([START + 7, START + 3])
+    assert newest_cursor(portal.search, CONTACTS) == START + 7
+    assert newest_cursor(Portal([]).search, CONTACTS) is None
 
 
 def test_cursor_values_are_read_as_epoch_ms_or_iso():
