@@ -33,13 +33,38 @@ class HubSpotSide:
         return response.json() if response.content else None
 
     def create_contacts(self, *people: dict[str, str]) -> list[str]:
-        answer = self.call(
-            "POST",
-            "/crm/v3/objects/contacts/batch/create",
-            {"inputs": [{"properties": p} for p in people]},
+        """The ids of ``people``, in order: created in one batch, except those whose email
+        HubSpot already has, which are updated instead (HubSpot refuses a whole
+        batch/create over one existing email: 409 CONFLICT, nothing created)."""
+        response = self.http.post(
+            f"{self.base}/crm/v3/objects/contacts/batch/create",
+            json={"inputs": [{"properties": p} for p in people]},
+            timeout=30,
         )
-        by_email = {r["properties"].get("email"): r["id"] for r in answer["results"]}
+        if response.status_code == 409:
+            return self._create_around_existing(people)
+        response.raise_for_status()
+        by_email = {r["properties"].get("email"): r["id"] for r in response.json()["results"]}
         return [by_email[p.get("email")] for p in people]
+
+    def _create_around_existing(self, people: tuple[dict[str, str], ...]) -> list[str]:
+        found = self.call(
+            "POST",
+            "/crm/v3/objects/contacts/batch/read",
+            {
+                "idProperty": "email",
+                "properties": ["email"],
+                "inputs": [{"id": p["email"]} for p in people if p.get("email")],
+            },
+        )
+        ids = {r["properties"]["email"].lower(): r["id"] for r in found["results"]}
+        for p in people:
+            if (p.get("email") or "").lower() in ids:
+                self.update_contact(ids[p["email"].lower()], **p)
+        fresh = [p for p in people if (p.get("email") or "").lower() not in ids]
+        for p, contact_id in zip(fresh, self.create_contacts(*fresh) if fresh else [], strict=True):
+            ids[(p.get("email") or "").lower()] = contact_id
+        return [ids[(p.get("email") or "").lower()] for p in people]
 
     def update_contact(self, contact_id: str, **properties: str) -> None:
         self.call("PATCH", f"/crm/v3/objects/contacts/{contact_id}", {"properties": properties})

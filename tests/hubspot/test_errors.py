@@ -9,6 +9,7 @@ import pytest
 from integrations.errors import ApiError, AuthenticationFailed, NotFound, RateLimited
 from integrations.hubspot.client import HubSpotClient
 from tests.hubspot.conftest import calls_to, make_client
+from tests.sides import HubSpotSide
 
 DETAILS = "GET /account-info/v3/details"
 
@@ -97,6 +98,33 @@ def test_a_refused_chunk_fails_its_inputs_and_the_next_chunk_still_goes(
     assert "Existing ID: 4242" in first.message
     assert outcome.error_for(120) is None
     assert calls_to(sandbox, "POST /crm/v3/objects/contacts/batch/create") == 2
+
+
+def test_an_existing_email_refuses_its_whole_chunk_and_the_next_chunk_still_goes(
+    hubspot: HubSpotClient,
+):
+    taken = hubspot.contacts_batch_create([{"properties": {"email": "k40@example.com"}}])
+    taken_id = taken.results[0]["id"]
+    inputs = [{"properties": {"email": f"k{i}@example.com"}} for i in range(150)]
+
+    outcome = hubspot.contacts_batch_create(inputs)
+
+    assert sorted(outcome.results) == list(range(100, 150))
+    assert sorted(e.index for e in outcome.errors) == list(range(100))
+    assert all(e.whole_chunk and e.category == "CONFLICT" for e in outcome.errors)
+    assert f"Contact already exists. Existing ID: {taken_id}" in outcome.error_for(3).message
+
+
+def test_creating_people_around_an_existing_email_fails_none_of_the_others(sandbox, db):
+    side = HubSpotSide(sandbox)
+    [taken] = side.create_contacts({"email": "p7@example.com", "firstname": "Old"})
+    people = [{"email": f"p{i}@example.com", "firstname": f"P{i}"} for i in range(100)]
+
+    ids = side.create_contacts(*people)
+
+    assert ids[7] == taken and len(set(ids)) == 100
+    assert side.contact(taken)["firstname"] == "P7"  # the existing one is updated
+    assert side.contact(ids[99])["email"] == "p99@example.com"
 
 
 def test_a_real_validation_error_names_the_input_and_property(hubspot: HubSpotClient):

@@ -169,21 +169,35 @@ def test_partial_batch_is_207_with_errors_tied_to_inputs(api):
     assert {e["category"] for e in body["errors"]} == {"OBJECT_NOT_FOUND", "VALIDATION_ERROR"}
     assert body["errors"][0]["context"]["ids"] == ["424242"]
 
-    created = api(
-        "POST",
-        "/crm/v3/objects/contacts/batch/create",
-        json={
-            "inputs": [
-                {"properties": {"email": "fresh@example.com"}, "objectWriteTraceId": "0"},
-                {"properties": {"email": "KNOWN@example.com"}, "objectWriteTraceId": "1"},
-            ]
-        },
-    )
-    assert created.status_code == 207
-    error = created.json()["errors"][0]
-    assert error["context"]["objectWriteTraceId"] == ["1"]
-    assert error["message"] == f"Contact already exists. Existing ID: {known['id']}"
-    assert created.json()["results"][0]["objectWriteTraceId"] == "0"
+
+def test_one_existing_email_refuses_the_whole_batch_create(api):
+    known = api.create(email="known@example.com")
+    other = api.create(email="other@example.com")
+    inputs = [
+        {"properties": {"email": "fresh@example.com"}, "objectWriteTraceId": "0"},
+        {"properties": {"email": "KNOWN@example.com"}, "objectWriteTraceId": "1"},
+        {"properties": {"email": "other@example.com"}, "objectWriteTraceId": "2"},
+    ]
+    refused = api("POST", "/crm/v3/objects/contacts/batch/create", json={"inputs": inputs})
+    body = _error(refused, 409, "CONFLICT")
+    assert body["message"] == f"Contact already exists. Existing ID: {known['id']}"
+    assert set(body) == {"status", "message", "correlationId", "category"}
+    emails = api("GET", "/crm/v3/objects/contacts?properties=email").json()["results"]
+    assert sorted(c["id"] for c in emails) == sorted([known["id"], other["id"]])  # none created
+
+    alone = api("POST", "/crm/v3/objects/contacts/batch/create", json={"inputs": inputs[:1]})
+    assert alone.status_code == 201 and alone.json()["results"][0]["objectWriteTraceId"] == "0"
+
+
+def test_two_new_inputs_with_one_email_are_refused_per_input(api):
+    inputs = [
+        {"properties": {"email": "twice@example.com"}, "objectWriteTraceId": "0"},
+        {"properties": {"email": "twice@example.com"}, "objectWriteTraceId": "1"},
+    ]
+    response = api("POST", "/crm/v3/objects/contacts/batch/create", json={"inputs": inputs})
+    assert response.status_code == 207
+    [error] = response.json()["errors"]
+    assert error["context"]["objectWriteTraceId"] == ["1"] and error["category"] == "CONFLICT"
 
 
 def test_batch_read_reports_missing_ids(api):

@@ -114,6 +114,25 @@ def test_contacts_batch_endpoints(hubspot):
     assert [c.properties["email"] for c in hubspot.crm.contacts.get_all()] == ["new@example.com"]
 
 
+def test_batch_create_with_one_existing_email_is_refused_whole(hubspot):
+    first = _create(hubspot, email="taken@example.com")
+    with pytest.raises(ContactsApiException) as caught:
+        hubspot.crm.contacts.batch_api.create(
+            BatchInputSimplePublicObjectBatchInputForCreate(
+                inputs=[
+                    {"properties": {"email": "new1@example.com"}},
+                    {"properties": {"email": "taken@example.com"}},
+                    {"properties": {"email": "new2@example.com"}},
+                ]
+            )
+        )
+    assert caught.value.status == 409
+    body = json.loads(caught.value.body)
+    assert body["category"] == "CONFLICT" and body["correlationId"]
+    assert body["message"] == f"Contact already exists. Existing ID: {first.id}"
+    assert [c.id for c in hubspot.crm.contacts.get_all()] == [first.id]
+
+
 def test_contacts_search(hubspot):
     for i in range(5):
         _create(hubspot, email=f"s{i}@example.com", num_employees=str(i * 10))

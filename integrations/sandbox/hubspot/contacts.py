@@ -3,6 +3,14 @@
 References: https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/guide
 and the CRM search guide. Record shape ``{id, properties, createdAt,
 updatedAt, archived}``; every property value is a string.
+
+Emails are unique. A create naming an email that a contact already has is
+refused with 409 ``CONFLICT``, "Contact already exists. Existing ID: <id>";
+``batch/create`` refuses the whole batch when any input's email exists (409,
+that body, naming the first such contact in input order; nothing is
+created), as HubSpot does. Batch update/upsert/read answer per input (207 on
+partial failure); so do two inputs of one ``batch/create`` that share a new
+email (the second is refused) [unverified].
 """
 
 from __future__ import annotations
@@ -404,11 +412,22 @@ class ContactsMixin:
         return self.batch_response(results, errors, status_ok)
 
     def contacts_batch_create(self: HubSpotEmulator, request: Request) -> Response:
-        return self._run_contact_batch(
-            request,
-            lambda item: self.contact_json(self.write_contact(None, item.get("properties")), None),
-            201,
-        )
+        _, inputs = self.batch_inputs(request)
+        with self.lock:
+            # one existing email refuses the whole batch (see the module docstring)
+            for item in inputs:
+                properties = item.get("properties") if isinstance(item, dict) else None
+                email = properties.get("email") if isinstance(properties, dict) else None
+                existing = self.contact_id_by_email.get(as_string(email).lower()) if email else None
+                if existing:
+                    raise self._contact_conflict(existing)
+            return self._run_contact_batch(
+                request,
+                lambda item: self.contact_json(
+                    self.write_contact(None, item.get("properties")), None
+                ),
+                201,
+            )
 
     def contacts_batch_update(self: HubSpotEmulator, request: Request) -> Response:
         body = self.json_body(request)
