@@ -379,7 +379,13 @@ class HubSpotClient:
         return self._batch("contacts", "read", [{"id": str(i)} for i in ids], extra)
 
     def contacts_batch_create(self, inputs: Sequence[dict[str, Any]]) -> BatchOutcome:
-        """Create contacts; ``inputs`` are ``{"properties": {...}}``."""
+        """Create contacts; ``inputs`` are ``{"properties": {...}}``.
+
+        One input whose email HubSpot already has refuses its whole chunk (409
+        CONFLICT, "Contact already exists. Existing ID: <id>", nothing created): every
+        input of that chunk comes back ``whole_chunk``. A caller sends the others
+        again without the existing contacts, which are updates, not failures (or
+        uses ``contacts_batch_upsert`` by email, as the contact sync does)."""
         # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/batch/post-crm-v3-objects-contacts-batch-create
         return self._batch("contacts", "create", inputs)
 
