@@ -4,26 +4,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0009_longer_keys'),
+        ("integrations", "0009_longer_keys"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ContactCreateIntent',
+            name="ContactCreateIntent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hubspot_id', models.CharField(max_length=20, unique=True)),
-                ('email', models.CharField(db_index=True, max_length=254)),
-                ('salesforce_type', models.CharField(max_length=7)),
-                ('job_id', models.BigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("hubspot_id", models.CharField(max_length=20, unique=True)),
+                ("email", models.CharField(db_index=True, max_length=254)),
+                ("salesforce_type", models.CharField(max_length=7)),
+                ("job_id", models.BigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.AlterField(
-            model_name='recorderror',
-            name='category',
-            field=models.CharField(choices=[('duplicate', 'Duplicates'), ('permission', 'Permissions'), ('validation', 'Validation / picklist'), ('association', 'Missing association'), ('rate_limit', 'Rate limit / API budget'), ('authentication', 'Authentication'), ('unconfirmed', 'Unconfirmed writes'), ('other', 'Other')], max_length=20),
+            model_name="recorderror",
+            name="category",
+            field=models.CharField(
+                choices=[
+                    ("duplicate", "Duplicates"),
+                    ("permission", "Permissions"),
+                    ("validation", "Validation / picklist"),
+                    ("association", "Missing association"),
+                    ("rate_limit", "Rate limit / API budget"),
+                    ("authentication", "Authentication"),
+                    ("unconfirmed", "Unconfirmed writes"),
+                    ("other", "Other"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -56,8 +56,9 @@ class ActivityLink(models.Model):
 
 
 class WaitingActivity(models.Model):
-    """A HubSpot activity whose contact has not synced yet: it goes when the contact
-    syncs (the type's time window still applies)."""
+    """A HubSpot activity owed to Salesforce: its contact has not synced yet (it goes when
+    the contact syncs, the type's time window still applying), or its task is being
+    written or was refused (tried again by every run until it syncs)."""
 
     type_key = models.CharField(max_length=40)
     source_key = models.CharField(max_length=120, unique=True)

@@ -21,21 +21,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.db.models import Q
 from django.utils import timezone
 
-from core.services.audit import audit_event_build, audit_events_record, new_record_changes
+from core.services.audit import audit_event_build, new_record_changes
 from core.services.job_runtime import JobContext
+from integrations import errors
 from integrations.hubspot.streams import cursor_ms
 from integrations.job_clients import JobClients
 from integrations.models import (
     ActivityLink,
     ActivityType,
     ContactLink,
+    RecordError,
     SalesforceConnection,
     WaitingActivity,
 )
@@ -50,9 +54,10 @@ from integrations.sync.activity_types import (
     TimelineType,
 )
 from integrations.sync.assigned_to import assigned_to
-from integrations.sync.contacts import _cursor_get, _cursor_set, _parse_time
+from integrations.sync.bookkeeping import bookkeeping
+from integrations.sync.contacts import _cursor_get, _cursor_set, _parse_time, soql_quote
 from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE
-from integrations.sync.record_errors import record_errors_resolve, record_failure
+from integrations.sync.record_errors import record_errors_resolve, record_failure, unconfirmed
 from integrations.sync.timeline_windows import in_window, window_start
 
 logger = logging.getLogger(__name__)
@@ -65,6 +70,13 @@ HUBSPOT_BATCH = 100
 SUBJECT_MAX = 255
 #: the last line of every task's description: how a crashed run finds what it created
 MARKER = "syncadmin key: hubspot/"
+#: the last line of every HubSpot engagement syncadmin writes from a Salesforce activity
+FROM_SALESFORCE = "From Salesforce by syncadmin:"
+#: what an unconfirmed create's open error promises
+NOT_SENT_AGAIN = (
+    "it may have been created, so it is not sent again until it is found (linked) or "
+    "known never to have happened"
+)
 #: task fields a "created" audit event shows
 AUDITED_TASK_FIELDS = ("Subject", "Type", "OwnerId", "WhoId", "ActivityDate")
 #: HubSpot types whose later edits update their Salesforce task (SPEC §4b)
@@ -187,13 +199,24 @@ class TimelineReader:
         stored = _cursor_get(name)
         return max(self.since, _parse_time(stored)) if stored else self.since
 
+    def _late_cursor(self, name: str) -> datetime:
+        """For sources read by when an activity happened (forms, marketing email events,
+        the Events API): HubSpot records some late (an open reported days after, an event
+        sent in by an app later), behind a cursor that has moved on. The read starts
+        ``ACTIVITY_LATE_ARRIVAL_H`` behind it; the links drop what already synced."""
+        stored = _cursor_get(name)
+        if not stored:
+            return self.since
+        overlap = timedelta(hours=django_settings.ACTIVITY_LATE_ARRIVAL_H)
+        return max(self.since, _parse_time(stored) - overlap)
+
     def _read_forms(self) -> Iterator[tuple[list[Candidate], str, str]]:
         for form in self.hubspot.forms():
             if form.get("formType") == "blog_comment":
                 continue  # HubSpot answers 400 for their submissions
             name = f"hubspot:form:{form['id']}"
-            since = self._cursor(name)
-            newest = _ms(since)
+            since = self._late_cursor(name)
+            newest = _ms(self._cursor(name))  # the cursor never moves back
             for page in self.hubspot.form_submissions(form["id"], _ms(since)):
                 found = []
                 for submission in page:
@@ -222,7 +245,7 @@ class TimelineReader:
 
     def _read_email_events(self) -> Iterator[tuple[list[Candidate], str, str]]:
         name = f"hubspot:email_events:{self.kind.source_filter}"
-        since = self._cursor(name)
+        since = self._late_cursor(name)
         end = timezone.now()
         for page in self.hubspot.email_events(self.kind.source_filter, _ms(since), _ms(end)):
             found = []
@@ -245,10 +268,10 @@ class TimelineReader:
 
     def _read_events(self) -> Iterator[tuple[list[Candidate], str, str]]:
         name = f"hubspot:events:{self.kind.source_filter}"
-        since = self._cursor(name)
+        since = self._late_cursor(name)
+        newest = self._cursor(name)  # the cursor never moves back
         for page in self.hubspot.events(self.kind.source_filter, _iso(since)):
             found = []
-            newest = since
             for event in page:
                 props = event.get("properties") or {}
                 when = _parse_time(event["occurredAt"])
@@ -355,6 +378,9 @@ class ActivitySync:
         )
     )
     _events: list = field(default_factory=list)
+    #: source keys not to try again in this run: they failed, or their create is still
+    #: unconfirmed (reported by the recovery); they stay owed for the next run
+    _not_again: set[str] = field(default_factory=set)
     _owners: dict[str, str] | None = None
     _integration_user: str = ""
 
@@ -369,16 +395,23 @@ class ActivitySync:
     def audit(self, **fields: Any) -> None:
         self._events.append(audit_event_build(job_id=self.ctx.job_id, **fields))
 
+    def bookkeeping(self) -> AbstractContextManager[None]:
+        """One transaction for a batch's links, cursors, errors, counts and audit events."""
+        return bookkeeping(events=self._events, report=self._report)
+
+    def _report(self) -> None:
+        self.clients.report(**self.counts)
+        self.counts = dict.fromkeys(self.counts, 0)
+
     def flush(self) -> None:
-        self.close()
+        with self.bookkeeping():
+            pass
         self.ctx.raise_if_cancelled()
 
     def close(self) -> None:
-        """Whatever stops the run (done, error, budget, cancel): what it wrote is audited."""
-        audit_events_record(self._events)
-        self._events = []
-        self.clients.report(**self.counts)
-        self.counts = dict.fromkeys(self.counts, 0)
+        """Whatever stops the run (done, error, budget, cancel): what it counted is reported."""
+        with self.bookkeeping():
+            pass
 
     @property
     def owners(self) -> dict[str, str]:
@@ -425,8 +458,9 @@ class ActivitySync:
     ) -> None:
         if gathered:
             self.write_candidates(gathered, rows)
-        for name, value in cursors:
-            _cursor_set(name, value)
+        with self.bookkeeping():
+            for name, value in cursors:
+                _cursor_set(name, value)
         gathered.clear()
         cursors.clear()
         self.flush()
@@ -461,7 +495,33 @@ class ActivitySync:
             found[f"email:{link.email}"] = link
         return found
 
+    def _new_to_us(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Leave out what syncadmin itself wrote to HubSpot from Salesforce activities (no
+        activity ever comes back), creates still unconfirmed (owed, reported by the
+        recovery), and what already synced and never changes (read again by the
+        late-arrival overlap)."""
+        keys = [c.source_key for c in candidates]
+        copies = set(
+            ActivityLink.objects.filter(
+                source=ActivityLink.Source.SALESFORCE, hubspot_id__in=keys
+            ).values_list("hubspot_id", flat=True)
+        )
+        settled = set(
+            ActivityLink.objects.filter(source=ActivityLink.Source.HUBSPOT, source_key__in=keys)
+            .exclude(type_key__in=UPDATABLE)
+            .values_list("source_key", flat=True)
+        )
+        return [
+            c
+            for c in candidates
+            if c.source_key not in copies
+            and c.source_key not in settled
+            and c.source_key not in self._not_again
+            and FROM_SALESFORCE not in c.description
+        ]
+
     def write_candidates(self, candidates: list[Candidate], rows: dict[str, ActivityType]) -> None:
+        candidates = self._new_to_us(candidates)
         links = self._links_for(candidates)
         existing = {
             link.source_key: link
@@ -482,13 +542,13 @@ class ActivitySync:
             if contact is None:
                 self._wait(candidate)
                 continue
-            WaitingActivity.objects.filter(source_key=candidate.source_key).delete()
             if not in_window(
                 candidate.kind,
                 occurred_at=candidate.occurred_at,
                 enabled_at=row.enabled_at,
                 contact_first_synced_at=contact.first_synced_at,
             ):
+                _owed_no_more([candidate])
                 self.counts["skipped"] += 1
                 continue
             task = self._task(candidate, contact, row)
@@ -500,24 +560,53 @@ class ActivitySync:
             ):
                 updates.append((candidate, link, task))
             else:
+                _owed_no_more([candidate])
                 self.counts["skipped"] += 1
         for chunk in _chunks(creates, SALESFORCE_BATCH):
-            self._intend(chunk)
-            results = self.salesforce.create("Task", [task for _, _, task in chunk])
-            for (candidate, contact, task), result in zip(chunk, results, strict=True):
-                self._created(candidate, contact, task, result)
+            self._create_tasks(chunk)
         for chunk in _chunks(updates, SALESFORCE_BATCH):
+            _owe([candidate for candidate, _, _ in chunk])
             results = self.salesforce.update(
                 "Task",
                 [{"Id": link.salesforce_id, **_updatable(task)} for _, link, task in chunk],
             )
-            for (candidate, link, task), result in zip(chunk, results, strict=True):
-                self._updated(candidate, link, task, result)
+            with self.bookkeeping():
+                for (candidate, link, task), result in zip(chunk, results, strict=True):
+                    self._updated(candidate, link, task, result)
+
+    def _create_tasks(self, chunk: Sequence[tuple[Candidate, ContactLink, dict]]) -> None:
+        self._intend(chunk)
+        try:
+            results = self.salesforce.create("Task", [task for _, _, task in chunk])
+        except errors.ServerError as exc:
+            # sent, no answer: the tasks may exist; the recovery finds them by their marker
+            with self.bookkeeping():
+                for candidate, contact, _ in chunk:
+                    self._failed(
+                        f"hs:{candidate.source_key}",
+                        candidate,
+                        contact,
+                        [unconfirmed(f"{exc.message} — {NOT_SENT_AGAIN}")],
+                        "Salesforce did not confirm the task",
+                    )
+            return
+        except BaseException:
+            ActivityLink.objects.filter(  # nothing was sent
+                source=ActivityLink.Source.HUBSPOT,
+                source_key__in=[c.source_key for c, _, _ in chunk],
+                salesforce_id="",
+            ).delete()
+            raise
+        with self.bookkeeping():
+            for (candidate, contact, task), result in zip(chunk, results, strict=True):
+                self._created(candidate, contact, task, result)
 
     def _intend(self, chunk: Sequence[tuple[Candidate, ContactLink, dict]]) -> None:
-        """Write-ahead: a link without a Salesforce id, committed before the tasks are
-        created. If the worker dies before the ids are stored, the next run finds the
-        tasks by their marker instead of creating them again (``recover_pending``)."""
+        """Write-ahead: a link without a Salesforce id, and the activity as owed, committed
+        before the tasks are created. If the worker dies before the ids are stored, the
+        next run finds the tasks by their marker instead of creating them again
+        (``recover_pending``); one never created is still owed and goes later."""
+        _owe([candidate for candidate, _, _ in chunk])
         ActivityLink.objects.bulk_create(
             [
                 ActivityLink(
@@ -536,7 +625,9 @@ class ActivitySync:
         )
 
     def recover_pending(self) -> None:
-        """Tasks and engagements a crashed run created but never linked: find, link."""
+        """Tasks and engagements a run sent without learning the outcome (a crash, a lost
+        answer): found by their marker, they are linked; not found, they stay owed until
+        ``WRITE_SETTLE_S`` has passed, when they are known never to have been created."""
         self._recover_pending_engagements()
         pending = list(
             ActivityLink.objects.filter(source=ActivityLink.Source.HUBSPOT, salesforce_id="")
@@ -554,26 +645,68 @@ class ActivitySync:
             for line in (task.get("Description") or "").splitlines():
                 if line.startswith(MARKER):
                     found[line.removeprefix(MARKER).strip()] = task["Id"]
-        for link in pending:
-            if link.source_key in found:
-                link.salesforce_id = found[link.source_key]
-                link.save(update_fields=["salesforce_id", "updated_at"])
+        with self.bookkeeping():
+            for link in pending:
+                self._settle(link, found.get(link.source_key, ""), direction=TO_SALESFORCE)
+
+    def _settle(self, link: ActivityLink, found_id: str, *, direction: str) -> None:
+        """One write-ahead link after looking for what it wrote (``found_id``, or "")."""
+        contact = ContactLink.objects.filter(hubspot_id=link.hubspot_contact_id).first()
+        to_salesforce = direction == TO_SALESFORCE
+        key = f"hs:{link.source_key}" if to_salesforce else f"sf:{link.salesforce_id}"
+        if found_id:
+            if to_salesforce:
+                link.salesforce_id = found_id
             else:
-                link.delete()  # never created: the next pass creates it
+                link.hubspot_id = found_id
+            link.save(update_fields=["salesforce_id", "hubspot_id", "updated_at"])
+            record_errors_resolve(record_keys=[key], object_type="activity")
+            self.counts["created"] += 1
+            self.audit(
+                action="activity.created",
+                object_type="activity",
+                object_label=link.subject,
+                email=contact.email if contact else "",
+                hubspot_id=link.hubspot_contact_id,
+                salesforce_id=link.salesforce_id,
+                direction=direction,
+                message=(
+                    f"{'Salesforce task' if to_salesforce else 'HubSpot ' + found_id} for "
+                    f"{link.source_key}: created by an earlier run that never got the answer; "
+                    "found by its marker and linked, not created again."
+                ),
+            )
+            return
+        settle_before = timezone.now() - timedelta(seconds=django_settings.WRITE_SETTLE_S)
+        if link.created_at < settle_before:
+            link.delete()  # never created: the next pass creates it
+            return
+        self._not_again.add(link.source_key)
+        self.counts["seen"] += 1
+        self.counts["failed"] += 1
+        self._events.append(
+            record_failure(
+                job_id=self.ctx.job_id,
+                object_type="activity",
+                record_key=key,
+                errors=[
+                    unconfirmed(
+                        "an earlier run sent this create but never got the answer, and it is "
+                        f"not there yet — {NOT_SENT_AGAIN}"
+                    )
+                ],
+                what=f"Not created yet: {link.source_key}",
+                hubspot_id=link.hubspot_contact_id,
+                salesforce_id=contact.salesforce_id if contact else "",
+                email=contact.email if contact else "",
+                direction=direction,
+                object_label=link.subject,
+            )
+        )
 
     def _wait(self, candidate: Candidate) -> None:
-        if not candidate.contacts:
-            self.counts["skipped"] += 1
-            return
-        WaitingActivity.objects.get_or_create(
-            source_key=candidate.source_key,
-            defaults={
-                "type_key": candidate.kind.key,
-                "occurred_at": candidate.occurred_at,
-                "contacts": candidate.contacts,
-                "payload": candidate.payload(),
-            },
-        )
+        if candidate.contacts:
+            _owe([candidate])
         self.counts["skipped"] += 1
 
     def _task(self, candidate: Candidate, contact: ContactLink, row: ActivityType) -> dict:
@@ -613,6 +746,7 @@ class ActivitySync:
             self._failed(key, candidate, contact, result.errors, "Salesforce refused the task")
             return
         pending.update(salesforce_id=result.id)
+        _owed_no_more([candidate])
         record_errors_resolve(record_keys=[key], object_type="activity")
         self.counts["created"] += 1
         self.audit(
@@ -641,6 +775,7 @@ class ActivitySync:
         ]
         link.subject, link.owner_id = task["Subject"], task["OwnerId"]
         link.save(update_fields=["subject", "owner_id", "updated_at"])
+        _owed_no_more([candidate])
         record_errors_resolve(record_keys=[key], object_type="activity")
         self.counts["updated"] += 1
         self.audit(
@@ -657,6 +792,8 @@ class ActivitySync:
     def _failed(
         self, key: str, candidate: Candidate, contact: ContactLink | None, errors: list, what: str
     ) -> None:
+        _owe([candidate])
+        self._not_again.add(candidate.source_key)
         self.counts["failed"] += 1
         self._events.append(
             record_failure(
@@ -688,16 +825,8 @@ class ActivitySync:
     def _sync_salesforce_kind(self, kind: SalesforceActivityType, row: ActivityType) -> None:
         cursor_name = f"salesforce:{kind.key}:SystemModstamp"
         since = max(filter(None, [_parse_time(_cursor_get(cursor_name)), row.enabled_at]))
-        if kind.sobject == "Task":
-            subtypes = ", ".join(f"'{s}'" for s in kind.subtypes)
-            fields = "Subject, Description, Status, Priority, ActivityDate, TaskSubtype"
-            where = f"AND TaskSubtype IN ({subtypes})"
-        else:
-            fields, where = "Subject, Description, StartDateTime, EndDateTime", ""
-        soql = (
-            f"SELECT Id, {fields}, WhoId, OwnerId, CreatedDate, SystemModstamp FROM {kind.sobject} "
-            f"WHERE SystemModstamp > {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} {where} "
-            "ORDER BY SystemModstamp ASC"
+        soql = _salesforce_activities_soql(
+            kind, f"SystemModstamp > {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
         )
         page: list[dict] = []
         for record in self.salesforce.query_iter(soql):
@@ -710,9 +839,28 @@ class ActivitySync:
                 page = []
         if page:
             self._write_salesforce_page(kind, page, cursor_name)
+        self._sync_owed_salesforce(kind)
+
+    def _sync_owed_salesforce(self, kind: SalesforceActivityType) -> None:
+        """Salesforce activities whose HubSpot write failed (open errors) are read again by
+        id and tried again, whatever the cursor has moved past."""
+        owed = [
+            key.removeprefix("sf:")
+            for key in RecordError.objects.filter(
+                object_type="activity", direction=TO_HUBSPOT, record_key__startswith="sf:"
+            ).values_list("record_key", flat=True)
+            if key not in self._not_again
+        ]
+        for chunk in _chunks(owed, SALESFORCE_BATCH):
+            ids = ", ".join(soql_quote(i) for i in chunk)
+            records = list(
+                self.salesforce.query_iter(_salesforce_activities_soql(kind, f"Id IN ({ids})"))
+            )
+            for page in _chunks(records, HUBSPOT_BATCH):
+                self._write_salesforce_page(kind, list(page), cursor_name=None)
 
     def _write_salesforce_page(
-        self, kind: SalesforceActivityType, records: list[dict], cursor_name: str
+        self, kind: SalesforceActivityType, records: list[dict], cursor_name: str | None
     ) -> None:
         ids = [r["Id"] for r in records]
         ours = {
@@ -725,7 +873,7 @@ class ActivitySync:
             link.salesforce_id: link
             for link in ActivityLink.objects.filter(
                 source=ActivityLink.Source.SALESFORCE, salesforce_id__in=ids
-            ).exclude(hubspot_id="")
+            )
         }
         contacts = {
             link.salesforce_id: link
@@ -736,6 +884,10 @@ class ActivitySync:
         user_to_owner = {user: owner for owner, user in self.owners.items()}
         creates, updates, owner_changes = [], [], []
         for record in records:
+            if MARKER in (record.get("Description") or "") and record["Id"] not in ours:
+                continue  # written by syncadmin, its link not stored yet: never comes back
+            if record["Id"] in theirs and not theirs[record["Id"]].hubspot_id:
+                continue  # its create is unconfirmed: owed, reported by the recovery
             self.counts["seen"] += 1
             owner = user_to_owner.get(record.get("OwnerId") or "", "")
             if record["Id"] in ours:
@@ -758,8 +910,10 @@ class ActivitySync:
         self._hubspot_creates(kind, creates)
         self._hubspot_updates(kind.hubspot_object, updates)
         self._owner_flows_back(owner_changes)
-        _cursor_set(cursor_name, str(records[-1]["SystemModstamp"]))
-        self.flush()
+        if cursor_name:
+            with self.bookkeeping():
+                _cursor_set(cursor_name, str(records[-1]["SystemModstamp"]))
+        self.ctx.raise_if_cancelled()
 
     def _hubspot_creates(self, kind: SalesforceActivityType, creates: list) -> None:
         for chunk in _chunks(creates, HUBSPOT_BATCH):
@@ -781,46 +935,97 @@ class ActivitySync:
                 for contact, _, properties in chunk
             ]
             self._intend_engagements(kind, chunk)
-            outcome = self.hubspot.engagements_batch_create(kind.hubspot_object, inputs)
-            for index, (contact, record, properties) in enumerate(chunk):
-                created = outcome.results.get(index)
-                pending = ActivityLink.objects.filter(
-                    source=ActivityLink.Source.SALESFORCE,
-                    source_key=f"{kind.sobject}:{record['Id']}",
-                    hubspot_id="",
-                )
-                if created is None:
-                    pending.delete()
-                    error = outcome.error_for(index)
-                    self.counts["failed"] += 1
-                    self._events.append(
-                        record_failure(
-                            job_id=self.ctx.job_id,
-                            object_type="activity",
-                            record_key=f"sf:{record['Id']}",
-                            errors=[error] if error else [],
-                            what=f"HubSpot refused the {kind.hubspot_object[:-1]}",
-                            salesforce_id=record["Id"],
-                            hubspot_id=contact.hubspot_id,
-                            email=contact.email,
-                            direction=TO_HUBSPOT,
+            pending = ActivityLink.objects.filter(
+                source=ActivityLink.Source.SALESFORCE,
+                source_key__in=[f"{kind.sobject}:{record['Id']}" for _, record, _ in chunk],
+                hubspot_id="",
+            )
+            try:
+                outcome = self.hubspot.engagements_batch_create(kind.hubspot_object, inputs)
+            except errors.ServerError as exc:
+                # sent, no answer: they may exist; the recovery finds them by their marker
+                with self.bookkeeping():
+                    for contact, record, _ in chunk:
+                        self._engagement_failed(
+                            kind,
+                            contact,
+                            record,
+                            [unconfirmed(f"{exc.message} — {NOT_SENT_AGAIN}")],
+                            what=f"HubSpot did not confirm the {kind.hubspot_object[:-1]}",
                         )
-                    )
-                    continue
-                pending.update(hubspot_id=f"{kind.hubspot_object}:{created['id']}")
-                self.counts["created"] += 1
-                self.audit(
-                    action="activity.created",
-                    object_type="activity",
-                    object_label=record.get("Subject") or kind.label,
-                    email=contact.email,
-                    hubspot_id=contact.hubspot_id,
-                    salesforce_id=record["Id"],
-                    direction=TO_HUBSPOT,
-                    changes=new_record_changes(properties, rule=kind.label),
-                    message=f"HubSpot {kind.hubspot_object[:-1]} from Salesforce "
-                    f"{kind.sobject.lower()} {record['Id']}.",
-                )
+                continue
+            except BaseException:
+                pending.delete()  # nothing was sent
+                raise
+            with self.bookkeeping():
+                for index, (contact, record, properties) in enumerate(chunk):
+                    self._engagement_created(kind, contact, record, properties, outcome, index)
+
+    def _engagement_failed(
+        self,
+        kind: SalesforceActivityType,
+        contact: ContactLink,
+        record: dict,
+        errs: list,
+        what: str,
+    ) -> None:
+        self._not_again.add(f"sf:{record['Id']}")
+        self.counts["failed"] += 1
+        self._events.append(
+            record_failure(
+                job_id=self.ctx.job_id,
+                object_type="activity",
+                record_key=f"sf:{record['Id']}",
+                errors=errs,
+                what=what,
+                salesforce_id=record["Id"],
+                hubspot_id=contact.hubspot_id,
+                email=contact.email,
+                direction=TO_HUBSPOT,
+            )
+        )
+
+    def _engagement_created(
+        self,
+        kind: SalesforceActivityType,
+        contact: ContactLink,
+        record: dict,
+        properties: dict,
+        outcome: Any,
+        index: int,
+    ) -> None:
+        created = outcome.results.get(index)
+        pending = ActivityLink.objects.filter(
+            source=ActivityLink.Source.SALESFORCE,
+            source_key=f"{kind.sobject}:{record['Id']}",
+            hubspot_id="",
+        )
+        if created is None:
+            pending.delete()
+            error = outcome.error_for(index)
+            self._engagement_failed(
+                kind,
+                contact,
+                record,
+                [error] if error else [],
+                what=f"HubSpot refused the {kind.hubspot_object[:-1]}",
+            )
+            return
+        pending.update(hubspot_id=f"{kind.hubspot_object}:{created['id']}")
+        record_errors_resolve(record_keys=[f"sf:{record['Id']}"], object_type="activity")
+        self.counts["created"] += 1
+        self.audit(
+            action="activity.created",
+            object_type="activity",
+            object_label=record.get("Subject") or kind.label,
+            email=contact.email,
+            hubspot_id=contact.hubspot_id,
+            salesforce_id=record["Id"],
+            direction=TO_HUBSPOT,
+            changes=new_record_changes(properties, rule=kind.label),
+            message=f"HubSpot {kind.hubspot_object[:-1]} from Salesforce "
+            f"{kind.sobject.lower()} {record['Id']}.",
+        )
 
     def _intend_engagements(self, kind: SalesforceActivityType, chunk: Sequence) -> None:
         """Write-ahead, as for tasks: links without a HubSpot id, committed before the
@@ -850,11 +1055,9 @@ class ActivitySync:
             found = self.hubspot.engagements_with_token(
                 kind.hubspot_object, BODY_PROPERTY[kind.hubspot_object], _marker(link.salesforce_id)
             )
-            if found:
-                link.hubspot_id = f"{kind.hubspot_object}:{found[0]['id']}"
-                link.save(update_fields=["hubspot_id", "updated_at"])
-            else:
-                link.delete()  # never created: the next pass creates it
+            with self.bookkeeping():
+                hubspot_id = f"{kind.hubspot_object}:{found[0]['id']}" if found else ""
+                self._settle(link, hubspot_id, direction=TO_HUBSPOT)
 
     def _hubspot_updates(self, object_type: str, updates: list) -> None:
         for chunk in _chunks(updates, HUBSPOT_BATCH):
@@ -865,14 +1068,43 @@ class ActivitySync:
                     for link, _, properties in chunk
                 ],
             )
-            for index, (link, record, _properties) in enumerate(chunk):
-                if outcome.error_for(index) is not None:
-                    self.counts["failed"] += 1
-                    continue
-                link.subject = (record.get("Subject") or "")[:SUBJECT_MAX]
-                link.owner_id = record.get("OwnerId") or ""
-                link.save(update_fields=["subject", "owner_id", "updated_at"])
-                self.counts["updated"] += 1
+            with self.bookkeeping():
+                for index, (link, record, _properties) in enumerate(chunk):
+                    self._engagement_updated(object_type, link, record, outcome.error_for(index))
+
+    def _engagement_updated(
+        self, object_type: str, link: ActivityLink, record: dict, error: Any
+    ) -> None:
+        contact = ContactLink.objects.filter(hubspot_id=link.hubspot_contact_id).first()
+        if error is not None:
+            self._engagement_failed(
+                SALESFORCE_BY_KEY[link.type_key],
+                contact or ContactLink(hubspot_id=link.hubspot_contact_id),
+                record,
+                [error],
+                what=f"HubSpot refused the update of the {object_type[:-1]}",
+            )
+            return
+        before = link.subject
+        link.subject = (record.get("Subject") or "")[:SUBJECT_MAX]
+        link.owner_id = record.get("OwnerId") or ""
+        link.save(update_fields=["subject", "owner_id", "updated_at"])
+        record_errors_resolve(record_keys=[f"sf:{record['Id']}"], object_type="activity")
+        self.counts["updated"] += 1
+        self.audit(
+            action="activity.updated",
+            object_type="activity",
+            object_label=link.subject,
+            email=contact.email if contact else "",
+            hubspot_id=link.hubspot_contact_id,
+            salesforce_id=link.salesforce_id,
+            direction=TO_HUBSPOT,
+            changes=[{"field": "subject", "before": before, "after": link.subject}]
+            if before != link.subject
+            else [],
+            message=f"HubSpot {link.hubspot_id} updated from Salesforce "
+            f"{link.source_key.split(':', 1)[0].lower()} {link.salesforce_id}.",
+        )
 
     def _owner_flows_back(self, changes: list) -> None:
         by_type: dict[str, list] = {}
@@ -890,31 +1122,87 @@ class ActivitySync:
                     for _, _, owner, hid in items
                 ],
             )
-            for index, (link, record, owner, _hid) in enumerate(items):
-                if outcome.error_for(index) is not None:
-                    self.counts["failed"] += 1
-                    continue
-                before = link.owner_id
-                link.owner_id = record.get("OwnerId") or ""
-                link.save(update_fields=["owner_id", "updated_at"])
-                self.counts["updated"] += 1
-                self.audit(
-                    action="activity.updated",
-                    object_type="activity",
-                    object_label=link.subject,
-                    hubspot_id=link.hubspot_contact_id,
-                    salesforce_id=link.salesforce_id,
-                    direction=TO_HUBSPOT,
-                    changes=[
-                        {
-                            "field": "hubspot_owner_id",
-                            "before": before,
-                            "after": owner,
-                            "rule": "Assigned To flows back",
-                        }
-                    ],
-                    message="Assigned To changed in Salesforce: the HubSpot owner follows.",
+            with self.bookkeeping():
+                self._owners_flowed_back(object_type, items, outcome)
+
+    def _owners_flowed_back(self, object_type: str, items: list, outcome: Any) -> None:
+        for index, (link, record, owner, _hid) in enumerate(items):
+            error = outcome.error_for(index)
+            if error is not None:
+                self._not_again.add(f"sf:{record['Id']}")
+                self.counts["failed"] += 1
+                self._events.append(
+                    record_failure(
+                        job_id=self.ctx.job_id,
+                        object_type="activity",
+                        record_key=f"sf:{record['Id']}",
+                        errors=[error],
+                        what=f"HubSpot refused the new owner of the {object_type[:-1]}",
+                        salesforce_id=record["Id"],
+                        hubspot_id=link.hubspot_contact_id,
+                        direction=TO_HUBSPOT,
+                        object_label=link.subject,
+                    )
                 )
+                continue
+            before = link.owner_id
+            link.owner_id = record.get("OwnerId") or ""
+            link.save(update_fields=["owner_id", "updated_at"])
+            self.counts["updated"] += 1
+            self.audit(
+                action="activity.updated",
+                object_type="activity",
+                object_label=link.subject,
+                hubspot_id=link.hubspot_contact_id,
+                salesforce_id=link.salesforce_id,
+                direction=TO_HUBSPOT,
+                changes=[
+                    {
+                        "field": "hubspot_owner_id",
+                        "before": before,
+                        "after": owner,
+                        "rule": "Assigned To flows back",
+                    }
+                ],
+                message="Assigned To changed in Salesforce: the HubSpot owner follows.",
+            )
+
+
+def _salesforce_activities_soql(kind: SalesforceActivityType, condition: str) -> str:
+    """The Tasks (of the kind's subtypes) or Events matching ``condition``, oldest change
+    first."""
+    if kind.sobject == "Task":
+        subtypes = ", ".join(soql_quote(s) for s in kind.subtypes)
+        fields = "Subject, Description, Status, Priority, ActivityDate, TaskSubtype"
+        where = f" AND TaskSubtype IN ({subtypes})"
+    else:
+        fields, where = "Subject, Description, StartDateTime, EndDateTime", ""
+    return (
+        f"SELECT Id, {fields}, WhoId, OwnerId, CreatedDate, SystemModstamp FROM {kind.sobject} "
+        f"WHERE {condition}{where} ORDER BY SystemModstamp ASC"
+    )
+
+
+def _owe(candidates: Sequence[Candidate]) -> None:
+    """Keep the activities owed (``WaitingActivity``): tried again by every run until they
+    sync, whatever the source's cursor has moved past."""
+    WaitingActivity.objects.bulk_create(
+        [
+            WaitingActivity(
+                source_key=c.source_key,
+                type_key=c.kind.key,
+                occurred_at=c.occurred_at,
+                contacts=c.contacts,
+                payload=c.payload(),
+            )
+            for c in candidates
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _owed_no_more(candidates: Sequence[Candidate]) -> None:
+    WaitingActivity.objects.filter(source_key__in=[c.source_key for c in candidates]).delete()
 
 
 def _updatable(task: dict) -> dict:
@@ -939,7 +1227,7 @@ def _engagement_properties(kind: SalesforceActivityType, record: dict, owner: st
     stamp = str(_ms(when))
     subject = record.get("Subject") or ""
     # the marker stays a word of its own line, in the text and in the HTML made of it
-    signed = f"From Salesforce by syncadmin: {_marker(record['Id'])}"
+    signed = f"{FROM_SALESFORCE} {_marker(record['Id'])}"
     text = f"{record['Description']}\n\n{signed}" if record.get("Description") else signed
     body = text_to_html(text)  # HubSpot bodies are HTML; the Description is plain text
     if kind.hubspot_object == "tasks":

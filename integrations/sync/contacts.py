@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,7 +54,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.models import AuditEvent
-from core.services.audit import audit_event_build, audit_events_record, new_record_changes
+from core.services.audit import audit_event_build, new_record_changes
 from core.services.job_runtime import JobContext
 from integrations import errors
 from integrations.hubspot.streams import cursor_ms
@@ -68,6 +68,7 @@ from integrations.models.contacts import (
     SyncCursor,
 )
 from integrations.sync import mapping_rules
+from integrations.sync.bookkeeping import bookkeeping
 from integrations.sync.inclusion import (
     InclusionGate,
     inclusion_gate_load,
@@ -261,17 +262,11 @@ class ContactSync:
     def audit(self, **fields: Any) -> None:
         self._events.append(audit_event_build(job_id=self.ctx.job_id, **fields))
 
-    @contextmanager
-    def bookkeeping(self) -> Iterator[None]:
-        """One transaction for what a batch of vendor writes changed here: links, mirror,
-        cursors, open errors, the job's counts and the audit events. A worker killed
-        before it commits leaves none of them (the write-ahead intents say what may
-        have been written); never half of them."""
-        with transaction.atomic():
-            yield
-            audit_events_record(self._events)
-            self._events = []
-            self.clients.report(**self.counts.take())
+    def bookkeeping(self) -> AbstractContextManager[None]:
+        """One transaction for a batch's links, mirror, cursors, errors, counts and audit."""
+        return bookkeeping(
+            events=self._events, report=lambda: self.clients.report(**self.counts.take())
+        )
 
     def flush(self) -> None:
         """Report the page's counts and API calls; stop here if the job was cancelled."""
