@@ -3,9 +3,11 @@ clients from them, and testing both sides."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +17,7 @@ from integrations import budget
 from integrations.errors import ApiError, AuthenticationFailed
 from integrations.models import HubSpotConnection, SalesforceConnection
 from integrations.secrets import decrypt, encrypt
-from integrations.transport import CallMeter
+from integrations.transport import CallMeter, Hook, TransportAdapter
 
 HUBSPOT_SECRETS = ("access_token",)
 SALESFORCE_SECRETS = ("password", "security_token", "access_token")
@@ -138,41 +140,65 @@ class NotConfigured(ApiError):
     pass
 
 
-def hubspot_client(*, meter: CallMeter | None = None):  # noqa: ANN201
-    """A HubSpot client on the saved connection, rate-limited across all workers."""
+def _gate_first(session: requests.Session, hooks: Sequence[Hook]) -> None:
+    """Run ``hooks`` before every attempt of ``session``, ahead of its own gates."""
+    adapters = {id(a): a for a in session.adapters.values() if isinstance(a, TransportAdapter)}
+    for adapter in adapters.values():
+        adapter.before_call = [*hooks, *adapter.before_call]
+
+
+def hubspot_client(  # noqa: ANN201
+    *, meter: CallMeter | None = None, before_call: Sequence[Hook] = ()
+):
+    """A HubSpot client on the saved connection, rate-limited across all workers.
+
+    ``before_call`` hooks run before each attempt, ahead of the rate limiter.
+    """
     from integrations.hubspot.client import client_for
 
     row = HubSpotConnection.load()
     if not row.is_configured:
         raise NotConfigured("No HubSpot access token is set.", side="HubSpot")
-    return client_for(
+    client = client_for(
         row.base_url,
         decrypt(row.access_token),
         meter or CallMeter(),
         ten_second_limit=row.ten_second_limit,
         search_per_second=row.search_per_second,
     )
+    _gate_first(client.session, before_call)
+    return client
 
 
-def salesforce_session(*, meter: CallMeter, row: SalesforceConnection):  # noqa: ANN201
+def salesforce_session(  # noqa: ANN201
+    *, meter: CallMeter, row: SalesforceConnection, before_call: Sequence[Hook] = ()
+):
     from integrations.transport import api_session
 
     return api_session(
         meter=meter,
-        before_call=[lambda _request: budget.budget_reserve(cap=row.daily_budget)],
+        before_call=[
+            *before_call,
+            lambda _request: budget.budget_reserve(cap=row.daily_budget),
+        ],
         after_call=[budget.budget_record_org_usage],
         ca_bundle=row.ca_bundle or None,
     )
 
 
-def salesforce_client(*, meter: CallMeter | None = None):  # noqa: ANN201
-    """A logged-in Salesforce client on the saved connection, within the daily budget."""
+def salesforce_client(  # noqa: ANN201
+    *, meter: CallMeter | None = None, before_call: Sequence[Hook] = ()
+):
+    """A logged-in Salesforce client on the saved connection, within the daily budget.
+
+    ``before_call`` hooks run before each attempt (the login too), ahead of the budget.
+    """
     from integrations.salesforce.client import SalesforceClient
 
     row = SalesforceConnection.load()
     if not row.is_configured:
         raise NotConfigured("Salesforce credentials are not set.", side="Salesforce")
-    session = salesforce_session(meter=meter or CallMeter(), row=row)
+    session = salesforce_session(meter=meter or CallMeter(), row=row, before_call=before_call)
     if row.auth_mode == SalesforceConnection.AuthMode.TOKEN:
         return SalesforceClient.from_token(
             session=session,

@@ -3,6 +3,10 @@
 The transport counts each attempt in a ``CallMeter``; ``report`` drains the
 meters into the job's counters together with the record counts, so the job
 page shows API calls per side as they happen.
+
+Every write either client sends first checks that the job is still this
+worker's (``JobContext.ensure_owned``): a job declared dead never writes again,
+whatever engine code it is in; it stops with ``JobAbandoned``.
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+import requests
+
 from core.services.job_runtime import JobContext
 from integrations.connections import hubspot_client, salesforce_client
-from integrations.transport import CallMeter
+from integrations.transport import CallMeter, is_read
 
 
 class JobClients:
@@ -23,11 +29,15 @@ class JobClients:
 
     @cached_property
     def hubspot(self) -> Any:
-        return hubspot_client(meter=self.hubspot_meter)
+        return hubspot_client(meter=self.hubspot_meter, before_call=[self._writes_owned])
 
     @cached_property
     def salesforce(self) -> Any:
-        return salesforce_client(meter=self.salesforce_meter)
+        return salesforce_client(meter=self.salesforce_meter, before_call=[self._writes_owned])
+
+    def _writes_owned(self, request: requests.PreparedRequest) -> None:
+        if not is_read(request):
+            self.ctx.ensure_owned()
 
     def __enter__(self) -> JobClients:
         return self

@@ -43,6 +43,11 @@ class SyncJob(models.Model):
     hubspot_calls = models.PositiveIntegerField(default=0)
     salesforce_calls = models.PositiveIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
+    #: stamped by the worker's heartbeat thread while the job runs: a running job whose
+    #: heartbeat is older than ``JOB_STALE_AFTER_S`` is dead (see ``core.services.job_heartbeat``)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    #: new at every claim: only the worker holding it may write for the job
+    run_token = models.UUIDField(null=True, blank=True)
     #: why a job in status *waiting* waits (API budget, rate limit, ...)
     waiting_reason = models.TextField(blank=True)
     error = models.TextField(blank=True)

@@ -1,11 +1,12 @@
-"""What a running job sees: progress counters, cancellation, its audit identity."""
+"""What a running job sees: progress counters, cancellation, ownership, its audit identity."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from core.models import SyncJob
@@ -13,6 +14,20 @@ from core.models import SyncJob
 
 class JobCancelled(Exception):
     """Raised inside a job when an admin cancelled it; the runner stops cleanly."""
+
+
+class JobAbandoned(Exception):
+    """Raised inside a job that is no longer its worker's: the watch declared it dead
+    (or an admin ended it) and another job of its scope may be running now.
+
+    Nothing may be written for it any more; the runner stops without touching the
+    row, which whoever ended the job has already finished.
+    """
+
+
+def owned_job(*, job_id: int, run_token: UUID | None) -> QuerySet[SyncJob]:
+    """The job's row while it is running under this claim, or nothing."""
+    return SyncJob.objects.filter(pk=job_id, status=SyncJob.Status.RUNNING, run_token=run_token)
 
 
 class JobMustWait(Exception):
@@ -39,12 +54,22 @@ class JobContext:
         self.trigger: str = job.trigger
         self.params: dict[str, Any] = dict(job.params)
         self.requested_by_id: int | None = job.requested_by_id
+        self.run_token: UUID | None = job.run_token
+
+    def ensure_owned(self) -> None:
+        """Raise ``JobAbandoned`` unless this job is still running under our claim.
+
+        Called before every write the job's clients send (``JobClients``), so a
+        job declared dead never writes again, whatever code it is in.
+        """
+        if not owned_job(job_id=self.job_id, run_token=self.run_token).exists():
+            raise JobAbandoned(f"Job #{self.job_id} is no longer run by this worker.")
 
     def progress(self, **deltas: int) -> None:
         """Add to counters (seen, created, ..., hubspot_calls, salesforce_calls).
 
-        Also the heartbeat: a running job whose row stops changing is
-        considered dead after ``JOB_STALE_AFTER_S``.
+        Not the heartbeat: that is a thread of its own (``core.services.job_heartbeat``),
+        so a job waiting a long time for one answer is not mistaken for a dead one.
         """
         allowed = set(SyncJob.COUNTERS) | {"hubspot_calls", "salesforce_calls"}
         unknown = set(deltas) - allowed
@@ -57,6 +82,8 @@ class JobContext:
         return SyncJob.objects.filter(pk=self.job_id, cancel_requested=True).exists()
 
     def raise_if_cancelled(self) -> None:
+        """Between batches: stop if an admin cancelled the job, or if it is no longer ours."""
+        self.ensure_owned()
         if self.is_cancelled():
             raise JobCancelled()
 

@@ -9,10 +9,9 @@ UPDATE, so a job is run by exactly one worker however many there are.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
+from uuid import UUID, uuid4
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,7 +21,14 @@ from django_q.tasks import async_task
 from core.job_kinds import job_kind_get, job_kind_label
 from core.models import AuditEvent, SyncJob
 from core.services.audit import audit_record
-from core.services.job_runtime import JobCancelled, JobContext, JobMustWait
+from core.services.job_heartbeat import JobHeartbeat, job_stale_before
+from core.services.job_runtime import (
+    JobAbandoned,
+    JobCancelled,
+    JobContext,
+    JobMustWait,
+    owned_job,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,17 +57,19 @@ def _enqueue(job_id: int) -> None:
 
 
 def job_reap_stale(*, scope: str) -> None:
-    """Fail a running job of ``scope`` whose worker stopped reporting (killed, crashed)."""
-    stale_before = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_S)
+    """Fail a running job of ``scope`` whose worker stopped reporting (killed, crashed, hung)."""
     for job in SyncJob.objects.filter(
-        scope=scope, status=SyncJob.Status.RUNNING, updated_at__lt=stale_before
+        scope=scope, status=SyncJob.Status.RUNNING, heartbeat_at__lt=job_stale_before()
     ):
-        claimed = SyncJob.objects.filter(pk=job.pk, status=SyncJob.Status.RUNNING).update(
+        claimed = SyncJob.objects.filter(
+            pk=job.pk, status=SyncJob.Status.RUNNING, heartbeat_at__lt=job_stale_before()
+        ).update(
             status=SyncJob.Status.FAILED,
             error="The worker running this job stopped responding; a new run can start.",
             finished_at=timezone.now(),
         )
         if claimed:
+            job.refresh_from_db()
             _job_audit(
                 job, "job.abandoned", status=AuditEvent.Status.FAILED, message=job.error or ""
             )
@@ -119,20 +127,30 @@ def job_cancel(*, job: SyncJob, actor: AbstractBaseUser | None) -> SyncJob:
     return job
 
 
-def _claim(job_id: int) -> bool:
-    return bool(
-        SyncJob.objects.filter(
-            pk=job_id,
-            status__in=[SyncJob.Status.QUEUED, SyncJob.Status.WAITING],
-            cancel_requested=False,
-        ).update(status=SyncJob.Status.RUNNING, started_at=timezone.now(), waiting_reason="")
+def _claim(job_id: int) -> UUID | None:
+    """Take the job for this worker: the claim's token, or None if it is not to be run."""
+    token = uuid4()
+    now = timezone.now()
+    claimed = SyncJob.objects.filter(
+        pk=job_id,
+        status__in=[SyncJob.Status.QUEUED, SyncJob.Status.WAITING],
+        cancel_requested=False,
+    ).update(
+        status=SyncJob.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        run_token=token,
+        waiting_reason="",
     )
+    return token if claimed else None
 
 
-def _finish(job_id: int, status: str, error: str = "") -> SyncJob:
-    SyncJob.objects.filter(pk=job_id, status=SyncJob.Status.RUNNING).update(
+def _finish(job_id: int, token: UUID, status: str, error: str = "") -> SyncJob | None:
+    """End the job we hold; None if it was taken from us meanwhile (declared dead)."""
+    if not owned_job(job_id=job_id, run_token=token).update(
         status=status, error=error, finished_at=timezone.now()
-    )
+    ):
+        return None
     return SyncJob.objects.get(pk=job_id)
 
 
@@ -140,45 +158,58 @@ def job_run(*, job_id: int) -> SyncJob | None:
     """Run a queued job in this worker (the django-q2 task calls this).
 
     A job another worker already claimed, or one cancelled or gone meanwhile,
-    is left alone.
+    is left alone. While it runs, a heartbeat thread keeps it alive; a job the
+    watch declared dead anyway (``JobAbandoned``) stops without a word, since
+    whoever ended it has written its end.
     """
-    if not _claim(job_id):
+    token = _claim(job_id)
+    if token is None:
         return SyncJob.objects.filter(pk=job_id).first()
     job = SyncJob.objects.get(pk=job_id)
     _job_audit(job, "job.started", message=f"Trigger: {job.trigger}.")
-    context = JobContext(job)
-    try:
-        job_kind_get(job.kind).run(context)
-    except JobCancelled:
-        job = _finish(job_id, SyncJob.Status.CANCELLED)
-    except JobMustWait as wait:
-        return _park(job, wait)
-    except Exception as exc:
-        logger.exception("Job %s failed", job_id)
-        job = _finish(job_id, SyncJob.Status.FAILED, error=str(exc) or type(exc).__name__)
-    else:
-        job.refresh_from_db()
-        if job.status != SyncJob.Status.RUNNING:  # the kind parked it (waiting)
-            return job
-        outcome = SyncJob.Status.PARTIALLY_FAILED if job.failed else SyncJob.Status.SUCCEEDED
-        job = _finish(job_id, outcome)
+    with JobHeartbeat(job_id=job_id, run_token=token):
+        ended = _run_kind(job, token)
+    if ended is None:
+        logger.warning("Job %s was ended while this worker ran it; it stopped.", job_id)
+        return SyncJob.objects.get(pk=job_id)
+    if ended.status == SyncJob.Status.WAITING:
+        return ended
     _job_audit(
-        job,
+        ended,
         "job.finished",
         status=AuditEvent.Status.FAILED
-        if job.status in (SyncJob.Status.FAILED, SyncJob.Status.PARTIALLY_FAILED)
+        if ended.status in (SyncJob.Status.FAILED, SyncJob.Status.PARTIALLY_FAILED)
         else AuditEvent.Status.OK,
-        message=job_summary(job),
-        error_category="job" if job.status == SyncJob.Status.FAILED else "",
+        message=job_summary(ended),
+        error_category="job" if ended.status == SyncJob.Status.FAILED else "",
     )
-    return job
+    return ended
 
 
-def _park(job: SyncJob, wait: JobMustWait) -> SyncJob:
+def _run_kind(job: SyncJob, token: UUID) -> SyncJob | None:
+    """Run the job's kind to its end: the ended (or parked) row, None if no longer ours."""
+    try:
+        job_kind_get(job.kind).run(JobContext(job))
+    except JobAbandoned:
+        return None
+    except JobCancelled:
+        return _finish(job.pk, token, SyncJob.Status.CANCELLED)
+    except JobMustWait as wait:
+        return _park(job, token, wait)
+    except Exception as exc:
+        logger.exception("Job %s failed", job.pk)
+        return _finish(job.pk, token, SyncJob.Status.FAILED, error=str(exc) or type(exc).__name__)
+    failed = SyncJob.objects.filter(pk=job.pk).values_list("failed", flat=True).get()
+    outcome = SyncJob.Status.PARTIALLY_FAILED if failed else SyncJob.Status.SUCCEEDED
+    return _finish(job.pk, token, outcome)
+
+
+def _park(job: SyncJob, token: UUID, wait: JobMustWait) -> SyncJob | None:
     """Status *waiting* with the reason, and a one-off schedule that resumes the job."""
-    SyncJob.objects.filter(pk=job.pk, status=SyncJob.Status.RUNNING).update(
+    if not owned_job(job_id=job.pk, run_token=token).update(
         status=SyncJob.Status.WAITING, waiting_reason=wait.reason
-    )
+    ):
+        return None
     Schedule.objects.update_or_create(
         name=f"resume-syncjob-{job.pk}",
         defaults={

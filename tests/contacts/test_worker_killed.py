@@ -28,6 +28,7 @@ def test_a_killed_worker_and_a_rerun_leave_no_duplicates(
 ) -> None:
     settings.JOB_STALE_AFTER_S = 2
     monkeypatch.setenv("JOB_STALE_AFTER_S", "2")
+    monkeypatch.setenv("JOB_HEARTBEAT_S", "0.5")
     connections_use_sandbox(info=sandbox.info)
     hubspot, salesforce = HubSpotSide(sandbox), SalesforceSide(sandbox)
     for start in range(0, CONTACTS, 100):

@@ -141,9 +141,9 @@ def test_cancelling_a_running_job_stops_it_between_batches(admin) -> None:
 @pytest.mark.django_db
 def test_a_dead_worker_does_not_block_its_scope_forever(settings) -> None:
     job, _ = job_start(kind="test.count", scope="test:a")
-    SyncJob.objects.filter(pk=job.pk).update(status=SyncJob.Status.RUNNING)
     SyncJob.objects.filter(pk=job.pk).update(
-        updated_at=timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_S + 5)
+        status=SyncJob.Status.RUNNING,
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_S + 5),
     )
     again, created = job_start(kind="test.count", scope="test:a")
     assert created
