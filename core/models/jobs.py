@@ -25,6 +25,8 @@ class SyncJob(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING, Status.WAITING)
+    #: the statuses that hold the scope: at most one job per scope is in one of them
+    HOLDING_STATUSES = (Status.RUNNING, Status.WAITING)
     COUNTERS = ("seen", "created", "updated", "skipped", "failed")
 
     kind = models.CharField(max_length=40)
@@ -32,6 +34,9 @@ class SyncJob(models.Model):
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     params = models.JSONField(default=dict, blank=True)
+    #: what was asked (kind and params): an identical request joins this job while it is
+    #: active instead of queueing a second one (``core.services.jobs.job_request_key``)
+    request_key = models.CharField(max_length=64, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -59,13 +64,21 @@ class SyncJob(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # The database, not a check-then-insert, guarantees one active job per
-            # scope: concurrent clicks and several web processes race here safely.
+            # The database, not a check-then-insert, guarantees that two jobs of one
+            # scope never run at once (a job parked by the budget still holds its
+            # scope), while any number wait their turn in status queued: concurrent
+            # claims, clicks and web processes race here safely.
             models.UniqueConstraint(
                 fields=["scope"],
-                condition=Q(status__in=["queued", "running", "waiting"]),
-                name="one_active_job_per_scope",
-            )
+                condition=Q(status__in=["running", "waiting"]),
+                name="one_running_job_per_scope",
+            ),
+            # ... and that two identical requests made at once queue one job, not two.
+            models.UniqueConstraint(
+                fields=["scope", "request_key"],
+                condition=Q(status="queued"),
+                name="one_queued_job_per_request",
+            ),
         ]
         indexes = [models.Index(fields=["status", "-created_at"], name="job_status")]
 

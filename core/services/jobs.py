@@ -1,27 +1,36 @@
 """Starting, running, and cancelling sync jobs.
 
-One job per scope at a time is enforced by a partial unique index
-(``one_active_job_per_scope``): a second start while one is queued, running or
-waiting gets the existing job back. Workers claim a job with a conditional
-UPDATE, so a job is run by exactly one worker however many there are.
+Jobs of one scope run one at a time, the others queued behind in order
+(``core.services.job_queue``). Workers claim a job with a conditional UPDATE,
+so a job is run by exactly one worker however many there are, and each claim
+gets a fresh token: a worker whose job was declared dead (its heartbeat
+stopped, ``core.services.job_heartbeat``) can never write for it again.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from enum import StrEnum
+from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_q.models import Schedule
-from django_q.tasks import async_task
 
 from core.job_kinds import job_kind_get, job_kind_label
 from core.models import AuditEvent, SyncJob
 from core.services.audit import audit_record
 from core.services.job_heartbeat import JobHeartbeat, job_stale_before
+from core.services.job_queue import (
+    first_in_line,
+    job_identical_active,
+    job_last_in_line,
+    job_queue_advance_on_commit,
+    job_request_key,
+)
 from core.services.job_runtime import (
     JobAbandoned,
     JobCancelled,
@@ -44,18 +53,6 @@ def _job_audit(job: SyncJob, action: str, *, actor: AbstractBaseUser | None = No
     )
 
 
-def _enqueue(job_id: int) -> None:
-    try:
-        async_task("core.tasks.run_job", job_id, task_name=f"syncjob-{job_id}")
-    except Exception as exc:  # broker down: the job must not sit "queued" forever
-        logger.exception("Could not queue job %s", job_id)
-        SyncJob.objects.filter(pk=job_id, status=SyncJob.Status.QUEUED).update(
-            status=SyncJob.Status.FAILED,
-            error=f"Could not reach the job queue: {exc}",
-            finished_at=timezone.now(),
-        )
-
-
 def job_reap_stale(*, scope: str) -> None:
     """Fail a running job of ``scope`` whose worker stopped reporting (killed, crashed, hung)."""
     for job in SyncJob.objects.filter(
@@ -65,7 +62,7 @@ def job_reap_stale(*, scope: str) -> None:
             pk=job.pk, status=SyncJob.Status.RUNNING, heartbeat_at__lt=job_stale_before()
         ).update(
             status=SyncJob.Status.FAILED,
-            error="The worker running this job stopped responding; a new run can start.",
+            error="The worker running this job stopped responding; the next job can start.",
             finished_at=timezone.now(),
         )
         if claimed:
@@ -73,6 +70,23 @@ def job_reap_stale(*, scope: str) -> None:
             _job_audit(
                 job, "job.abandoned", status=AuditEvent.Status.FAILED, message=job.error or ""
             )
+            job_queue_advance_on_commit(scope=job.scope)
+
+
+class JobStartOutcome(StrEnum):
+    #: a new job, first in line: handed to a worker now
+    STARTED = "started"
+    #: an identical request was active: that job is returned
+    JOINED = "joined"
+    #: a new job, queued behind the job of its scope that runs (or behind others queued)
+    QUEUED = "queued"
+
+
+class JobStart(NamedTuple):
+    """What ``job_start`` did; unpacks as ``job, outcome``."""
+
+    job: SyncJob
+    outcome: JobStartOutcome
 
 
 def job_start(
@@ -82,27 +96,42 @@ def job_start(
     trigger: str = SyncJob.Trigger.MANUAL,
     requested_by: AbstractBaseUser | None = None,
     params: dict[str, Any] | None = None,
-) -> tuple[SyncJob, bool]:
-    """Queue a job, or return the active job of the same scope. ``(job, created)``."""
+) -> JobStart:
+    """Join the active job that asked for exactly this, or queue a new one.
+
+    A new job runs at once if nothing else of its scope is running, waiting or
+    queued; otherwise it waits its turn (``job_queue``).
+    """
     job_kind_get(kind)
     job_reap_stale(scope=scope)
     user = requested_by if requested_by is not None and requested_by.is_authenticated else None
+    params = params or {}
+    key = job_request_key(kind=kind, params=params)
     for _ in range(3):
+        same = job_identical_active(scope=scope, request_key=key)
+        if same is not None:
+            return JobStart(same, JobStartOutcome.JOINED)
         try:
             with transaction.atomic():
+                ahead = job_last_in_line(scope=scope)
                 job = SyncJob.objects.create(
-                    kind=kind, scope=scope, trigger=trigger, requested_by=user, params=params or {}
+                    kind=kind,
+                    scope=scope,
+                    trigger=trigger,
+                    requested_by=user,
+                    params=params,
+                    request_key=key,
                 )
-                _job_audit(job, "job.queued", actor=user, message=f"Trigger: {job.trigger}.")
-                transaction.on_commit(lambda job_id=job.pk: _enqueue(job_id))
-            return job, True
+                turn = (
+                    f"Queued behind job #{ahead.pk}: it starts when #{ahead.pk} finishes."
+                    if ahead
+                    else "Nothing else of its scope is active: it starts now."
+                )
+                _job_audit(job, "job.queued", actor=user, message=f"Trigger: {job.trigger}. {turn}")
+                job_queue_advance_on_commit(scope=scope, only=job.pk)
+            return JobStart(job, JobStartOutcome.QUEUED if ahead else JobStartOutcome.STARTED)
         except IntegrityError:
-            existing = SyncJob.objects.filter(
-                scope=scope, status__in=SyncJob.ACTIVE_STATUSES
-            ).first()
-            if existing is not None:
-                return existing, False
-            # the active job finished between our insert and our look-up: try again
+            pass  # the same request was queued meanwhile: join it
     raise RuntimeError(f"Could not start a job for scope {scope!r}.")
 
 
@@ -114,6 +143,7 @@ def job_cancel(*, job: SyncJob, actor: AbstractBaseUser | None) -> SyncJob:
     ).update(status=SyncJob.Status.CANCELLED, cancel_requested=True, finished_at=now)
     if stopped:
         _job_audit(job, "job.cancelled", actor=actor, message="Cancelled before it ran.")
+        job_queue_advance_on_commit(scope=job.scope)
     elif SyncJob.objects.filter(pk=job.pk, status=SyncJob.Status.RUNNING).update(
         cancel_requested=True
     ):
@@ -128,20 +158,29 @@ def job_cancel(*, job: SyncJob, actor: AbstractBaseUser | None) -> SyncJob:
 
 
 def _claim(job_id: int) -> UUID | None:
-    """Take the job for this worker: the claim's token, or None if it is not to be run."""
+    """Take the job for this worker: the claim's token, or None if it is not to be run.
+
+    Refused: a job cancelled or ended meanwhile, a queued job with an older one of
+    its scope queued ahead, and (by the index) one whose scope is busy; those stay
+    queued until the line reaches them.
+    """
     token = uuid4()
     now = timezone.now()
-    claimed = SyncJob.objects.filter(
-        pk=job_id,
-        status__in=[SyncJob.Status.QUEUED, SyncJob.Status.WAITING],
-        cancel_requested=False,
-    ).update(
-        status=SyncJob.Status.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        run_token=token,
-        waiting_reason="",
-    )
+    try:
+        with transaction.atomic():
+            claimed = (
+                SyncJob.objects.filter(pk=job_id, cancel_requested=False)
+                .filter(first_in_line() | Q(status=SyncJob.Status.WAITING))
+                .update(
+                    status=SyncJob.Status.RUNNING,
+                    started_at=now,
+                    heartbeat_at=now,
+                    run_token=token,
+                    waiting_reason="",
+                )
+            )
+    except IntegrityError:  # another job of the scope runs or waits
+        return None
     return token if claimed else None
 
 
@@ -151,7 +190,9 @@ def _finish(job_id: int, token: UUID, status: str, error: str = "") -> SyncJob |
         status=status, error=error, finished_at=timezone.now()
     ):
         return None
-    return SyncJob.objects.get(pk=job_id)
+    job = SyncJob.objects.get(pk=job_id)
+    job_queue_advance_on_commit(scope=job.scope)
+    return job
 
 
 def job_run(*, job_id: int) -> SyncJob | None:

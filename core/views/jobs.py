@@ -1,4 +1,4 @@
-"""Job list, job page with live progress, cancel."""
+"""Job list, job page with live progress, cancel; what a button that starts a job says."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.job_kinds import job_kind_label
 from core.models import SyncJob
-from core.selectors.jobs import job_events, job_list
-from core.services.jobs import job_cancel
+from core.selectors.jobs import job_ahead, job_events, job_list
+from core.services.jobs import JobStart, JobStartOutcome, job_cancel
 
 
 @require_GET
@@ -27,13 +27,22 @@ def jobs(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _progress(job: SyncJob) -> dict[str, object]:
+    """What the live part of the job page shows besides the row."""
+    return {"job": job, "ahead": job_ahead(job=job)}
+
+
 @require_GET
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(SyncJob.objects.select_related("requested_by"), pk=job_id)
     return render(
         request,
         "core/job_detail.html",
-        {"job": job, "kind_label": job_kind_label(job.kind), "events": job_events(job_id=job.pk)},
+        {
+            **_progress(job),
+            "kind_label": job_kind_label(job.kind),
+            "events": job_events(job_id=job.pk),
+        },
     )
 
 
@@ -41,7 +50,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     """The fragment htmx polls while the job is active."""
     job = get_object_or_404(SyncJob, pk=job_id)
-    return render(request, "core/_job_progress.html", {"job": job})
+    return render(request, "core/_job_progress.html", _progress(job))
 
 
 @require_POST
@@ -56,3 +65,23 @@ def job_cancel_view(request: HttpRequest, job_id: int) -> HttpResponse:
             request, f"Job #{job.pk} had already finished ({job.get_status_display()})."
         )
     return redirect("job_detail", job_id=job.pk)
+
+
+def job_start_flash(request: HttpRequest, start: JobStart, *, what: str) -> None:
+    """Say whether the click started ``what``, joined the same request, or queued behind."""
+    job, outcome = start
+    ahead = job_ahead(job=job) if outcome == JobStartOutcome.QUEUED else None
+    if outcome == JobStartOutcome.JOINED:
+        messages.info(
+            request,
+            f"The same request is already {job.get_status_display().lower()} (job #{job.pk}, "
+            f"{what}): your request joined it instead of starting a second one.",
+        )
+    elif ahead is not None:
+        messages.info(
+            request,
+            f"{what[:1].upper()}{what[1:]} (job #{job.pk}). Queued behind job #{ahead.pk}: "
+            f"it starts when #{ahead.pk} finishes.",
+        )
+    else:
+        messages.success(request, f"Started: {what}.")

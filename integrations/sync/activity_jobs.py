@@ -7,7 +7,7 @@ from django_q.models import Schedule
 
 from core.job_kinds import register_job_kind
 from core.models import SyncJob
-from core.services.jobs import job_start
+from core.services.jobs import JobStart, job_start
 from core.services.schedules import schedule_every
 from integrations.sync.activities import activities_sync_run
 
@@ -23,8 +23,8 @@ def activities_sync_start(
     mode: str = "all",
     trigger: str = SyncJob.Trigger.MANUAL,
     requested_by: AbstractBaseUser | None = None,
-) -> tuple[SyncJob, bool]:
-    """Start an activity sync (both directions, every enabled type), or join the running one."""
+) -> JobStart:
+    """Start an activity sync (both directions, every enabled type), or join the active one."""
     return job_start(
         kind=ACTIVITY_SYNC,
         scope=ACTIVITIES_SCOPE,

@@ -13,6 +13,7 @@ from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_POST
 
 from core.models import SyncJob
+from core.views.jobs import job_start_flash
 from integrations import errors
 from integrations.connections import hubspot_client, salesforce_client
 from integrations.models import ActivityType, OwnerMapping
@@ -194,18 +195,11 @@ def activity_preview_view(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 def activities_sync_now(request: HttpRequest) -> HttpResponse:
-    job, created = activities_sync_start(
+    start = activities_sync_start(
         mode="all", trigger=SyncJob.Trigger.MANUAL, requested_by=request.user
     )
-    if created:
-        messages.success(request, "Started: activity sync of every type that is on.")
-    else:
-        messages.info(
-            request,
-            f"An activity sync is already {job.get_status_display().lower()} (job #{job.pk}): "
-            "your request joined it instead of starting a second one.",
-        )
-    return redirect("job_detail", job_id=job.pk)
+    job_start_flash(request, start, what="activity sync of every type that is on")
+    return redirect("job_detail", job_id=start.job.pk)
 
 
 # --- owners -------------------------------------------------------------------------------

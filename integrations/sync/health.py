@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Max, Min
 
 from core.models import SyncJob
+from core.services.jobs import JobStart
 from integrations.models import (
     ContactSyncSettings,
     HubSpotConnection,
@@ -101,7 +102,7 @@ def health_paused_states() -> list[PausedState]:
 
 def health_retry(
     *, actor: AbstractBaseUser | None, record_ids: list[int] | None = None, category: str = ""
-) -> tuple[SyncJob, bool, int]:
+) -> tuple[JobStart, int]:
     """A retry job for exactly the chosen records: by id, by category, or all."""
     errors = RecordError.objects.all()
     if record_ids is not None:
@@ -111,10 +112,10 @@ def health_retry(
     keys = list(errors.values_list("record_key", flat=True))
     if not keys:
         raise ValueError("There is nothing to retry.")
-    job, created = contacts_sync_start(
+    start = contacts_sync_start(
         mode=Mode.RETRY,
         trigger=SyncJob.Trigger.RETRY,
         requested_by=actor,
         records=keys,
     )
-    return job, created, len(keys)
+    return start, len(keys)

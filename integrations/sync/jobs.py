@@ -7,7 +7,7 @@ from django_q.models import Schedule
 
 from core.job_kinds import register_job_kind
 from core.models import SyncJob
-from core.services.jobs import job_start
+from core.services.jobs import JobStart, job_start
 from core.services.schedules import schedule_every
 from integrations.sync.contacts import Mode, contacts_sync_run
 
@@ -36,7 +36,7 @@ def contacts_sync_start(
     requested_by: AbstractBaseUser | None = None,
     contact: str = "",
     records: list[str] | None = None,
-) -> tuple[SyncJob, bool]:
+) -> JobStart:
     if mode not in MODE_LABELS:
         raise ValueError(f"Unknown contact sync mode {mode!r}.")
     params: dict[str, object] = {"mode": mode}
@@ -54,7 +54,7 @@ def contacts_sync_start(
 
 
 def scheduled_contact_sync() -> int:
-    """django-q2 schedule entry point: an incremental run (joins one already running)."""
+    """django-q2 schedule entry point: an incremental run (joins one already active)."""
     job, _ = contacts_sync_start(mode=Mode.INCREMENTAL, trigger=SyncJob.Trigger.SCHEDULE)
     return job.pk
 

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core.models import SyncJob
+from core.views.jobs import job_start_flash
 from integrations import errors
 from integrations.connections import hubspot_client
 from integrations.models.contacts import (
@@ -142,18 +143,11 @@ def sync_now(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Type the email, HubSpot id or Salesforce id of the contact.")
         return redirect("contacts")
     trigger = SyncJob.Trigger.IMPORT if mode == Mode.IMPORT else SyncJob.Trigger.MANUAL
-    job, created = contacts_sync_start(
+    start = contacts_sync_start(
         mode=mode, trigger=trigger, requested_by=request.user, contact=contact
     )
-    if created:
-        messages.success(request, f"Started: contact sync of {MODE_LABELS[mode]}.")
-    else:
-        messages.info(
-            request,
-            f"A contact sync is already {job.get_status_display().lower()} (job #{job.pk}): "
-            "your request joined it instead of starting a second one.",
-        )
-    return redirect("job_detail", job_id=job.pk)
+    job_start_flash(request, start, what=f"contact sync of {MODE_LABELS[mode]}")
+    return redirect("job_detail", job_id=start.job.pk)
 
 
 @require_GET
@@ -194,21 +188,14 @@ def health_retry_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"Unknown error category “{category}”.")
         return redirect("health")
     try:
-        job, created, count = health_retry(
-            actor=request.user, record_ids=record_ids, category=category
-        )
+        start, count = health_retry(actor=request.user, record_ids=record_ids, category=category)
     except ValueError as exc:
         messages.error(request, str(exc))
         return redirect("health")
-    if created:
-        messages.success(request, f"Retrying {count} record{'s' if count != 1 else ''}.")
-    else:
-        messages.info(
-            request,
-            f"A contact sync is already {job.get_status_display().lower()} (job #{job.pk}); "
-            "retry again when it has finished.",
-        )
-    return redirect("job_detail", job_id=job.pk)
+    job_start_flash(
+        request, start, what=f"retry of {count} failed record{'s' if count != 1 else ''}"
+    )
+    return redirect("job_detail", job_id=start.job.pk)
 
 
 def _builder_page(

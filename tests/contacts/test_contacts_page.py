@@ -40,13 +40,22 @@ def test_a_static_list_posted_by_hand_is_refused(admin_web: Client, hubspot) -> 
     ).exists()
 
 
-def test_sync_now_starts_one_job_and_a_second_click_joins_it(admin_web: Client, hubspot) -> None:
+def test_sync_now_starts_one_job_the_same_click_joins_it_another_queues(
+    admin_web: Client, hubspot
+) -> None:
     first = admin_web.post(reverse("contacts_sync_now"), {"mode": "all"}, follow=True)
     job = SyncJob.objects.get()
     assert first.redirect_chain[-1][0] == reverse("job_detail", args=[job.pk])
-    second = admin_web.post(reverse("contacts_sync_now"), {"mode": "list"}, follow=True)
+    assert "Started: contact sync of all eligible contacts." in first.content.decode()
+    second = admin_web.post(reverse("contacts_sync_now"), {"mode": "all"}, follow=True)
     assert "your request joined it" in second.content.decode()
     assert SyncJob.objects.count() == 1
+    third = admin_web.post(reverse("contacts_sync_now"), {"mode": "list"}, follow=True)
+    queued = SyncJob.objects.exclude(pk=job.pk).get()
+    assert third.redirect_chain[-1][0] == reverse("job_detail", args=[queued.pk])
+    page = third.content.decode()
+    assert f"Queued behind job #{job.pk}: it starts when #{job.pk} finishes." in page
+    assert f"Queued behind #{job.pk}" in page
 
 
 def test_bad_input_gets_a_clear_message(admin_web: Client, connected) -> None:

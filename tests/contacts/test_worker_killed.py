@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from core.models import SyncJob
+from core.services.jobs import JobStartOutcome
 from integrations.connections import connections_use_sandbox
 from integrations.sync.jobs import contacts_sync_start
 from tests.sides import HubSpotSide, SalesforceSide, person
@@ -47,8 +48,8 @@ def test_a_killed_worker_and_a_rerun_leave_no_duplicates(
     time.sleep(2.5)  # the dead worker's job goes stale
     second = QCluster(tmp_path)
     try:
-        rerun, created = contacts_sync_start(mode="all")
-        assert created and rerun.pk != job.pk
+        rerun, outcome = contacts_sync_start(mode="all")
+        assert outcome == JobStartOutcome.STARTED and rerun.pk != job.pk
         wait_for(lambda: not SyncJob.objects.get(pk=rerun.pk).is_active, timeout=120)
     finally:
         second.stop()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.job_kinds import UnknownJobKind
 from core.models import AuditEvent, SyncJob
-from core.services.jobs import job_cancel, job_run, job_start
+from core.services.jobs import JobStartOutcome, job_cancel, job_run, job_start
 
 
 @pytest.mark.django_db
@@ -19,22 +19,22 @@ def test_start_queues_a_job_and_enqueues_it_on_commit(
     admin, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:
     enqueued = []
-    monkeypatch.setattr("core.services.jobs.async_task", lambda *a, **k: enqueued.append(a))
+    monkeypatch.setattr("core.services.job_queue.async_task", lambda *a, **k: enqueued.append(a))
     with django_capture_on_commit_callbacks(execute=True):
-        job, created = job_start(kind="test.count", scope="test:a", requested_by=admin)
-    assert created and job.status == SyncJob.Status.QUEUED
+        job, outcome = job_start(kind="test.count", scope="test:a", requested_by=admin)
+    assert outcome == JobStartOutcome.STARTED and job.status == SyncJob.Status.QUEUED
     assert enqueued == [("core.tasks.run_job", job.pk)]
     assert AuditEvent.objects.filter(job_id=job.pk, action="job.queued").exists()
 
 
 @pytest.mark.django_db
-def test_a_second_start_returns_the_active_job(admin) -> None:
-    first, created = job_start(kind="test.count", scope="test:a", requested_by=admin)
-    second, created_again = job_start(kind="test.count", scope="test:a", requested_by=admin)
-    assert created and not created_again
+def test_a_second_identical_start_returns_the_active_job(admin) -> None:
+    first, outcome = job_start(kind="test.count", scope="test:a", requested_by=admin)
+    second, outcome_again = job_start(kind="test.count", scope="test:a", requested_by=admin)
+    assert outcome == JobStartOutcome.STARTED and outcome_again == JobStartOutcome.JOINED
     assert second.pk == first.pk
-    other, created_other = job_start(kind="test.count", scope="test:b")
-    assert created_other and other.pk != first.pk
+    other, outcome_other = job_start(kind="test.count", scope="test:b")
+    assert outcome_other == JobStartOutcome.STARTED and other.pk != first.pk
 
 
 @pytest.mark.django_db
@@ -53,8 +53,8 @@ def test_concurrent_starts_for_one_scope_make_one_job() -> None:
     def start() -> None:
         try:
             barrier.wait()
-            job, created = job_start(kind="test.count", scope="test:race")
-            results.append((job.pk, created))
+            job, outcome = job_start(kind="test.count", scope="test:race")
+            results.append((job.pk, outcome != JobStartOutcome.JOINED))
         except BaseException as exc:  # surfaced below
             errors.append(exc)
         finally:
@@ -75,8 +75,8 @@ def test_concurrent_starts_for_one_scope_make_one_job() -> None:
 def test_a_finished_scope_can_start_again() -> None:
     job, _ = job_start(kind="test.count", scope="test:a")
     job_run(job_id=job.pk)
-    again, created = job_start(kind="test.count", scope="test:a")
-    assert created and again.pk != job.pk
+    again, outcome = job_start(kind="test.count", scope="test:a")
+    assert outcome == JobStartOutcome.STARTED and again.pk != job.pk
 
 
 @pytest.mark.django_db
@@ -145,8 +145,8 @@ def test_a_dead_worker_does_not_block_its_scope_forever(settings) -> None:
         status=SyncJob.Status.RUNNING,
         heartbeat_at=timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_S + 5),
     )
-    again, created = job_start(kind="test.count", scope="test:a")
-    assert created
+    again, outcome = job_start(kind="test.count", scope="test:a")
+    assert outcome == JobStartOutcome.STARTED
     job.refresh_from_db()
     assert job.status == SyncJob.Status.FAILED and "stopped responding" in job.error
 
@@ -176,7 +176,10 @@ def test_a_job_that_must_wait_is_parked_and_resumes_later() -> None:
     assert job.status == SyncJob.Status.WAITING and job.waiting_reason == "Budget used up."
     schedule = Schedule.objects.get(name=f"resume-syncjob-{job.pk}")
     assert schedule.func == "core.tasks.run_job" and schedule.args == str(job.pk)
-    again, created = job_start(kind="test.wait", scope="test:wait")
-    assert not created and again.pk == job.pk  # the scope stays taken while waiting
+    again, outcome = job_start(kind="test.wait", scope="test:wait")
+    assert outcome == JobStartOutcome.JOINED and again.pk == job.pk
+    other, outcome = job_start(kind="test.wait", scope="test:wait", params={"other": 1})
+    assert outcome == JobStartOutcome.QUEUED  # the scope stays taken while waiting
+    assert job_run(job_id=other.pk).status == SyncJob.Status.QUEUED
     job = job_run(job_id=job.pk)
     assert job.status == SyncJob.Status.SUCCEEDED and (job.seen, job.created) == (2, 1)
