@@ -1,8 +1,14 @@
 """django-q2 task entry points: they take ids and call services."""
 
-from core.services.jobs import job_run
+from core.services.jobs import job_run, job_watch
 
 
 def run_job(job_id: int) -> str:
     job = job_run(job_id=job_id)
     return job.status if job else "gone"
+
+
+def watch_jobs() -> str:
+    """The per-minute schedule (``core.services.jobs.WATCH_SCHEDULE``)."""
+    ended, handed_over = job_watch()
+    return f"{len(ended)} dead job(s) ended, {len(handed_over)} queued job(s) handed over"

@@ -178,7 +178,7 @@ ACTIVITY_LATE_ARRIVAL_H = env.int("ACTIVITY_LATE_ARRIVAL_H", default=72)
 # (waiting for a slow API answer included); a running job whose heartbeat is older
 # than JOB_STALE_AFTER_S is dead: it is ended and the next job of its scope starts.
 JOB_HEARTBEAT_S = env.float("JOB_HEARTBEAT_S", default=5.0)
-JOB_STALE_AFTER_S = env.int("JOB_STALE_AFTER_S", default=600)
+JOB_STALE_AFTER_S = env.int("JOB_STALE_AFTER_S", default=30)
 if JOB_HEARTBEAT_S <= 0 or JOB_HEARTBEAT_S * 2 > JOB_STALE_AFTER_S:
     raise ImproperlyConfigured(
         "JOB_HEARTBEAT_S must be positive and at most half of JOB_STALE_AFTER_S, or a "

@@ -23,12 +23,13 @@ from django_q.models import Schedule
 from core.job_kinds import job_kind_get, job_kind_label
 from core.models import AuditEvent, SyncJob
 from core.services.audit import audit_record
-from core.services.job_heartbeat import JobHeartbeat, job_stale_before
+from core.services.job_heartbeat import JobHeartbeat, job_silent_since, job_stale_before
 from core.services.job_queue import (
     first_in_line,
     job_identical_active,
     job_last_in_line,
     job_queue_advance_on_commit,
+    job_queues_advance,
     job_request_key,
 )
 from core.services.job_runtime import (
@@ -38,8 +39,11 @@ from core.services.job_runtime import (
     JobMustWait,
     owned_job,
 )
+from core.services.schedules import schedule_every
 
 logger = logging.getLogger(__name__)
+#: the django-q2 schedule of ``job_watch``
+WATCH_SCHEDULE = "job-watch"
 
 
 def _job_audit(job: SyncJob, action: str, *, actor: AbstractBaseUser | None = None, **extra: Any):
@@ -53,24 +57,56 @@ def _job_audit(job: SyncJob, action: str, *, actor: AbstractBaseUser | None = No
     )
 
 
-def job_reap_stale(*, scope: str) -> None:
-    """Fail a running job of ``scope`` whose worker stopped reporting (killed, crashed, hung)."""
-    for job in SyncJob.objects.filter(
-        scope=scope, status=SyncJob.Status.RUNNING, heartbeat_at__lt=job_stale_before()
-    ):
-        claimed = SyncJob.objects.filter(
-            pk=job.pk, status=SyncJob.Status.RUNNING, heartbeat_at__lt=job_stale_before()
-        ).update(
+def _end_silent(
+    job: SyncJob, *, status: str, error: str, action: str, actor: AbstractBaseUser | None = None
+) -> bool:
+    """End a running job whose heartbeat stopped, audited, and hand its scope to the next
+    job. False if it is alive (it beat meanwhile) or not running."""
+    ended = SyncJob.objects.filter(
+        pk=job.pk, status=SyncJob.Status.RUNNING, heartbeat_at__lt=job_stale_before()
+    ).update(status=status, error=error, finished_at=timezone.now())
+    if ended:
+        job.refresh_from_db()
+        failed = status == SyncJob.Status.FAILED
+        _job_audit(
+            job,
+            action,
+            actor=actor,
+            message=error,
+            status=AuditEvent.Status.FAILED if failed else AuditEvent.Status.OK,
+        )
+        job_queue_advance_on_commit(scope=job.scope)
+    return bool(ended)
+
+
+def job_reap_stale(*, scope: str | None = None) -> list[SyncJob]:
+    """Fail every running job (of ``scope``) whose worker stopped reporting: killed,
+    crashed or hung. Its writes are refused from now on (``JobAbandoned``)."""
+    silent = SyncJob.objects.filter(
+        status=SyncJob.Status.RUNNING, heartbeat_at__lt=job_stale_before()
+    )
+    if scope is not None:
+        silent = silent.filter(scope=scope)
+    return [
+        job
+        for job in silent
+        if _end_silent(
+            job,
             status=SyncJob.Status.FAILED,
             error="The worker running this job stopped responding; the next job can start.",
-            finished_at=timezone.now(),
+            action="job.abandoned",
         )
-        if claimed:
-            job.refresh_from_db()
-            _job_audit(
-                job, "job.abandoned", status=AuditEvent.Status.FAILED, message=job.error or ""
-            )
-            job_queue_advance_on_commit(scope=job.scope)
+    ]
+
+
+def job_watch() -> tuple[list[SyncJob], list[SyncJob]]:
+    """Every minute: end the jobs whose worker died (``job_reap_stale``), and hand over the
+    first in line of every scope nobody advanced. ``(ended, handed over)``."""
+    return job_reap_stale(), job_queues_advance()
+
+
+def job_watch_schedule_ensure() -> Schedule:
+    return schedule_every(name=WATCH_SCHEDULE, func="core.tasks.watch_jobs", minutes=1)
 
 
 class JobStartOutcome(StrEnum):
@@ -136,11 +172,32 @@ def job_start(
 
 
 def job_cancel(*, job: SyncJob, actor: AbstractBaseUser | None) -> SyncJob:
-    """Cancel at once if no worker holds the job; otherwise ask the worker to stop."""
-    now = timezone.now()
+    """Cancel at once if no live worker holds the job; otherwise ask the worker to stop.
+
+    A running job whose worker stopped reporting is ended at once: nobody is left
+    to stop it after its batch.
+    """
+    silent_since = job_silent_since(job)
+    if silent_since is None or not _end_silent(
+        job,
+        status=SyncJob.Status.CANCELLED,
+        error=(
+            "Cancelled at once: the worker running this job had stopped (no report since "
+            f"{timezone.localtime(silent_since):%H:%M:%S})."
+        ),
+        action="job.cancelled",
+        actor=actor,
+    ):
+        _cancel_or_ask(job, actor=actor)
+    job_reap_stale(scope=job.scope)
+    job.refresh_from_db()
+    return job
+
+
+def _cancel_or_ask(job: SyncJob, *, actor: AbstractBaseUser | None) -> None:
     stopped = SyncJob.objects.filter(
         pk=job.pk, status__in=[SyncJob.Status.QUEUED, SyncJob.Status.WAITING]
-    ).update(status=SyncJob.Status.CANCELLED, cancel_requested=True, finished_at=now)
+    ).update(status=SyncJob.Status.CANCELLED, cancel_requested=True, finished_at=timezone.now())
     if stopped:
         _job_audit(job, "job.cancelled", actor=actor, message="Cancelled before it ran.")
         job_queue_advance_on_commit(scope=job.scope)
@@ -153,8 +210,6 @@ def job_cancel(*, job: SyncJob, actor: AbstractBaseUser | None) -> SyncJob:
             actor=actor,
             message="Cancel requested; the worker stops after its current batch.",
         )
-    job.refresh_from_db()
-    return job
 
 
 def _claim(job_id: int) -> UUID | None:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.job_kinds import job_kind_label
 from core.models import SyncJob
 from core.selectors.jobs import job_ahead, job_events, job_list
+from core.services.job_heartbeat import job_silent_since
 from core.services.jobs import JobStart, JobStartOutcome, job_cancel
 
 
@@ -29,7 +30,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
 
 def _progress(job: SyncJob) -> dict[str, object]:
     """What the live part of the job page shows besides the row."""
-    return {"job": job, "ahead": job_ahead(job=job)}
+    return {"job": job, "ahead": job_ahead(job=job), "silent_since": job_silent_since(job)}
 
 
 @require_GET
@@ -57,7 +58,7 @@ def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
 def job_cancel_view(request: HttpRequest, job_id: int) -> HttpResponse:
     job = job_cancel(job=get_object_or_404(SyncJob, pk=job_id), actor=request.user)
     if job.status == SyncJob.Status.CANCELLED:
-        messages.success(request, f"Job #{job.pk} was cancelled.")
+        messages.success(request, f"Job #{job.pk} was cancelled. {job.error}".strip())
     elif job.cancel_requested and job.is_active:
         messages.info(request, f"Job #{job.pk} will stop after its current batch.")
     else:
