@@ -52,7 +52,9 @@ class FaultRule:
     (+ optional ``body``, ``headers``) answers instead of the handler, with the
     emulator's default vendor error body when ``body`` is absent;
     ``record_errors`` lets the request through but makes the listed inputs of a
-    batch fail, ``{index: {"status"/"statusCode", "message", ...}}``.
+    batch fail, ``{index: {"status"/"statusCode", "message", ...}}``; a request
+    refused for its credentials (an expired session) leaves them for the next one,
+    so record errors combine with session expiry as they do at the vendor.
 
     Faults *after* the write, as real vendors produce them (a write that was
     applied but whose answer never reached the caller): ``after_latency_ms``
@@ -220,7 +222,12 @@ class Emulator:
             if fault.record_errors:
                 request.environ["sandbox.record_errors"] = fault.record_errors
         try:
-            self.authenticate(request, endpoint)
+            try:
+                self.authenticate(request, endpoint)
+            except VendorError:
+                if fault is not None and fault.record_errors:
+                    self._give_back(fault)  # record errors need a request that runs
+                raise
             self.before_request(request, endpoint)
             response = getattr(self, endpoint)(request, **args)
         except VendorError as exc:
@@ -252,6 +259,14 @@ class Emulator:
                         self.faults.remove(rule)
                     return rule
         return None
+
+    def _give_back(self, rule: FaultRule) -> None:
+        """A rule taken by a request that never reached its handler (its session had
+        expired, say) applies to the next one, as per-record errors would in real life."""
+        with self.lock:
+            rule.count += 1
+            if rule not in self.faults:
+                self.faults.insert(0, rule)
 
     @staticmethod
     def _drop_connection(request: Request) -> None:

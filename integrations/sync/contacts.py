@@ -64,6 +64,7 @@ from integrations.models.contacts import (
     ContactLink,
     ContactSyncSettings,
     PropertyMapping,
+    RecordError,
     SalesforcePerson,
     SyncCursor,
 )
@@ -410,6 +411,26 @@ class ContactSync:
             if records:
                 self.sync_hubspot_page(Page(records))
 
+    def retry_owed(self) -> None:
+        """Every record with an open error is tried again, whether or not it changed since:
+        what failed stays owed until it syncs (Retry in Sync health only does it sooner)."""
+        keys = list(
+            RecordError.objects.filter(object_type="contact").values_list("record_key", flat=True)
+        )
+        salesforce_ids = [k.removeprefix("sf:") for k in keys if k.startswith("sf:")]
+        SalesforcePerson.objects.filter(pk__in=salesforce_ids, is_deleted=False).update(
+            pending=True
+        )
+        hubspot_ids = [
+            k.removeprefix("hs:")
+            for k in keys
+            if k.startswith("hs:") and k[3:].isdigit() and k not in self.failed_keys
+        ]
+        for chunk in _chunks(hubspot_ids, 100):
+            records = self._read_contacts(list(chunk))
+            if records:
+                self.sync_hubspot_page(Page(records))
+
     def _salesforce_by_email(
         self, object_type: str, emails: list[str]
     ) -> dict[str, SalesforcePerson]:
@@ -664,6 +685,9 @@ class ContactSync:
         }
 
     def _link(self, record: dict[str, Any], person: SalesforcePerson, origin: str) -> ContactLink:
+        intent = ContactCreateIntent.objects.filter(hubspot_id=record["id"]).first()
+        if intent is not None and intent.email == person.email:
+            self._adopt(intent, person)  # the record our own unconfirmed create made
         link, created = ContactLink.objects.get_or_create(
             hubspot_id=record["id"],
             defaults={
@@ -966,7 +990,9 @@ class ContactSync:
         }
         linked = [p for p in people if p.pk in links]
         unlinked = [p for p in people if p.pk not in links and p.email]
-        owed: set[str] = set()
+        # a contact that failed earlier in this run is tried again by the next one
+        owed = {p.pk for p in linked if f"hs:{links[p.pk].hubspot_id}" in self.failed_keys}
+        linked = [p for p in linked if p.pk not in owed]
         if linked:
             by_hubspot_id = {links[p.pk].hubspot_id: p for p in linked}
             records = self._read_contacts(list(by_hubspot_id))
@@ -1017,6 +1043,8 @@ class ContactSync:
                     record = found.get(person.email)
                     if record is None or not self.gate.allows(record["id"]):
                         continue
+                    if f"hs:{record['id']}" in self.failed_keys:
+                        continue  # its create is unconfirmed in this run: the next one settles it
                     if ContactLink.objects.filter(hubspot_id=record["id"]).exists():
                         continue
                     pairs.append((record, self._link(record, person, ContactLink.Origin.SYNC)))
@@ -1214,6 +1242,8 @@ def _contacts_sync(ctx: JobContext, run: ContactSync) -> None:
     run.check_inclusion_list()
     run.pull_salesforce()
     run.settle_unconfirmed_creates()
+    if mode not in (Mode.ONE, Mode.RETRY):
+        run.retry_owed()
     if mode == Mode.RETRY:
         # Salesforce-side failures are retried by looking at those records again
         retry_salesforce = [

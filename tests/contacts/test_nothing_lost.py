@@ -12,32 +12,12 @@ import pytest
 from core.models import AuditEvent, SyncJob
 from integrations.connections import connections_use_sandbox
 from integrations.models import ContactLink, RecordError
+from tests.compare import hubspot_contacts, salesforce_people
 from tests.sides import HubSpotSide, SalesforceSide, person, run_sync
 
 pytestmark = pytest.mark.django_db
 
 CREATE = "*/composite/sobjects*"
-
-
-def hubspot_contacts(hubspot: HubSpotSide) -> list[dict]:
-    """Every HubSpot contact, read page by page as an outsider would."""
-    found, after = [], ""
-    while True:
-        answer = hubspot.call(
-            "GET", f"/crm/v3/objects/contacts?limit=100&properties=email,phone{after}"
-        )
-        found += answer["results"]
-        following = (answer.get("paging") or {}).get("next", {}).get("after")
-        if not following:
-            return found
-        after = f"&after={following}"
-
-
-def salesforce_people(salesforce: SalesforceSide) -> list[dict]:
-    return [
-        *salesforce.query("SELECT Id, Email, Phone FROM Lead"),
-        *salesforce.query("SELECT Id, Email, Phone FROM Contact"),
-    ]
 
 
 def assert_both_sides_agree(hubspot: HubSpotSide, salesforce: SalesforceSide) -> None:
