@@ -1,7 +1,8 @@
 """Registry of job kinds. Each capability registers its kinds at app start-up.
 
-A kind is a name, a label for pages, and the function a worker runs with a
-``JobContext``. The platform knows nothing else about what a job does.
+A kind is a name, a label for pages, the function a worker runs with a
+``JobContext``, and optionally what a run is for, in words for its page. The
+platform knows nothing else about what a job does.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
@@ -22,17 +23,33 @@ class UnknownJobKind(LookupError):
 
 
 @dataclass(frozen=True)
+class JobPurpose:
+    """What one run is for, as its page says it: a sentence, and (label, url) links."""
+
+    text: str
+    links: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class JobKind:
     name: str
     label: str
     run: Callable[[JobContext], None]
+    #: from a job's params, what the run is for
+    purpose: Callable[[dict[str, Any]], JobPurpose] | None = None
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
-def register_job_kind(name: str, *, label: str, run: Callable[[JobContext], None]) -> JobKind:
-    kind = JobKind(name=name, label=label, run=run)
+def register_job_kind(
+    name: str,
+    *,
+    label: str,
+    run: Callable[[JobContext], None],
+    purpose: Callable[[dict[str, Any]], JobPurpose] | None = None,
+) -> JobKind:
+    kind = JobKind(name=name, label=label, run=run, purpose=purpose)
     _KINDS[name] = kind
     return kind
 
@@ -47,6 +64,11 @@ def job_kind_get(name: str) -> JobKind:
 def job_kind_label(name: str) -> str:
     kind = _KINDS.get(name)
     return kind.label if kind else name
+
+
+def job_kind_purpose(name: str, params: dict[str, Any]) -> JobPurpose | None:
+    kind = _KINDS.get(name)
+    return kind.purpose(params) if kind and kind.purpose else None
 
 
 def load_job_kind_modules() -> None:

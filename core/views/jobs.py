@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from core.job_kinds import job_kind_label
+from core.job_kinds import job_kind_label, job_kind_purpose
 from core.models import SyncJob
 from core.selectors.jobs import job_ahead, job_events, job_list
 from core.services.job_heartbeat import job_silent_since
@@ -42,6 +42,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
         {
             **_progress(job),
             "kind_label": job_kind_label(job.kind),
+            "purpose": job_kind_purpose(job.kind, job.params),
             "events": job_events(job_id=job.pk),
         },
     )

@@ -19,6 +19,7 @@ from integrations.models.contacts import (
     RecordError,
     SalesforcePerson,
 )
+from integrations.sync.contact_ref import NotAContact, contact_ref_parse
 from integrations.sync.inclusion import ACTIVE
 from integrations.sync.jobs import CONTACTS_SCOPE, contact_schedule_ensure
 
@@ -178,19 +179,21 @@ def _is_member(hubspot: Any, list_id: str, hubspot_id: str) -> bool:
 
 def contact_explain(*, hubspot: Any, query: str) -> Explanation:
     """Does this contact sync, and exactly why not (SPEC §3.8)."""
+    try:
+        ref = contact_ref_parse(query)
+    except NotAContact as exc:
+        raise SettingRefused(str(exc)) from None
     query = query.strip()
     settings = ContactSyncSettings.load()
     explanation = Explanation(query=query, syncs=False, headline="")
     person = None
-    if "@" in query:
-        explanation.email = query.lower()
-        if "." not in query.rsplit("@", 1)[-1] or " " in query:
-            raise SettingRefused(f"“{query}” is not a valid email address.")
-        outcome = hubspot.contacts_batch_read([query.lower()], ["email", "createdate"], "email")
-    elif query.isdigit():
+    if ref.kind == "email":
+        explanation.email = ref.value
+        outcome = hubspot.contacts_batch_read([ref.value], ["email", "createdate"], "email")
+    elif ref.kind == "hubspot_id":
         explanation.hubspot_id = query
         outcome = hubspot.contacts_batch_read([query], ["email", "createdate"])
-    elif len(query) in (15, 18) and query.isalnum():
+    else:
         explanation.salesforce_id = query
         person = SalesforcePerson.objects.filter(pk=query).first()
         if person is None or not person.email:
@@ -203,8 +206,6 @@ def contact_explain(*, hubspot: Any, query: str) -> Explanation:
             return explanation
         explanation.email = person.email
         outcome = hubspot.contacts_batch_read([person.email], ["email", "createdate"], "email")
-    else:
-        raise SettingRefused("Type an email address, a HubSpot contact id or a Salesforce id.")
     record = outcome.records[0] if outcome.records else None
     if record is not None:
         explanation.hubspot_id = str(record["id"])

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from django.contrib.auth.models import AbstractBaseUser
+from django.urls import reverse
 from django_q.models import Schedule
 
-from core.job_kinds import register_job_kind
+from core.job_kinds import JobPurpose, register_job_kind
 from core.models import SyncJob
 from core.services.jobs import JobStart, job_start
 from core.services.schedules import schedule_every
+from integrations.sync.contact_ref import NotAContact, contact_ref_parse
 from integrations.sync.contacts import Mode, contacts_sync_run
 
 CONTACT_SYNC = "contacts.sync"
@@ -16,8 +21,6 @@ CONTACT_SYNC = "contacts.sync"
 #: so a crash or a double click can never create a Salesforce record twice
 CONTACTS_SCOPE = "contacts"
 SCHEDULE_NAME = "contact-sync"
-
-register_job_kind(CONTACT_SYNC, label="Contact sync", run=contacts_sync_run)
 
 MODE_LABELS = {
     Mode.INCREMENTAL: "changed contacts",
@@ -27,6 +30,33 @@ MODE_LABELS = {
     Mode.IMPORT: "import from Salesforce",
     Mode.RETRY: "failed records (retry)",
 }
+
+
+def contact_job_purpose(params: dict[str, Any]) -> JobPurpose:
+    """The job page's words for what a contact sync is for: which contact, how many records."""
+    mode = params.get("mode", Mode.INCREMENTAL)
+    if mode == Mode.RETRY:
+        count = len(params.get("records", []))
+        return JobPurpose(f"Retry of {count} failed record{'s' if count != 1 else ''}.")
+    contact = params.get("contact", "")
+    if mode != Mode.ONE or not contact:
+        return JobPurpose(f"Contact sync of {MODE_LABELS.get(mode, mode)}.")
+    links = [
+        ("Does it sync, and why not?", f"{reverse('contacts_explain')}?{urlencode({'q': contact})}")
+    ]
+    try:
+        ref = contact_ref_parse(contact)
+    except NotAContact:  # asked for before requests were checked
+        pass
+    else:
+        query = urlencode({"object_type": "contact", ref.kind: ref.value})
+        links.append(("Its history in the audit trail", f"{reverse('audit_history')}?{query}"))
+    return JobPurpose(f"Contact sync of one contact: {contact}", tuple(links))
+
+
+register_job_kind(
+    CONTACT_SYNC, label="Contact sync", run=contacts_sync_run, purpose=contact_job_purpose
+)
 
 
 def contacts_sync_start(

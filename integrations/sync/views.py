@@ -17,6 +17,7 @@ from integrations.models.contacts import (
     PropertyMapping,
     RecordError,
 )
+from integrations.sync.contact_ref import NotAContact, contact_ref_parse
 from integrations.sync.contact_settings import (
     SettingRefused,
     contact_explain,
@@ -135,18 +136,21 @@ def settings_save(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sync_now(request: HttpRequest) -> HttpResponse:
     mode = request.POST.get("mode", "")
-    contact = request.POST.get("contact", "").strip()
     if mode not in (Mode.ALL, Mode.LIST, Mode.ONE, Mode.IMPORT):
         messages.error(request, "Choose what to sync.")
         return redirect("contacts")
-    if mode == Mode.ONE and not contact:
-        messages.error(request, "Type the email, HubSpot id or Salesforce id of the contact.")
-        return redirect("contacts")
+    contact = ""
+    if mode == Mode.ONE:
+        try:
+            contact = contact_ref_parse(request.POST.get("contact", "")).value
+        except NotAContact as exc:
+            messages.error(request, f"Nothing was synced. {exc}")
+            return redirect("contacts")
     trigger = SyncJob.Trigger.IMPORT if mode == Mode.IMPORT else SyncJob.Trigger.MANUAL
     start = contacts_sync_start(
         mode=mode, trigger=trigger, requested_by=request.user, contact=contact
     )
-    job_start_flash(request, start, what=f"contact sync of {MODE_LABELS[mode]}")
+    job_start_flash(request, start, what=f"contact sync of {contact or MODE_LABELS[mode]}")
     return redirect("job_detail", job_id=start.job.pk)
 
 
