@@ -3,8 +3,7 @@
 Sources: HubSpot developer docs, "API usage guidelines and limits"
 (https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details), the
 CRM search guide (https://developers.hubspot.com/docs/guides/api/crm/search),
-the Lists v3 reference and the objects' batch endpoints; summarised in
-/work/shared/API-NOTES.md.
+the Lists v3 reference and the objects' batch endpoints.
 """
 
 #: CRM batch read/create/update/upsert/archive accept at most 100 inputs.

@@ -35,7 +35,7 @@ class HubSpotConnection(ConnectionBase):
     access_token_set_by = models.CharField(max_length=150, blank=True)
     #: read from the account when the connection is tested
     portal_id = models.CharField(max_length=20, blank=True)
-    #: HubSpot Professional/Enterprise: 190 per rolling 10 s (API-NOTES)
+    #: HubSpot Professional/Enterprise: 190 per rolling 10 s (HubSpot's API usage limits)
     ten_second_limit = models.PositiveIntegerField(default=190)
     search_per_second = models.PositiveIntegerField(default=5)
 

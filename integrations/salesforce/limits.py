@@ -1,8 +1,7 @@
 """Salesforce's published API limits, named once so the client never hard-codes them.
 
 Sources: Salesforce REST API Developer Guide ("sObject Collections", "Query",
-"Limits") and the Bulk API 2.0 Developer Guide, summarised in
-/work/shared/API-NOTES.md.
+"Limits") and the Bulk API 2.0 Developer Guide.
 """
 
 #: sObject Collections create/update/upsert take at most 200 records per request

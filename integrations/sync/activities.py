@@ -62,11 +62,11 @@ from integrations.sync.timeline_windows import in_window, window_start
 
 logger = logging.getLogger(__name__)
 
-#: Salesforce sObject Collections take at most 200 records (API-NOTES)
+#: Salesforce sObject Collections take at most 200 records
 SALESFORCE_BATCH = 200
-#: HubSpot CRM batch endpoints take at most 100 inputs (API-NOTES)
+#: HubSpot CRM batch endpoints take at most 100 inputs
 HUBSPOT_BATCH = 100
-#: Salesforce Task Subject is at most 255 characters (API-NOTES)
+#: Salesforce Task Subject is at most 255 characters
 SUBJECT_MAX = 255
 #: the last line of every task's description: how a crashed run finds what it created
 MARKER = "syncadmin key: hubspot/"
@@ -81,7 +81,7 @@ NOT_SENT_AGAIN = (
 AUDITED_TASK_FIELDS = ("Subject", "Type", "OwnerId", "WhoId", "ActivityDate")
 #: HubSpot types whose later edits update their Salesforce task (SPEC §4b)
 UPDATABLE = frozenset({"task_created", "note_created", "call_logged"})
-#: default association type ids, engagement -> contact (API-NOTES, HubSpot-defined)
+#: default association type ids, engagement -> contact (HubSpot-defined)
 ASSOCIATION_TYPE = {"notes": 202, "tasks": 204, "calls": 194, "emails": 198, "meetings": 200}
 CRM_PROPERTIES = {
     "meetings": ["hs_timestamp", "hs_meeting_title", "hs_meeting_body", "hubspot_owner_id"],

@@ -18,7 +18,7 @@ class TimelineType:
     key: str
     label: str
     window: str
-    #: how it is read (see API-NOTES "Where each HubSpot activity type can be read")
+    #: how it is read (the source each type is read from)
     source: str
     #: the source's own filter: email event type, CRM email direction, Events API name
     source_filter: str = ""

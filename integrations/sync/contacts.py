@@ -80,7 +80,7 @@ from integrations.sync.record_errors import record_errors_resolve, record_failur
 
 logger = logging.getLogger(__name__)
 
-#: Salesforce sObject Collections take at most 200 records (API-NOTES)
+#: Salesforce sObject Collections take at most 200 records
 SALESFORCE_BATCH = 200
 SALESFORCE_TYPES = ("Lead", "Contact")
 HUBSPOT_CURSOR = "hubspot:contacts:lastmodifieddate"

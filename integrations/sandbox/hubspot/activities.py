@@ -4,8 +4,7 @@
 gives it ``lock``, ``contacts``, ``contact_id_by_email``, ``owners``,
 ``new_id()``, ``now()``, ``stamp()``, ``hubspot_error()``, ``batch_response()``,
 ``json_body()`` and ``json_response()``; auth and rate limits run before these
-handlers. What is served (shapes from HubSpot's public references, see
-/work/shared/API-NOTES.md "Where each HubSpot activity type can be read"):
+handlers. What is served (shapes from HubSpot's public references):
 
 - ``/crm/v3/objects/{notes|calls|emails|meetings|tasks}``: create (201,
   ``hs_timestamp`` required), get/patch/delete by id, list paging, batch

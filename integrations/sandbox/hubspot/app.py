@@ -3,8 +3,7 @@
 Bearer-token auth, HubSpot's error bodies, rate limits with their headers,
 the account/properties/owners catalogues and the portal state; contacts,
 lists and activities come from mixins (``contacts.py``, ``lists.py``,
-``activities.py``). Reference: https://developers.hubspot.com/docs/api-reference
-and /work/shared/API-NOTES.md.
+``activities.py``). Reference: https://developers.hubspot.com/docs/api-reference.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """HubSpot's rate limits, as the emulator enforces and reports them.
 
-Source: HubSpot "API usage guidelines and limits" (summarised in
-/work/shared/API-NOTES.md): private apps on Professional/Enterprise get 190
+Source: HubSpot "API usage guidelines and limits": private apps on Professional/Enterprise get 190
 requests per rolling 10 seconds and 1M a day; CRM search endpoints allow 5
 requests per second per account. Every response carries the
 ``X-HubSpot-RateLimit-*`` headers, search responses the ``-Secondly`` ones too.

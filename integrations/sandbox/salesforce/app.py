@@ -1,6 +1,6 @@
 """The Salesforce REST API emulator: auth, query, sObjects, collections, composite, Bulk 2.0.
 
-Shapes follow ``/work/shared/API-NOTES.md`` and what simple-salesforce 1.12.10
+Shapes follow Salesforce's REST API reference and what simple-salesforce 1.12.10
 sends and parses. Login with simple-salesforce: see ``client.py``.
 """
 
