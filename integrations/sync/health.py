@@ -15,6 +15,7 @@ from integrations.models import (
     RecordError,
     SalesforceConnection,
 )
+from integrations.sync.activity_jobs import activities_sync_start
 from integrations.sync.contacts import Mode
 from integrations.sync.jobs import contacts_sync_start
 
@@ -100,22 +101,37 @@ def health_paused_states() -> list[PausedState]:
     return states
 
 
+@dataclass
+class RetryStarted:
+    """The jobs a Retry started: a contact retry of exactly the chosen contact records,
+    and an activity sync (which tries every owed activity again), as needed."""
+
+    starts: list[tuple[str, JobStart]]
+    count: int
+
+
 def health_retry(
     *, actor: AbstractBaseUser | None, record_ids: list[int] | None = None, category: str = ""
-) -> tuple[JobStart, int]:
-    """A retry job for exactly the chosen records: by id, by category, or all."""
+) -> RetryStarted:
+    """Retry the chosen records: by id, by category, or all."""
     errors = RecordError.objects.all()
     if record_ids is not None:
         errors = errors.filter(pk__in=record_ids)
     if category:
         errors = errors.filter(category=category)
-    keys = list(errors.values_list("record_key", flat=True))
-    if not keys:
+    contact_keys = list(errors.filter(object_type="contact").values_list("record_key", flat=True))
+    activities = errors.exclude(object_type="contact").count()
+    if not contact_keys and not activities:
         raise ValueError("There is nothing to retry.")
-    start = contacts_sync_start(
-        mode=Mode.RETRY,
-        trigger=SyncJob.Trigger.RETRY,
-        requested_by=actor,
-        records=keys,
-    )
-    return start, len(keys)
+    starts = []
+    if contact_keys:
+        plural = "s" if len(contact_keys) != 1 else ""
+        start = contacts_sync_start(
+            mode=Mode.RETRY, trigger=SyncJob.Trigger.RETRY, requested_by=actor, records=contact_keys
+        )
+        starts.append((f"retry of {len(contact_keys)} failed contact record{plural}", start))
+    if activities:
+        plural = "ies" if activities != 1 else "y"
+        start = activities_sync_start(trigger=SyncJob.Trigger.RETRY, requested_by=actor)
+        starts.append((f"activity sync retrying {activities} failed activit{plural}", start))
+    return RetryStarted(starts=starts, count=len(contact_keys) + activities)

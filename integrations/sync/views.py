@@ -192,14 +192,13 @@ def health_retry_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"Unknown error category “{category}”.")
         return redirect("health")
     try:
-        start, count = health_retry(actor=request.user, record_ids=record_ids, category=category)
+        retry = health_retry(actor=request.user, record_ids=record_ids, category=category)
     except ValueError as exc:
         messages.error(request, str(exc))
         return redirect("health")
-    job_start_flash(
-        request, start, what=f"retry of {count} failed record{'s' if count != 1 else ''}"
-    )
-    return redirect("job_detail", job_id=start.job.pk)
+    for what, start in retry.starts:
+        job_start_flash(request, start, what=what)
+    return redirect("job_detail", job_id=retry.starts[0][1].job.pk)
 
 
 def _builder_page(

@@ -8,8 +8,10 @@ import time
 from collections import Counter
 
 import pytest
+from django.urls import reverse
 
 from core.models import AuditEvent, SyncJob
+from core.services.jobs import job_run
 from integrations.models import ActivityLink, ActivityType, ContactLink, RecordError
 from tests.activities.conftest import enable, iso, now, run_activities, seed, tasks_of, timedelta
 
@@ -247,3 +249,26 @@ def test_no_salesforce_activity_ever_comes_back_as_a_second_task(hubspot, salesf
     assert len(events) == 1
     assert ActivityLink.objects.filter(source="salesforce").count() == 4
     assert not ActivityLink.objects.filter(source="hubspot").exists()
+
+
+def test_retry_in_sync_health_tries_a_refused_activity_again(
+    sandbox, hubspot, salesforce, synced, admin_web
+) -> None:
+    ann = synced["ann@example.com"]
+    enabled_a_day_ago("note_created")
+    seed(hubspot, note(ann.hubspot_id, now() - timedelta(hours=1), "Retry me"))
+    sandbox.salesforce.fault(
+        method="POST",
+        path=CREATE,
+        record_errors={"0": {"statusCode": "UNABLE_TO_LOCK_ROW", "message": "Row locked"}},
+    )
+    assert run_activities().failed == 1
+    error = RecordError.objects.get(object_type="activity")
+
+    response = admin_web.post(reverse("health_retry"), {"record": error.pk})
+
+    job = SyncJob.objects.get(kind="activities.sync", trigger="retry")
+    assert response.url == reverse("job_detail", args=[job.pk])
+    assert job_run(job_id=job.pk).created == 1
+    assert [t["Subject"] for t in tasks_of(salesforce, ann.salesforce_id)] == ["Note: Retry me"]
+    assert not RecordError.objects.exists()
