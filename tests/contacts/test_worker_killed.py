@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from core.models import SyncJob
+from core.models import AuditEvent, SyncJob
 from core.services.jobs import JobStartOutcome
 from integrations.connections import connections_use_sandbox
 from integrations.sync.jobs import contacts_sync_start
@@ -28,8 +28,10 @@ def test_a_killed_worker_and_a_rerun_leave_no_duplicates(
     sandbox, tmp_path, settings, monkeypatch
 ) -> None:
     settings.JOB_STALE_AFTER_S = 2
+    settings.WRITE_SETTLE_S = 3
     monkeypatch.setenv("JOB_STALE_AFTER_S", "2")
     monkeypatch.setenv("JOB_HEARTBEAT_S", "0.5")
+    monkeypatch.setenv("WRITE_SETTLE_S", "3")
     connections_use_sandbox(info=sandbox.info)
     hubspot, salesforce = HubSpotSide(sandbox), SalesforceSide(sandbox)
     for start in range(0, CONTACTS, 100):
@@ -45,7 +47,8 @@ def test_a_killed_worker_and_a_rerun_leave_no_duplicates(
     job.refresh_from_db()
     assert job.status == SyncJob.Status.RUNNING and 0 < job.created < CONTACTS
 
-    time.sleep(2.5)  # the dead worker's job goes stale
+    # the dead worker's job goes stale, and a create it may have sent can no longer land
+    time.sleep(3.5)
     second = QCluster(tmp_path)
     try:
         rerun, outcome = contacts_sync_start(mode="all")
@@ -57,8 +60,12 @@ def test_a_killed_worker_and_a_rerun_leave_no_duplicates(
     rerun.refresh_from_db()
     assert job.status == SyncJob.Status.FAILED and "stopped responding" in job.error
     assert rerun.status == SyncJob.Status.SUCCEEDED, rerun.error
-    emails = Counter(
-        (lead["Email"] or "").lower() for lead in salesforce.query("SELECT Email FROM Lead")
-    )
+    leads = salesforce.query("SELECT Id, Email FROM Lead")
+    emails = Counter((lead["Email"] or "").lower() for lead in leads)
     assert len(emails) == CONTACTS
     assert max(emails.values()) == 1
+    # every lead either run created has its audit event, the killed run's included
+    audited = set(
+        AuditEvent.objects.filter(action="record.created").values_list("salesforce_id", flat=True)
+    )
+    assert {lead["Id"] for lead in leads} == audited
