@@ -59,7 +59,8 @@ def contacts(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def list_choices(request: HttpRequest) -> HttpResponse:
-    """``<option>``s of active lists matching the search box (htmx)."""
+    """``<option>``s of active lists matching the search box (htmx). The list the admin
+    has picked stays picked when the search answers after the pick."""
     query = request.GET.get("q", "").strip()
     try:
         lists: list[dict] = []
@@ -77,7 +78,7 @@ def list_choices(request: HttpRequest) -> HttpResponse:
             "lists": lists[:LIST_CHOICES_SHOWN],
             "more": len(lists) > LIST_CHOICES_SHOWN,
             "error": error,
-            "settings": ContactSyncSettings.load(),
+            "chosen": request.GET.get("list_id", ContactSyncSettings.load().inclusion_list_id),
         },
     )
 

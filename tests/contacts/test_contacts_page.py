@@ -90,3 +90,13 @@ def test_viewers_read_but_cannot_change(viewer_web: Client, connected) -> None:
     assert "Limit what syncs" in page and ">Sync all eligible contacts</button>" not in page
     assert viewer_web.post(reverse("contacts_sync_now"), {"mode": "all"}).status_code == 403
     assert not SyncJob.objects.exists()
+
+
+def test_a_search_answering_after_the_pick_keeps_the_picked_list(
+    admin_web: Client, hubspot
+) -> None:
+    vips = hubspot.create_list("VIPs", jobtitle="VIP")
+    hubspot.create_list("Partners", jobtitle="Partner")
+    page = admin_web.get(reverse("contacts_list_choices"), {"q": "", "list_id": vips})
+    assert f'<option value="{vips}" selected>' in page.content.decode()
+    assert '<option value="" selected>' not in page.content.decode()
