@@ -35,6 +35,19 @@ class ContactRef:
     value: str
 
 
+def salesforce_id_18(value: str) -> str:
+    """The case-safe 18-character form of a Salesforce id, which is what the APIs return:
+    the 15-character id and one checksum character per five, naming its capitals."""
+    if len(value) != 15:
+        return value
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+    checksum = "".join(
+        alphabet[sum(1 << i for i, c in enumerate(value[start : start + 5]) if "A" <= c <= "Z")]
+        for start in (0, 5, 10)
+    )
+    return value + checksum
+
+
 def _shown(value: str) -> str:
     return value if len(value) <= SHOWN else f"{value[:SHOWN]}…"
 
@@ -64,7 +77,7 @@ def contact_ref_parse(value: str) -> ContactRef:
         return ContactRef("hubspot_id", value)
     if len(value) in SALESFORCE_ID_LENGTHS and value.isascii() and value.isalnum():
         if value[:3] in SALESFORCE_PREFIXES:
-            return ContactRef("salesforce_id", value)
+            return ContactRef("salesforce_id", salesforce_id_18(value))
         raise NotAContact(f"“{value}” is not the id of a Salesforce lead (00Q…) or contact (003…).")
     raise NotAContact(
         f"“{_shown(value)}” is neither an email address, a HubSpot contact id (digits) nor a "

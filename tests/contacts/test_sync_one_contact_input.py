@@ -41,7 +41,7 @@ def test_sync_now_refuses_what_names_no_contact(admin_web: Client, value: str) -
     [
         (" Ann@Example.com ", ContactRef("email", "ann@example.com")),
         ("4242", ContactRef("hubspot_id", "4242")),
-        ("00Q000000000001", ContactRef("salesforce_id", "00Q000000000001")),
+        ("00Q000000000001", ContactRef("salesforce_id", "00Q000000000001EAA")),
         ("003000000000001AAA", ContactRef("salesforce_id", "003000000000001AAA")),
     ],
 )
@@ -71,3 +71,11 @@ def test_the_page_of_a_retry_says_how_many_records(admin_web: Client) -> None:
     job, _ = contacts_sync_start(mode="retry", records=["hs:1", "hs:2", "sf:003000000000001"])
     page = admin_web.get(reverse("job_detail", args=[job.pk])).content.decode()
     assert "Retry of 3 failed records." in page
+
+
+def test_a_15_character_salesforce_id_names_the_same_record_as_its_18_character_form() -> None:
+    from integrations.sync.contact_ref import contact_ref_parse
+
+    assert contact_ref_parse("003A0000006Vm9r").value == "003A0000006Vm9rIAC"
+    assert contact_ref_parse("00Q5g0000000100").value == "00Q5g0000000100EAA"
+    assert contact_ref_parse("00Q5g0000000100EAA").value == "00Q5g0000000100EAA"
