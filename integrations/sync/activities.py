@@ -204,11 +204,11 @@ class TimelineReader:
         the Events API): HubSpot records some late (an open reported days after, an event
         sent in by an app later), behind a cursor that has moved on. The read starts
         ``ACTIVITY_LATE_ARRIVAL_H`` behind it; the links drop what already synced."""
-        stored = _cursor_get(name)
-        if not stored:
+        cursor = self._cursor(name)
+        if cursor <= self.since:
             return self.since
         overlap = timedelta(hours=django_settings.ACTIVITY_LATE_ARRIVAL_H)
-        return max(self.since, _parse_time(stored) - overlap)
+        return max(self.since, cursor - overlap)
 
     def _read_forms(self) -> Iterator[tuple[list[Candidate], str, str]]:
         for form in self.hubspot.forms():

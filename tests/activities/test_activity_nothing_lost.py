@@ -13,6 +13,7 @@ from django.urls import reverse
 from core.models import AuditEvent, SyncJob
 from core.services.jobs import job_run
 from integrations.models import ActivityLink, ActivityType, ContactLink, RecordError
+from integrations.sync.activities import activity_preview
 from tests.activities.conftest import enable, iso, now, run_activities, seed, tasks_of, timedelta
 
 pytestmark = pytest.mark.django_db
@@ -272,3 +273,20 @@ def test_retry_in_sync_health_tries_a_refused_activity_again(
     assert job_run(job_id=job.pk).created == 1
     assert [t["Subject"] for t in tasks_of(salesforce, ann.salesforce_id)] == ["Note: Retry me"]
     assert not RecordError.objects.exists()
+
+
+def test_preview_counts_the_whole_window_whatever_the_cursors_say(hubspot, synced) -> None:
+    enable("marketing_email_opened")
+    seed(
+        hubspot,
+        {
+            "type": "email_event",
+            "campaign": "Autumn",
+            "eventType": "OPEN",
+            "recipient": "ann@example.com",
+            "created": iso(now() - timedelta(days=10)),
+        },
+    )
+    assert run_activities().created == 1  # the type's cursor is now
+
+    assert activity_preview(key="marketing_email_opened") == 1
