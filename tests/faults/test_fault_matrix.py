@@ -84,6 +84,22 @@ def activities_job() -> SyncJob:
     return on_worker(lambda: activities_sync_start(trigger="schedule"))
 
 
+def counts_and_audit_disagree() -> list[str]:
+    """Jobs whose created / updated / failed counters differ from their audit events."""
+    actions = {
+        "created": ("record.created", "record.imported", "activity.created"),
+        "updated": ("record.updated", "activity.updated"),
+        "failed": ("record.failed", "activity.failed"),
+    }
+    wrong = []
+    for job in SyncJob.objects.all():
+        for counter, names in actions.items():
+            events = AuditEvent.objects.filter(job_id=job.pk, action__in=names).count()
+            if getattr(job, counter) != events:
+                wrong.append(f"#{job.pk} {counter}: {getattr(job, counter)} vs {events} events")
+    return wrong
+
+
 def creates_sent(sandbox: Sandbox) -> int:
     calls = sandbox.salesforce.calls()["by_endpoint"]
     return sum(n for key, n in calls.items() if key.startswith("POST") and "composite/sob" in key)
@@ -253,6 +269,7 @@ def test_contact_sync_under_the_fault_loses_and_duplicates_nothing(
     report(name, lost=lost, duplicated=comparison.duplicated)
 
     assert (lost, comparison.duplicated) == (0, 0), comparison.unlinked[:10]
+    assert counts_and_audit_disagree() == []
     assert first.status == fault.first_status, (first.error, workers.log()[-3000:])
     assert first.get_status_display() in job_page
     if fault.health:  # while the fault shows, the job page and Sync health say so
@@ -289,6 +306,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(sandbox, sides, 
     lost = comparison.lost + edits_lost(hubspot, edited)
     report("kill-9-mid-batch", lost=lost, duplicated=comparison.duplicated)
     assert (lost, comparison.duplicated) == (0, 0)
+    assert counts_and_audit_disagree() == []
     assert last.status == SyncJob.Status.SUCCEEDED, last.error
     created = set(
         AuditEvent.objects.filter(action="record.created").values_list("salesforce_id", flat=True)
@@ -313,6 +331,7 @@ def test_a_second_request_during_a_long_wait_runs_after_the_first(sandbox, sides
     lost = comparison.lost + edits_lost(hubspot, edited)
     report("second-request-during-a-long-wait", lost=lost, duplicated=comparison.duplicated)
     assert (lost, comparison.duplicated) == (0, 0)
+    assert counts_and_audit_disagree() == []
     assert first.status == second.status == SyncJob.Status.SUCCEEDED, (first.error, second.error)
     assert second.started_at >= first.finished_at
 
@@ -450,6 +469,7 @@ def test_activity_sync_under_the_fault_loses_duplicates_and_echoes_nothing(
     report(name, **figures)
 
     assert figures == {"lost": 0, "duplicated": 0}
+    assert counts_and_audit_disagree() == []
     assert first.status == fault.first_status, (first.error, workers.log()[-3000:])
     assert errors_shown
     assert last.status == SyncJob.Status.SUCCEEDED, last.error
