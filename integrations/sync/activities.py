@@ -43,6 +43,7 @@ from integrations.models import (
     SalesforceConnection,
     WaitingActivity,
 )
+from integrations.salesforce.soql import soql_datetime, soql_quote
 from integrations.sync.activity_contact import activity_contact
 from integrations.sync.activity_settings import owner_to_user
 from integrations.sync.activity_text import DESCRIPTION_MAX, clip, html_to_text, text_to_html
@@ -55,7 +56,7 @@ from integrations.sync.activity_types import (
 )
 from integrations.sync.assigned_to import assigned_to
 from integrations.sync.bookkeeping import bookkeeping
-from integrations.sync.contacts import _cursor_get, _cursor_set, _parse_time, soql_quote
+from integrations.sync.contacts import _cursor_get, _cursor_set, _parse_time
 from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE
 from integrations.sync.record_errors import record_errors_resolve, record_failure, unconfirmed
 from integrations.sync.timeline_windows import in_window, window_start
@@ -637,7 +638,7 @@ class ActivitySync:
         since = min(link.created_at for link in pending) - timedelta(minutes=5)
         soql = (
             "SELECT Id, Description FROM Task "
-            f"WHERE CreatedDate >= {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} "
+            f"WHERE CreatedDate >= {soql_datetime(since)} "
             f"AND CreatedById = '{self.integration_user}'"
         )
         found = {}
@@ -825,9 +826,7 @@ class ActivitySync:
     def _sync_salesforce_kind(self, kind: SalesforceActivityType, row: ActivityType) -> None:
         cursor_name = f"salesforce:{kind.key}:SystemModstamp"
         since = max(filter(None, [_parse_time(_cursor_get(cursor_name)), row.enabled_at]))
-        soql = _salesforce_activities_soql(
-            kind, f"SystemModstamp > {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
-        )
+        soql = _salesforce_activities_soql(kind, f"SystemModstamp > {soql_datetime(since)}")
         page: list[dict] = []
         for record in self.salesforce.query_iter(soql):
             # SOQL compares to the second; never retroactive means strictly after the toggle

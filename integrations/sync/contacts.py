@@ -68,6 +68,7 @@ from integrations.models.contacts import (
     SalesforcePerson,
     SyncCursor,
 )
+from integrations.salesforce.soql import soql_datetime, soql_quote
 from integrations.sync import mapping_rules
 from integrations.sync.bookkeeping import bookkeeping
 from integrations.sync.inclusion import (
@@ -155,15 +156,6 @@ def _parse_time(value: Any) -> datetime | None:
     if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
         text = f"{text[:-2]}:{text[-2:]}"  # Salesforce's +0000
     return parse_datetime(text)
-
-
-def _soql_datetime(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def soql_quote(value: str) -> str:
-    """A SOQL string literal (Salesforce escapes quotes and backslashes with a backslash)."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _email_of(record: dict[str, Any]) -> str:
@@ -329,7 +321,7 @@ class ContactSync:
             since = _parse_time(_cursor_get(cursor_name))
             fields = self.salesforce_fields(object_type)
             extra = ", IsConverted" if object_type == "Lead" else ""
-            where = f" WHERE SystemModstamp >= {_soql_datetime(since)}" if since else ""
+            where = f" WHERE SystemModstamp >= {soql_datetime(since)}" if since else ""
             soql = (
                 f"SELECT Id, {', '.join(fields)}, CreatedDate, SystemModstamp, IsDeleted{extra} "
                 f"FROM {object_type}{where} ORDER BY SystemModstamp ASC"
