@@ -1067,14 +1067,26 @@ class ActivitySync:
                     for link, _, properties in chunk
                 ],
             )
+            contacts = {
+                c.hubspot_id: c
+                for c in ContactLink.objects.filter(
+                    hubspot_id__in=[link.hubspot_contact_id for link, _, _ in chunk]
+                )
+            }
             with self.bookkeeping():
                 for index, (link, record, _properties) in enumerate(chunk):
-                    self._engagement_updated(object_type, link, record, outcome.error_for(index))
+                    contact = contacts.get(link.hubspot_contact_id)
+                    error = outcome.error_for(index)
+                    self._engagement_updated(object_type, link, record, contact, error)
 
     def _engagement_updated(
-        self, object_type: str, link: ActivityLink, record: dict, error: Any
+        self,
+        object_type: str,
+        link: ActivityLink,
+        record: dict,
+        contact: ContactLink | None,
+        error: Any,
     ) -> None:
-        contact = ContactLink.objects.filter(hubspot_id=link.hubspot_contact_id).first()
         if error is not None:
             self._engagement_failed(
                 SALESFORCE_BY_KEY[link.type_key],

@@ -50,6 +50,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -640,11 +641,15 @@ class ContactSync:
         unlinked = [r for r in eligible if r["id"] not in links]
         matches = self._match_by_email(unlinked)
         if matches:
+            intents = self._intents_of(r for r in unlinked if r["id"] in matches)
             with self.bookkeeping():
                 for record in unlinked:
                     if record["id"] in matches:
                         links[record["id"]] = self._link(
-                            record, matches[record["id"]], ContactLink.Origin.SYNC
+                            record,
+                            matches[record["id"]],
+                            ContactLink.Origin.SYNC,
+                            intents.get(record["id"]),
                         )
         to_create = [r for r in unlinked if r["id"] not in matches]
         self._create_in_salesforce(to_create)
@@ -676,8 +681,20 @@ class ContactSync:
             r["id"]: candidates[email] for r in records if (email := _email_of(r)) in candidates
         }
 
-    def _link(self, record: dict[str, Any], person: SalesforcePerson, origin: str) -> ContactLink:
-        intent = ContactCreateIntent.objects.filter(hubspot_id=record["id"]).first()
+    def _intents_of(self, records: Iterable[dict[str, Any]]) -> dict[str, ContactCreateIntent]:
+        """The unconfirmed creates of these contacts, one query for the batch."""
+        return {
+            i.hubspot_id: i
+            for i in ContactCreateIntent.objects.filter(hubspot_id__in=[r["id"] for r in records])
+        }
+
+    def _link(
+        self,
+        record: dict[str, Any],
+        person: SalesforcePerson,
+        origin: str,
+        intent: ContactCreateIntent | None = None,
+    ) -> ContactLink:
         if intent is not None and intent.email == person.email:
             self._adopt(intent, person)  # the record our own unconfirmed create made
         link, created = ContactLink.objects.get_or_create(
@@ -747,18 +764,23 @@ class ContactSync:
                         )
                 continue
             except BaseException:
-                ContactCreateIntent.objects.filter(pk__in=intents).delete()  # nothing was sent
+                intents.delete()  # nothing was sent
                 raise
             self.wrote_salesforce = True
             with self.bookkeeping():
+                intents.delete()  # the outcome of every one is known now
                 for record, payload, result in zip(chunk, payloads, results, strict=True):
                     self._after_create(record, payload, result, object_type)
 
-    def _intend_creates(self, chunk: Sequence[dict[str, Any]], object_type: str) -> list[int]:
-        """Write-ahead: committed before the create is sent (see ``ContactCreateIntent``)."""
+    def _intend_creates(
+        self, chunk: Sequence[dict[str, Any]], object_type: str
+    ) -> QuerySet[ContactCreateIntent]:
+        """Write-ahead: committed before the create is sent (see ``ContactCreateIntent``);
+        returns the chunk's intents."""
+        intents = ContactCreateIntent.objects.filter(hubspot_id__in=[r["id"] for r in chunk])
         with transaction.atomic():
-            ContactCreateIntent.objects.filter(hubspot_id__in=[r["id"] for r in chunk]).delete()
-            made = ContactCreateIntent.objects.bulk_create(
+            intents.delete()
+            ContactCreateIntent.objects.bulk_create(
                 [
                     ContactCreateIntent(
                         hubspot_id=r["id"],
@@ -769,20 +791,13 @@ class ContactSync:
                     for r in chunk
                 ]
             )
-        if any(i.pk is None for i in made):  # backends that do not return ids
-            return list(
-                ContactCreateIntent.objects.filter(
-                    hubspot_id__in=[r["id"] for r in chunk]
-                ).values_list("pk", flat=True)
-            )
-        return [i.pk for i in made]
+        return intents
 
     def _after_create(
         self, record: dict[str, Any], payload: dict[str, Any], result: Any, object_type: str
     ) -> None:
         props = record["properties"]
         email = _email_of(record)
-        ContactCreateIntent.objects.filter(hubspot_id=record["id"]).delete()
         if not result.success:
             self._record_failed(
                 record_key=f"hs:{record['id']}",
@@ -1029,6 +1044,7 @@ class ContactSync:
             refused = {e for e, p in by_email.items() if f"sf:{p.pk}" in self.failed_keys}
             owed |= {p.pk for p in others if p.email in refused}
             found = {_email_of(r): r for r in records}
+            intents = self._intents_of(records)
             pairs = []
             with self.bookkeeping():
                 for person in others:
@@ -1039,7 +1055,10 @@ class ContactSync:
                         continue  # its create is unconfirmed in this run: the next one settles it
                     if ContactLink.objects.filter(hubspot_id=record["id"]).exists():
                         continue
-                    pairs.append((record, self._link(record, person, ContactLink.Origin.SYNC)))
+                    link = self._link(
+                        record, person, ContactLink.Origin.SYNC, intents.get(record["id"])
+                    )
+                    pairs.append((record, link))
             failed = self._sync_pairs(pairs)
             owed |= {link.salesforce_id for _, link in pairs if link.hubspot_id in failed}
         return owed
