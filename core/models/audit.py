@@ -59,6 +59,11 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
     error_category = models.CharField(max_length=64, blank=True)
+    #: the job bucket this event counts in (``SyncJob.OUTCOMES``): one event per record
+    #: per job has one; blank for follow-ups and for events that are not a record's outcome
+    outcome = models.CharField(max_length=10, blank=True)
+    #: why a skipped record was skipped (a code of ``integrations.sync.outcomes``)
+    reason = models.CharField(max_length=40, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -67,6 +72,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["-occurred_at", "-id"], name="audit_time"),
             models.Index(fields=["job_id", "-id"], name="audit_job"),
+            models.Index(fields=["job_id", "outcome", "reason"], name="audit_job_outcome"),
             models.Index(fields=["action", "-id"], name="audit_action"),
             models.Index(fields=["hubspot_id"], name="audit_hubspot_id"),
             models.Index(fields=["salesforce_id"], name="audit_salesforce_id"),

@@ -27,7 +27,10 @@ class SyncJob(models.Model):
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING, Status.WAITING)
     #: the statuses that hold the scope: at most one job per scope is in one of them
     HOLDING_STATUSES = (Status.RUNNING, Status.WAITING)
-    COUNTERS = ("seen", "created", "updated", "skipped", "failed")
+    #: ``seen`` is the sum of the outcome buckets: each record a run looks at lands in
+    #: exactly one, and each bucket's count equals the job's audit events of that outcome
+    OUTCOMES = ("created", "updated", "linked", "unchanged", "skipped", "failed")
+    COUNTERS = ("seen", *OUTCOMES)
 
     kind = models.CharField(max_length=40)
     scope = models.CharField(max_length=255)
@@ -43,7 +46,11 @@ class SyncJob(models.Model):
     seen = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
+    linked = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    #: ``{reason code: count}`` of the skipped records (``integrations.sync.outcomes``)
+    skipped_reasons = models.JSONField(default=dict, blank=True)
     failed = models.PositiveIntegerField(default=0)
     hubspot_calls = models.PositiveIntegerField(default=0)
     salesforce_calls = models.PositiveIntegerField(default=0)

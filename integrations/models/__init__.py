@@ -15,6 +15,7 @@ from integrations.models.contacts import (
     SyncCursor,
 )
 from integrations.models.limits import ApiUsageDay, RateLimitBucket, RateLimitCall
+from integrations.models.reconcile import ReconcileFinding
 
 __all__ = [
     "ActivityLink",
@@ -29,6 +30,7 @@ __all__ = [
     "PropertyMapping",
     "RateLimitBucket",
     "RateLimitCall",
+    "ReconcileFinding",
     "RecordError",
     "SalesforceConnection",
     "SalesforcePerson",

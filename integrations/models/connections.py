@@ -15,6 +15,10 @@ class ConnectionBase(models.Model):
     last_tested_at = models.DateTimeField(null=True, blank=True)
     last_test_ok = models.BooleanField(null=True)
     last_error = models.TextField(blank=True)
+    #: set by any call (a job's or a test's) that the vendor refused for authentication or
+    #: permission, cleared by the next call it accepts (``integrations.connection_state``)
+    auth_failed_at = models.DateTimeField(null=True, blank=True)
+    auth_error = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,0 +1,47 @@
+"""What Reconcile found when it compared HubSpot and Salesforce record by record."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class ReconcileFinding(models.Model):
+    """One disagreement between the two systems, open until a Reconcile run no longer
+    finds it (or Fix clears it). Sync health lists them by kind."""
+
+    class Kind(models.TextChoices):
+        MISSING_IN_SALESFORCE = "missing_in_salesforce", "Missing in Salesforce"
+        MISSING_IN_HUBSPOT = "missing_in_hubspot", "Missing in HubSpot"
+        FIELD_DRIFT = "field_drift", "Field drift"
+        DUPLICATE = "duplicate", "Duplicate"
+        ORPHANED_LINK = "orphaned_link", "Orphaned link"
+        ACTIVITY_NOT_SYNCED = "activity_not_synced", "Activity not synced"
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    object_type = models.CharField(max_length=20, default="contact")
+    #: the record's identity for this kind (``hs:<id>``, ``sf:<id>``, ``email:<addr>``, ...)
+    record_key = models.CharField(max_length=130)
+    hubspot_id = models.CharField(max_length=40, blank=True)
+    salesforce_id = models.CharField(max_length=18, blank=True)
+    email = models.CharField(max_length=254, blank=True, db_index=True)
+    #: field drift: the HubSpot property of the mapping that drifted
+    field = models.CharField(max_length=100, blank=True)
+    hubspot_value = models.TextField(blank=True)
+    salesforce_value = models.TextField(blank=True)
+    #: what the mapping's rule says both sides should hold (field drift)
+    expected_value = models.TextField(blank=True)
+    #: anything else the page shows (e.g. the records sharing an email, which one is linked)
+    details = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    job_id = models.BigIntegerField(null=True, blank=True)
+    found_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "record_key", "field"], name="one_open_finding")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.record_key} {self.field}".strip()
