@@ -2,6 +2,7 @@ from integrations.models.activities import (
     ActivityLink,
     ActivityType,
     OwnerMapping,
+    SkippedActivity,
     WaitingActivity,
 )
 from integrations.models.connections import HubSpotConnection, SalesforceConnection, SecretField
@@ -21,6 +22,7 @@ __all__ = [
     "ActivityLink",
     "ActivityType",
     "OwnerMapping",
+    "SkippedActivity",
     "WaitingActivity",
     "ApiUsageDay",
     "ContactCreateIntent",

@@ -87,3 +87,16 @@ class OwnerMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hubspot_email} -> {self.salesforce_user_id or 'unmatched'}"
+
+
+class SkippedActivity(models.Model):
+    """A HubSpot activity a run skipped (outside its window, on no contact), kept while the
+    late-arrival overlap may read it again: a re-read is not counted or audited a second
+    time. Pruned once the overlap has passed it."""
+
+    source_key = models.CharField(max_length=120, unique=True)
+    reason = models.CharField(max_length=40)
+    skipped_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.source_key}: skipped ({self.reason})"
