@@ -261,9 +261,17 @@ class HubSpotClient:
             body = {}
         category = str(body.get("category") or body.get("errorType") or "")
         message = str(body.get("message") or response.reason or "no message")
-        details = [str(e.get("message")) for e in body.get("errors") or [] if isinstance(e, dict)]
+        items = [e for e in body.get("errors") or [] if isinstance(e, dict)]
+        details = [str(e.get("message")) for e in items]
         if details and details != [message]:
             message = f"{message} ({'; '.join(details)})"
+        scopes = [
+            str(scope)
+            for e in items
+            for scope in (e.get("context") or {}).get("requiredGranularScopes") or []
+        ]
+        if scopes:  # MISSING_SCOPES: the admin must know which scope to add to the app
+            message = f"{message} [required scopes: {', '.join(dict.fromkeys(scopes))}]"
         correlation_id = str(body.get("correlationId") or "")
         if status == 429 and body.get("policyName"):
             message = f"{message} [policy {body['policyName']}]"

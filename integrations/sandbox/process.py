@@ -75,6 +75,36 @@ class Sandbox:
         self.hubspot.reset(seed, contacts)
         self.salesforce.reset(seed, contacts)
 
+    # --- breaking credentials the way the vendors do ----------------------------------
+    def salesforce_password_change(
+        self, password: str = "changed-by-an-admin-1", *, expire_sessions: bool = True
+    ) -> None:
+        """An admin resets the integration user's password (and security token) in
+        Salesforce: syncadmin's saved credentials now log in with ``INVALID_LOGIN``."""
+        self.salesforce.control(
+            "POST",
+            "integration-user/password",
+            {"password": password, "expire_sessions": expire_sessions},
+        )
+
+    def salesforce_password_restore(self) -> None:
+        """The integration user's password and token are the ones syncadmin saved again."""
+        self.salesforce.control("DELETE", "integration-user/password")
+
+    def salesforce_api_enabled(self, enabled: bool) -> None:
+        """Give or take the integration user's "API Enabled": REST calls answer 403
+        ``API_DISABLED_FOR_ORG`` without it."""
+        self.salesforce.control("PATCH", "settings", {"api_enabled": enabled})
+
+    def hubspot_token_revoke(self, revoked: bool = True) -> None:
+        """The private app's token is deleted or rotated in HubSpot: every call answers 401."""
+        self.hubspot.control("PATCH", "token", {"revoked": revoked})
+
+    def hubspot_scopes_remove(self, *scopes: str) -> None:
+        """Take ``scopes`` from the private app (none: give them all back); calls that
+        need one answer 403 ``MISSING_SCOPES``."""
+        self.hubspot.control("PATCH", "token", {"missing_scopes": list(scopes)})
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()

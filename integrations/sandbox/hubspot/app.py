@@ -4,6 +4,17 @@ Bearer-token auth, HubSpot's error bodies, rate limits with their headers,
 the account/properties/owners catalogues and the portal state; contacts,
 lists and activities come from mixins (``contacts.py``, ``lists.py``,
 ``activities.py``). Reference: https://developers.hubspot.com/docs/api-reference.
+
+Control routes for breaking the private app's token the way HubSpot does
+(beside the shared ones in ``emulator.py``):
+
+- ``GET|PATCH /__sandbox__/token`` ``{"revoked": bool, "missing_scopes": [...]}``:
+  ``revoked`` true is the token deleted or rotated in HubSpot: every call
+  answers 401 ``INVALID_AUTHENTICATION`` with HubSpot's body.
+  ``missing_scopes`` (e.g. ``["crm.lists.read"]``) takes scopes from the app:
+  every call that needs one answers 403 ``MISSING_SCOPES`` naming it in
+  ``errors[].context.requiredGranularScopes``, as HubSpot does. Which call
+  needs which scope: ``required_scope``. ``reset`` gives the token back whole.
 """
 
 from __future__ import annotations
@@ -51,6 +62,40 @@ _CATEGORIES = {
     409: "CONFLICT",
     423: "LOCKED",
 }
+_SCOPES_MESSAGE = (
+    "This app hasn't been granted all required scopes to make this call. Read more about "
+    "required scopes here: https://developers.hubspot.com/scopes."
+)
+#: path prefix -> (scope for reads, scope for writes); the first match wins
+_SCOPES = (
+    ("/crm/v3/objects/contacts", "crm.objects.contacts.read", "crm.objects.contacts.write"),
+    ("/crm/v3/properties/contacts", "crm.schemas.contacts.read", "crm.schemas.contacts.write"),
+    ("/crm/v3/lists", "crm.lists.read", "crm.lists.write"),
+    ("/crm/v3/owners", "crm.objects.owners.read", "crm.objects.owners.read"),
+    ("/crm/v3/objects/emails", "sales-email-read", "crm.objects.contacts.write"),
+    ("/crm/v3/objects/", "crm.objects.contacts.read", "crm.objects.contacts.write"),
+    ("/crm/v4/", "crm.objects.contacts.read", "crm.objects.contacts.write"),
+    ("/engagements/", "crm.objects.contacts.read", "crm.objects.contacts.write"),
+    ("/marketing/v3/forms", "forms", "forms"),
+    ("/form-integrations/", "forms", "forms"),
+    ("/email/public/", "content", "content"),
+)
+_READ_POSTS = ("/search", "/batch/read")
+
+
+def required_scope(method: str, path: str) -> str | None:
+    """The private-app scope HubSpot requires for a call (None: any valid token will do).
+
+    https://developers.hubspot.com/docs/apps/legacy-apps/authentication/scopes
+    """
+    path = path.rstrip("/")
+    read = method in ("GET", "HEAD") or (method == "POST" and path.endswith(_READ_POSTS))
+    for prefix, read_scope, write_scope in _SCOPES:
+        if path.startswith(prefix.rstrip("/")):
+            return read_scope if read else write_scope
+    return None
+
+
 _AUTH_MESSAGE = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
     "can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
@@ -74,6 +119,8 @@ class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulato
         self._next_id = FIRST_ID
         self.limiter = RateLimiter(RateLimitSettings())
         self.extra_settings: dict[str, int] = dict(DEFAULT_EXTRA_SETTINGS)
+        self.token_revoked = False
+        self.missing_scopes: set[str] = set()
         super().__init__(latency_ms=latency_ms)
 
     # --- routes ------------------------------------------------------------------------
@@ -90,7 +137,11 @@ class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulato
         ]
 
     def control_routes(self) -> list[tuple[str, str, list[str]]]:
-        return [*self.list_control_routes(), *self.activity_control_routes()]
+        return [
+            ("/token", "control_token", ["GET", "PATCH"]),
+            *self.list_control_routes(),
+            *self.activity_control_routes(),
+        ]
 
     # --- shared helpers (also used by the activities mixin) ----------------------------
     def new_id(self) -> str:
@@ -200,8 +251,40 @@ class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulato
 
     def authenticate(self, request: Request, endpoint: str) -> None:
         header = request.headers.get("Authorization", "")
-        if header != f"Bearer {ACCESS_TOKEN}":
+        if header != f"Bearer {ACCESS_TOKEN}" or self.token_revoked:
             raise self.hubspot_error(401, _AUTH_MESSAGE, "INVALID_AUTHENTICATION")
+        scope = required_scope(request.method, request.path)
+        if scope in self.missing_scopes:
+            error = self.hubspot_error(
+                403,
+                _SCOPES_MESSAGE,
+                "MISSING_SCOPES",
+                errors=[
+                    {
+                        "message": "One or more of the following scopes are required.",
+                        "context": {"requiredGranularScopes": [scope]},
+                    }
+                ],
+            )
+            error.body["links"] = {"scopes": "https://developers.hubspot.com/scopes"}
+            raise error
+
+    def control_token(self, request: Request) -> Response:
+        """The private app's token as HubSpot holds it: revoked, or short of scopes."""
+        if request.method == "PATCH":
+            data = self.require_object(request)
+            unknown = set(data) - {"revoked", "missing_scopes"}
+            if unknown:
+                raise ValueError(f"unknown token fields: {sorted(unknown)}")
+            scopes = data.get("missing_scopes", sorted(self.missing_scopes))
+            if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+                raise ValueError("missing_scopes must be a list of scope names")
+            with self.lock:
+                self.token_revoked = bool(data.get("revoked", self.token_revoked))
+                self.missing_scopes = set(scopes)
+        return self.json_response(
+            {"revoked": self.token_revoked, "missing_scopes": sorted(self.missing_scopes)}
+        )
 
     def before_request(self, request: Request, endpoint: str) -> None:
         search = bool(_SEARCH_PATH.match(request.path))
@@ -327,6 +410,8 @@ class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulato
             self._next_id = FIRST_ID
             self.limiter = RateLimiter(RateLimitSettings())
             self.extra_settings = dict(DEFAULT_EXTRA_SETTINGS)
+            self.token_revoked = False
+            self.missing_scopes = set()
             seed_owners(self)
             people = list(demo_people(contacts)) if seed == "demo" else []
             if seed == "demo":

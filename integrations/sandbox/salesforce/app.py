@@ -2,6 +2,24 @@
 
 Shapes follow Salesforce's REST API reference and what simple-salesforce 1.12.10
 sends and parses. Login with simple-salesforce: see ``client.py``.
+
+Control routes beside the shared ones (``emulator.py``), for breaking credentials
+the way Salesforce does:
+
+- ``POST /__sandbox__/integration-user/password`` ``{"password": "...",
+  "security_token"?: "...", "expire_sessions"?: true}``: an admin resets the
+  integration user's password (and, as Salesforce does then, its security
+  token: without ``security_token`` the old one stops working too). Logins
+  with the old credentials answer the SOAP fault ``INVALID_LOGIN`` ("Invalid
+  username, password, security token; or user locked out."), OAuth
+  ``invalid_grant``. Sessions issued before end too unless ``expire_sessions``
+  is false (then only ``/sessions/expire`` ends them). ``DELETE`` puts the
+  sandbox's own credentials (``connection_info``) back; so does ``reset``.
+- ``POST /__sandbox__/sessions/expire``: every session dies (Salesforce timed
+  them out); clients must log in again.
+- setting ``api_enabled`` (``PATCH /__sandbox__/settings {"api_enabled":
+  false}``): the integration user loses "API Enabled"; logins still work, every
+  REST call answers 403 ``API_DISABLED_FOR_ORG`` as Salesforce does.
 """
 
 from __future__ import annotations
@@ -82,6 +100,13 @@ ERROR_CODES = {
     503: "SERVER_UNAVAILABLE",
 }
 _NO_AUTH = {"soap_login", "oauth_token", "versions"}
+#: Salesforce's REST answer when the user may not use the API (403)
+API_DISABLED = [
+    {
+        "message": "The REST API is not enabled for this Organization.",
+        "errorCode": "API_DISABLED_FOR_ORG",
+    }
+]
 #: authenticated but not counted against DailyApiRequests (as on Salesforce)
 _UNCOUNTED = {"oauth_userinfo"}
 
@@ -140,6 +165,7 @@ class SalesforceEmulator(Emulator):
     def control_routes(self) -> list[tuple[str, str, list[str]]]:
         return [
             ("/sessions/expire", "control_expire_sessions", ["POST"]),
+            ("/integration-user/password", "control_integration_password", ["POST", "DELETE"]),
             ("/picklists/<sobject>/<field>", "control_picklist", ["GET", "PUT"]),
             ("/records", "control_records", ["POST"]),
             ("/records/<record_id>", "control_record", ["GET"]),
@@ -161,6 +187,9 @@ class SalesforceEmulator(Emulator):
             self.bulk = bulk2.BulkJobs(self)
             self.api_usage = 0
             self.daily_api_limit = DEFAULT_DAILY_API_LIMIT
+            self.integration_password = PASSWORD
+            self.integration_security_token = SECURITY_TOKEN
+            self.api_enabled = True
             seed_module.load(self, seed, contacts)
             self.sync_status_objects()
 
@@ -213,10 +242,11 @@ class SalesforceEmulator(Emulator):
             "daily_api_limit": self.daily_api_limit,
             "api_usage": self.api_usage,
             "duplicate_rule": self.store.duplicate_rule,
+            "api_enabled": self.api_enabled,
         }
 
     def update_settings(self, changes: dict[str, Any]) -> None:
-        unknown = set(changes) - {"daily_api_limit", "api_usage", "duplicate_rule"}
+        unknown = set(changes) - {"daily_api_limit", "api_usage", "duplicate_rule", "api_enabled"}
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}")
         if "daily_api_limit" in changes:
@@ -225,6 +255,8 @@ class SalesforceEmulator(Emulator):
             self.api_usage = int(changes["api_usage"])
         if "duplicate_rule" in changes:
             self.store.duplicate_rule = bool(changes["duplicate_rule"])
+        if "api_enabled" in changes:
+            self.api_enabled = bool(changes["api_enabled"])
 
     # --- cross-cutting ----------------------------------------------------------------
     def authenticate(self, request: Request, endpoint: str) -> None:
@@ -235,6 +267,8 @@ class SalesforceEmulator(Emulator):
         if scheme.lower() not in ("bearer", "oauth") or token.strip() not in self.sessions:
             raise VendorError(401, INVALID_SESSION)
         request.environ["sandbox.user"] = self.sessions[token.strip()]
+        if not self.api_enabled:
+            raise VendorError(403, API_DISABLED)
 
     def before_request(self, request: Request, endpoint: str) -> None:
         if (
@@ -370,8 +404,8 @@ class SalesforceEmulator(Emulator):
             and user_ids[0] == self.integration_user
             and password
             in (
-                PASSWORD + SECURITY_TOKEN,
-                PASSWORD,
+                self.integration_password + self.integration_security_token,
+                self.integration_password,
             )
         ):
             return user_ids[0]
@@ -1188,6 +1222,29 @@ class SalesforceEmulator(Emulator):
         with self.lock:
             expired = len(self.sessions)
             self.sessions.clear()
+        return self.json_response({"expired": expired})
+
+    def control_integration_password(self, request: Request) -> Response:
+        """An admin resets the integration user's password (``DELETE``: back to the sandbox's)."""
+        data = self.json_body(request) or {}
+        with self.lock:
+            if request.method == "DELETE":
+                self.integration_password = PASSWORD
+                self.integration_security_token = SECURITY_TOKEN
+                return self.json_response({"expired": 0})
+            password = data.get("password")
+            if not isinstance(password, str) or not password:
+                raise ValueError("password must be a non-empty string")
+            token = data.get("security_token", secrets.token_urlsafe(18))
+            if not isinstance(token, str):
+                raise ValueError("security_token must be a string")
+            self.integration_password, self.integration_security_token = password, token
+            expired = 0
+            if data.get("expire_sessions", True):
+                doomed = [s for s, user in self.sessions.items() if user == self.integration_user]
+                for session_id in doomed:
+                    del self.sessions[session_id]
+                expired = len(doomed)
         return self.json_response({"expired": expired})
 
     def control_picklist(self, request: Request, sobject: str, field: str) -> Response:
