@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_q",
     "core",
     "integrations",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -188,3 +189,27 @@ if JOB_HEARTBEAT_S <= 0 or JOB_HEARTBEAT_S * 2 > JOB_STALE_AFTER_S:
 # Fernet keys that encrypt connection secrets at rest; the first encrypts, all decrypt.
 # Unset: one is generated once into $SYNCADMIN_DATA_DIR/encryption_key.
 ENCRYPTION_KEYS = env.list("SYNCADMIN_ENCRYPTION_KEYS", default=[])
+
+# Called with the ended job by the worker that ran it (dotted paths); a hook that fails is
+# logged and never fails the job. Alerts evaluate their rules here.
+JOB_FINISHED_HOOKS = env.list("JOB_FINISHED_HOOKS", default=["alerts.hooks.job_finished"])
+
+# Alert email goes out through Django's SMTP backend with these. EMAIL_HOST unset: email
+# channels cannot send (the Alerts page says so); webhooks still work.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="syncadmin@localhost")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Where admins open syncadmin, for the links in alerts (e.g. https://sync.example.com).
+ALERTS_SITE_URL = env.str("ALERTS_SITE_URL", default="").rstrip("/")
+# A delivery that fails is tried again after ALERT_RETRY_BASE_S, then twice as long each
+# time, ALERT_MAX_ATTEMPTS tries in all.
+ALERT_RETRY_BASE_S = env.int("ALERT_RETRY_BASE_S", default=30)
+ALERT_MAX_ATTEMPTS = env.int("ALERT_MAX_ATTEMPTS", default=5)
+if ALERT_RETRY_BASE_S < 1 or not 1 <= ALERT_MAX_ATTEMPTS <= 20:
+    raise ImproperlyConfigured(
+        "ALERT_RETRY_BASE_S must be at least 1 and ALERT_MAX_ATTEMPTS between 1 and 20."
+    )

@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("integrations.urls")),
+    path("", include("alerts.urls")),
     path("", include("core.urls")),
 ]

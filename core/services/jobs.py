@@ -14,10 +14,12 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_q.models import Schedule
 
 from core.job_kinds import job_kind_get, job_kind_label
@@ -279,7 +281,18 @@ def job_run(*, job_id: int) -> SyncJob | None:
         message=job_summary(ended),
         error_category="job" if ended.status == SyncJob.Status.FAILED else "",
     )
+    _job_finished_hooks(ended)
     return ended
+
+
+def _job_finished_hooks(job: SyncJob) -> None:
+    """Call each of ``JOB_FINISHED_HOOKS`` (alerts) with the ended job: a hook that fails is
+    logged, and the job stays as it ended."""
+    for path in settings.JOB_FINISHED_HOOKS:
+        try:
+            import_string(path)(job)
+        except Exception:
+            logger.exception("Job-finished hook %s failed for job %s", path, job.pk)
 
 
 def _run_kind(job: SyncJob, token: UUID) -> SyncJob | None:
