@@ -10,6 +10,7 @@ class IntegrationsConfig(AppConfig):
         from integrations.sync import (  # noqa: F401  (register the job kinds)
             activity_jobs,
             jobs,
+            reconcile_jobs,
         )
 
         post_migrate.connect(_ensure_setup, sender=self)
@@ -26,6 +27,7 @@ def _ensure_setup(**kwargs: object) -> None:
     from integrations.sync.activity_types import HUBSPOT_TO_SALESFORCE, SALESFORCE_TO_HUBSPOT
     from integrations.sync.jobs import contact_schedule_ensure
     from integrations.sync.mapping_rules import DEFAULT_MAPPINGS
+    from integrations.sync.reconcile_jobs import reconcile_schedule_ensure
 
     settings, first_setup = ContactSyncSettings.objects.get_or_create(pk=1)
     if first_setup and not PropertyMapping.objects.exists():
@@ -41,3 +43,4 @@ def _ensure_setup(**kwargs: object) -> None:
             ActivityType.objects.get_or_create(key=kind.key, defaults={"direction": direction})
     contact_schedule_ensure(minutes=settings.schedule_minutes)
     activity_schedule_ensure(minutes=settings.schedule_minutes)
+    reconcile_schedule_ensure()

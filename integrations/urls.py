@@ -1,7 +1,7 @@
 from django.urls import path
 
 from integrations import views
-from integrations.sync import activity_views, mapping_views
+from integrations.sync import activity_views, mapping_views, reconcile_views
 from integrations.sync import views as contact_views
 
 urlpatterns = [
@@ -52,4 +52,16 @@ urlpatterns = [
     ),
     path("health/", contact_views.health, name="health"),
     path("health/retry/", contact_views.health_retry_view, name="health_retry"),
+    path("health/reconcile/", reconcile_views.reconcile_now, name="reconcile_now"),
+    path("health/reconcile/fix/", reconcile_views.reconcile_fix_view, name="reconcile_fix"),
+    path(
+        "health/reconcile/schedule/",
+        reconcile_views.reconcile_schedule_save,
+        name="reconcile_schedule",
+    ),
+    path(
+        "health/reconcile/findings.csv",
+        reconcile_views.reconcile_export,
+        name="reconcile_export",
+    ),
 ]

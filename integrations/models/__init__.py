@@ -16,7 +16,7 @@ from integrations.models.contacts import (
     SyncCursor,
 )
 from integrations.models.limits import ApiUsageDay, RateLimitBucket, RateLimitCall
-from integrations.models.reconcile import ReconcileFinding
+from integrations.models.reconcile import ReconcileFinding, ReconcileSettings
 
 __all__ = [
     "ActivityLink",
@@ -33,6 +33,7 @@ __all__ = [
     "RateLimitBucket",
     "RateLimitCall",
     "ReconcileFinding",
+    "ReconcileSettings",
     "RecordError",
     "SalesforceConnection",
     "SalesforcePerson",

@@ -45,3 +45,23 @@ class ReconcileFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.record_key} {self.field}".strip()
+
+
+class ReconcileSettings(models.Model):
+    """Reconcile's schedule (one row): how often the scheduled run compares both sides."""
+
+    DEFAULT_EVERY_HOURS = 24
+    #: at least hourly is pointless (a Reconcile reads every record), at most weekly
+    MIN_EVERY_HOURS = 1
+    MAX_EVERY_HOURS = 168
+
+    every_hours = models.PositiveIntegerField(default=DEFAULT_EVERY_HOURS)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Reconcile every {self.every_hours} h"
+
+    @classmethod
+    def load(cls) -> ReconcileSettings:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj

@@ -1,23 +1,31 @@
-"""Sync health: open per-record errors grouped by category, paused states, retry."""
+"""Sync health: open per-record errors grouped by category, paused states, retry, and
+Reconcile's findings by kind."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Max, Min
+from django_q.models import Schedule
 
 from core.models import SyncJob
 from core.services.jobs import JobStart
 from integrations.models import (
     ContactSyncSettings,
     HubSpotConnection,
+    ReconcileFinding,
+    ReconcileSettings,
     RecordError,
     SalesforceConnection,
 )
 from integrations.sync.activity_jobs import activities_sync_start
 from integrations.sync.contacts import Mode
 from integrations.sync.jobs import contacts_sync_start
+from integrations.sync.reconcile_findings import KIND_ORDER
+from integrations.sync.reconcile_jobs import RECONCILE
+from integrations.sync.reconcile_jobs import SCHEDULE_NAME as RECONCILE_SCHEDULE
 
 #: records listed per category on the page; Retry still covers all of them
 SHOWN_PER_CATEGORY = 50
@@ -135,3 +143,60 @@ def health_retry(
         start = activities_sync_start(trigger=SyncJob.Trigger.RETRY, requested_by=actor)
         starts.append((f"activity sync retrying {activities} failed activit{plural}", start))
     return RetryStarted(starts=starts, count=len(contact_keys) + activities)
+
+
+# --- Reconcile findings --------------------------------------------------------------------
+
+
+@dataclass
+class FindingGroup:
+    kind: str
+    label: str
+    count: int
+    #: duplicates are merged by a person, not fixed by a resync
+    fixable: bool
+    findings: list[ReconcileFinding]
+
+
+@dataclass
+class ReconcileState:
+    groups: list[FindingGroup]
+    total: int
+    #: the last Reconcile that finished comparing, and the one queued or running now
+    last_job: SyncJob | None
+    active_job: SyncJob | None
+    every_hours: int
+    next_run_at: datetime | None
+
+
+def health_reconcile() -> ReconcileState:
+    """Sync health's Reconcile section: open findings by kind, the last and next run."""
+    labels = dict(ReconcileFinding.Kind.choices)
+    counts = dict(
+        ReconcileFinding.objects.values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )
+    groups = [
+        FindingGroup(
+            kind=kind,
+            label=labels[kind],
+            count=counts[kind],
+            fixable=kind != ReconcileFinding.Kind.DUPLICATE,
+            findings=list(ReconcileFinding.objects.filter(kind=kind)[:SHOWN_PER_CATEGORY]),
+        )
+        for kind in KIND_ORDER
+        if counts.get(kind)
+    ]
+    jobs = SyncJob.objects.filter(kind=RECONCILE)
+    schedule = Schedule.objects.filter(name=RECONCILE_SCHEDULE).first()
+    return ReconcileState(
+        groups=groups,
+        total=sum(counts.values()),
+        last_job=jobs.filter(
+            status__in=[SyncJob.Status.SUCCEEDED, SyncJob.Status.PARTIALLY_FAILED]
+        ).first(),
+        active_job=jobs.filter(status__in=SyncJob.ACTIVE_STATUSES).first(),
+        every_hours=ReconcileSettings.load().every_hours,
+        next_run_at=schedule.next_run if schedule else None,
+    )

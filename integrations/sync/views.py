@@ -26,7 +26,12 @@ from integrations.sync.contact_settings import (
     inclusion_list_preview,
 )
 from integrations.sync.contacts import Mode
-from integrations.sync.health import health_error_groups, health_paused_states, health_retry
+from integrations.sync.health import (
+    health_error_groups,
+    health_paused_states,
+    health_reconcile,
+    health_retry,
+)
 from integrations.sync.jobs import CONTACT_SYNC, MODE_LABELS, contacts_sync_start
 from integrations.sync.list_builder import (
     GROUPS,
@@ -180,6 +185,7 @@ def health(request: HttpRequest) -> HttpResponse:
         {
             "paused": health_paused_states(),
             "groups": health_error_groups(),
+            "reconcile": health_reconcile(),
             "failed_jobs": SyncJob.objects.filter(status=SyncJob.Status.FAILED)[:5],
         },
     )

@@ -1,0 +1,179 @@
+"""Reconcile (SPEC §6): compare HubSpot and Salesforce record by record, instead of
+trusting syncadmin's own bookkeeping, and list what disagrees in Sync health.
+
+One run:
+
+1. waits while a contact or activity sync is queued or running, so a sync half
+   done is not reported as drift;
+2. reads both systems live (``reconcile_reads``) and compares contacts
+   (``reconcile_contacts``), duplicates (``reconcile_duplicates``) and activities
+   (``reconcile_activities``);
+3. in one transaction: replaces the open findings (``reconcile_findings``), writes
+   one audit event per record compared (``reconcile.agrees``, outcome *unchanged*;
+   ``reconcile.finding``, outcome *failed*, the finding's kind as its category)
+   and adds the same counts to the job: ``seen`` = records compared =
+   ``unchanged`` + ``failed``.
+
+A run with findings ends *Partially failed* (the standard rule: failed > 0).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import AuditEvent, SyncJob
+from core.services.audit import audit_event_build, audit_events_record
+from core.services.job_runtime import JobContext, JobMustWait
+from integrations.job_clients import JobClients
+from integrations.models import ContactLink, ContactSyncSettings, PropertyMapping
+from integrations.sync.activity_jobs import ACTIVITIES_SCOPE, ACTIVITY_SYNC
+from integrations.sync.inclusion import inclusion_gate_load
+from integrations.sync.jobs import CONTACT_SYNC, CONTACTS_SCOPE
+from integrations.sync.reconcile_activities import ActivitiesCompare
+from integrations.sync.reconcile_contacts import ContactsCompare
+from integrations.sync.reconcile_duplicates import duplicates_compare
+from integrations.sync.reconcile_findings import Compared, Found, findings_replace, findings_text
+from integrations.sync.reconcile_reads import contact_sides_read
+
+#: how long a run waits in its worker for the syncs ahead of it before it parks itself
+SYNC_WAIT_S = 600
+#: a parked run tries again this much later
+SYNC_WAIT_RETRY = timedelta(minutes=5)
+#: a finding event's message holds at most this much of its findings' messages
+EVENT_MESSAGE_MAX = 2000
+
+AGREES = "reconcile.agrees"
+FINDING = "reconcile.finding"
+
+
+def last_sync_started(kind: str) -> datetime | None:
+    """When the last finished sync of ``kind`` began: what changed after it may not have
+    been synced yet."""
+    return (
+        SyncJob.objects.filter(
+            kind=kind,
+            status__in=[SyncJob.Status.SUCCEEDED, SyncJob.Status.PARTIALLY_FAILED],
+        )
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+
+
+def _syncs_ahead() -> SyncJob | None:
+    return (
+        SyncJob.objects.filter(
+            scope__in=[CONTACTS_SCOPE, ACTIVITIES_SCOPE],
+            status__in=[SyncJob.Status.QUEUED, SyncJob.Status.RUNNING],
+        )
+        .order_by("created_at")
+        .first()
+    )
+
+
+def _wait_for_syncs(ctx: JobContext) -> None:
+    deadline = time.monotonic() + SYNC_WAIT_S
+    while (ahead := _syncs_ahead()) is not None:
+        ctx.raise_if_cancelled()
+        if time.monotonic() >= deadline:
+            raise JobMustWait(
+                f"Waiting for job #{ahead.pk} ({ahead.kind}) to finish: a sync half done "
+                "would show as drift.",
+                resume_at=timezone.now() + SYNC_WAIT_RETRY,
+            )
+        time.sleep(1)
+
+
+def reconcile_run(ctx: JobContext) -> None:
+    """The job kind's entry point."""
+    _wait_for_syncs(ctx)
+    with JobClients(ctx) as clients:
+
+        def after_page() -> None:
+            clients.report()
+            ctx.raise_if_cancelled()
+
+        gate = inclusion_gate_load(hubspot=clients.hubspot, job_id=ctx.job_id)
+        sides = contact_sides_read(
+            hubspot=clients.hubspot,
+            salesforce=clients.salesforce,
+            mappings=list(PropertyMapping.objects.all()),
+            after_page=after_page,
+        )
+        links = list(ContactLink.objects.all())
+        units = ContactsCompare(
+            sides=sides,
+            links=links,
+            gate=gate,
+            settings=ContactSyncSettings.load(),
+            last_sync_at=last_sync_started(CONTACT_SYNC),
+        ).run()
+        duplicates = duplicates_compare(sides=sides, links=links, units=units)
+        units.update(
+            ActivitiesCompare(
+                hubspot=clients.hubspot,
+                salesforce=clients.salesforce,
+                after_page=after_page,
+                last_sync_at=last_sync_started(ACTIVITY_SYNC),
+            ).run()
+        )
+        ctx.raise_if_cancelled()
+        _record(ctx, clients, list(units.values()), duplicates)
+
+
+def _event(job_id: int, unit: Compared) -> AuditEvent:
+    common = {
+        "job_id": job_id,
+        "object_type": unit.object_type,
+        "object_label": unit.label,
+        "email": unit.email,
+        "hubspot_id": unit.hubspot_id,
+        "salesforce_id": unit.salesforce_id,
+    }
+    if unit.agrees:
+        event = audit_event_build(action=AGREES, message="Both sides agree.", **common)
+        event.outcome = "unchanged"
+        return event
+    message = " ".join(dict.fromkeys(f.message for f in unit.findings))
+    event = audit_event_build(
+        action=FINDING,
+        status=AuditEvent.Status.FAILED,
+        error_category=unit.findings[0].kind,
+        message=message[:EVENT_MESSAGE_MAX],
+        **common,
+    )
+    event.outcome = "failed"
+    return event
+
+
+def _record(
+    ctx: JobContext, clients: JobClients, units: list[Compared], duplicates: list[Found]
+) -> None:
+    """Findings, one event per record compared, and the counts: all or nothing."""
+    found = [f for unit in units for f in unit.findings] + duplicates
+    agree = sum(1 for unit in units if unit.agrees)
+    with transaction.atomic():
+        counts = findings_replace(found=found, job_id=ctx.job_id)
+        events = [_event(ctx.job_id, unit) for unit in units]
+        summary = (
+            f"Compared {len(units)} records: {agree} agree on both sides, "
+            f"{len(units) - agree} with findings; {findings_text(counts)}."
+        )
+        events.append(
+            audit_event_build(
+                action="reconcile.summary",
+                object_type="job",
+                job_id=ctx.job_id,
+                status=AuditEvent.Status.FAILED if counts else AuditEvent.Status.OK,
+                message=summary,
+            )
+        )
+        audit_events_record(events)
+        SyncJob.objects.filter(pk=ctx.job_id).update(
+            params={**ctx.params, "findings": counts, "summary": summary}
+        )
+        clients.report(seen=len(units), unchanged=agree, failed=len(units) - agree)
