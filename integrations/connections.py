@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.services.audit import audit_record, audit_settings_change
-from integrations import budget
+from integrations import budget, connection_state
+from integrations.connection_state import CallWatch
 from integrations.errors import ApiError, AuthenticationFailed
 from integrations.models import HubSpotConnection, SalesforceConnection
 from integrations.secrets import decrypt, encrypt
@@ -60,6 +61,23 @@ def _apply(
             setattr(row, f"{name}_set_by", who)
 
 
+#: settings that do not change whom syncadmin talks to or as whom
+_NOT_REACH = ("ten_second_limit", "search_per_second", "daily_budget", "ca_bundle")
+
+
+def _reach(snapshot: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in snapshot.items() if name not in _NOT_REACH}
+
+
+def _untested_after_change(row: Any, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """New credentials or a new address are not known to work: the page says "Not tested
+    yet" (or the refusal a call meets) until a call succeeds, never the old "Working"."""
+    if before == after or row.last_test_ok is None:
+        return []
+    row.last_test_ok = None
+    return ["last_test_ok"]
+
+
 @transaction.atomic
 def _connection_update(
     model: type[HubSpotConnection] | type[SalesforceConnection],
@@ -73,13 +91,20 @@ def _connection_update(
     row = model.load()
     before = _snapshot(row, fields, secrets)
     _apply(row, actor=actor, values=values, fields=fields, secrets=secrets)
-    row.save()
+    after = _snapshot(row, fields, secrets)
+    changed = [name for name in after if after[name] != before[name]]
+    stamps = [
+        f"{name}_{part}" for name in secrets if name in changed for part in ("set_at", "set_by")
+    ]
+    untested = _untested_after_change(row, _reach(before), _reach(after))
+    # only what this save changed: a worker may be recording the auth state meanwhile
+    row.save(update_fields=[*changed, *stamps, *untested, "updated_at"])
     audit_settings_change(
         actor=actor,
         object_type="connection",
         object_label=label,
         before=before,
-        after=_snapshot(row, fields, secrets),
+        after=after,
         secret_fields=secrets,
     )
     return row
@@ -167,6 +192,7 @@ def hubspot_client(  # noqa: ANN201
         search_per_second=row.search_per_second,
     )
     _gate_first(client.session, before_call)
+    client.watch = CallWatch(connection_state.HUBSPOT)
     return client
 
 
@@ -199,12 +225,14 @@ def salesforce_client(  # noqa: ANN201
     if not row.is_configured:
         raise NotConfigured("Salesforce credentials are not set.", side="Salesforce")
     session = salesforce_session(meter=meter or CallMeter(), row=row, before_call=before_call)
+    watch = CallWatch(connection_state.SALESFORCE)
     if row.auth_mode == SalesforceConnection.AuthMode.TOKEN:
         return SalesforceClient.from_token(
             session=session,
             instance_url=row.instance_url,
             access_token=decrypt(row.access_token),
             api_version=row.api_version,
+            watch=watch,
         )
     return SalesforceClient.login(
         session=session,
@@ -213,6 +241,7 @@ def salesforce_client(  # noqa: ANN201
         password=decrypt(row.password),
         security_token=decrypt(row.security_token),
         api_version=row.api_version,
+        watch=watch,
     )
 
 
@@ -242,6 +271,19 @@ def _failure(exc: Exception) -> SideResult:
     return SideResult(ok=False, error=str(exc), category=category)
 
 
+_TESTED = ["last_tested_at", "last_test_ok", "last_error", "updated_at"]
+
+
+def _tested(row: Any, result: SideResult, side: str, details: list[str]) -> SideResult:
+    """Keep the outcome on the row (only these fields: the call just recorded the auth
+    state on it); a side that passed its test is no longer refused."""
+    row.last_tested_at, row.last_test_ok, row.last_error = timezone.now(), result.ok, result.error
+    row.save(update_fields=[*_TESTED, *(details if result.ok else [])])
+    if result.ok:
+        connection_state.connection_call_accepted(side=side)
+    return result
+
+
 def _test_hubspot() -> SideResult:
     row = HubSpotConnection.load()
     try:
@@ -251,9 +293,7 @@ def _test_hubspot() -> SideResult:
     else:
         row.portal_id = str(account.get("portalId", ""))
         result = SideResult(ok=True, details={"Portal id": row.portal_id})
-    row.last_tested_at, row.last_test_ok, row.last_error = timezone.now(), result.ok, result.error
-    row.save()
-    return result
+    return _tested(row, result, connection_state.HUBSPOT, ["portal_id"])
 
 
 def _test_salesforce() -> SideResult:
@@ -280,13 +320,19 @@ def _test_salesforce() -> SideResult:
                 "Org API usage today": f"{limits.get('used', '?')} of {limits.get('max', '?')}",
             },
         )
-    row.last_tested_at, row.last_test_ok, row.last_error = timezone.now(), result.ok, result.error
-    row.save()
-    return result
+    identity_fields = [
+        "org_id",
+        "org_name",
+        "integration_user_id",
+        "integration_user_name",
+        "integration_user_email",
+    ]
+    return _tested(row, result, connection_state.SALESFORCE, identity_fields)
 
 
 def connections_test(*, actor: AbstractBaseUser | None = None) -> ConnectionTestResult:
     """Check both sides; the outcome lands on each row and in the audit trail."""
+    connection_state.connection_state_forget()  # read the state other processes recorded
     result = ConnectionTestResult(hubspot=_test_hubspot(), salesforce=_test_salesforce())
     for side, outcome in (("HubSpot", result.hubspot), ("Salesforce", result.salesforce)):
         audit_record(

@@ -23,6 +23,7 @@ it; the adapter also pins the CA bundle per request, because
 from __future__ import annotations
 
 import email.utils
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -48,6 +49,20 @@ READ_ONLY_POST_SUFFIXES = ("/search", "/batch/read", "/query", "/token", "/lists
 #: POST writes addressed by id or by a unique property: a second send lands on the same
 #: records (HubSpot batch update by id, upsert by email, archive by id)
 IDEMPOTENT_POST_SUFFIXES = ("/batch/update", "/batch/upsert", "/batch/archive")
+
+
+_VERSION_SEGMENT = re.compile(r"^v\d+(\.\d+)?$")
+
+
+def call_operation(method: str, url: str) -> str:
+    """``"GET /crm/v3/lists/{id}"``: a call without the ids in its path, so two calls of
+    the same endpoint compare equal (a permission refusal is tied to its endpoint)."""
+    segments = [
+        "{id}" if any(c.isdigit() for c in s) and not _VERSION_SEGMENT.match(s) else s
+        for s in requests.utils.urlparse(url).path.strip("/").split("/")
+        if s
+    ]
+    return f"{method.upper()} /{'/'.join(segments)}"
 
 
 def _path(request: requests.PreparedRequest) -> str:

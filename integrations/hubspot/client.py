@@ -14,7 +14,7 @@ holds a whole result set.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -32,7 +32,7 @@ from integrations.hubspot.streams import (
     newest_cursor,
 )
 from integrations.ratelimit import rate_limit_acquire
-from integrations.transport import CallMeter, UnsafeToRepeat, api_session
+from integrations.transport import CallMeter, UnsafeToRepeat, api_session, call_operation
 
 SIDE = "HubSpot"
 #: a batch answered with one of these refused the whole chunk over its content (a bad
@@ -215,6 +215,9 @@ class HubSpotClient:
         self.session = session
         self.session.headers.setdefault("Authorization", f"Bearer {access_token}")
         self._campaigns: dict[str, dict[str, Any]] = {}
+        #: told of every answer: ``watch(None, operation)`` accepted, ``watch(error, operation)``
+        #: refused (``integrations.connection_state.CallWatch``: the connection's auth state)
+        self.watch: Callable[[errors.ApiError | None, str], None] | None = None
 
     def __repr__(self) -> str:  # never show the token
         return f"HubSpotClient({self.base_url!r})"
@@ -236,19 +239,24 @@ class HubSpotClient:
                 f"{method} {path}: no answer after retries ({type(exc).__name__})",
                 side=SIDE,
             ) from None
-        if response.status_code == 204 or (response.ok and not response.content):
+        if not response.ok:
+            error = self._error(method, path, response)
+            if self.watch is not None:
+                self.watch(error, call_operation(method, path))
+            raise error
+        if self.watch is not None:
+            self.watch(None, call_operation(method, path))
+        if response.status_code == 204 or not response.content:
             return {}
-        if response.ok:
-            try:
-                return response.json()
-            except ValueError:
-                raise errors.ApiError(
-                    f"answered HTTP {response.status_code} with a body that is not JSON "
-                    f"({method} {path})",
-                    side=SIDE,
-                    status=response.status_code,
-                ) from None
-        raise self._error(method, path, response)
+        try:
+            return response.json()
+        except ValueError:
+            raise errors.ApiError(
+                f"answered HTTP {response.status_code} with a body that is not JSON "
+                f"({method} {path})",
+                side=SIDE,
+                status=response.status_code,
+            ) from None
 
     def _error(self, method: str, path: str, response: requests.Response) -> errors.ApiError:
         """The named exception for a refused call, in HubSpot's own words."""

@@ -45,9 +45,12 @@ from integrations.salesforce.results import (
     RecordError,
     RecordResult,
 )
-from integrations.transport import TransportAdapter
+from integrations.transport import TransportAdapter, call_operation
 
 T = TypeVar("T")
+#: ``watch(None, operation)``: Salesforce accepted a call; ``watch(error, operation)``: it
+#: refused one (``operation`` as ``transport.call_operation`` names it)
+Watch = Callable[[errors.ApiError | None, str], None]
 #: what each write operation is called in Bulk API 2.0 (and in our code)
 INSERT, UPDATE, UPSERT = "insert", "update", "upsert"
 _TRANSLATED = (SalesforceError, SalesforceOperationError, requests.RequestException)
@@ -137,8 +140,13 @@ class SalesforceClient:
         access_token: str = "",
         bulk_threshold: int = limits.BULK_THRESHOLD,
         bulk_first_poll_s: float = limits.BULK_FIRST_POLL_S,
+        watch: Watch | None = None,
     ) -> None:
         self.session = session
+        #: told of every call's answer (see ``Watch``); the connection's auth state
+        self.watch = watch
+        self._calls = threading.local()
+        session.hooks["response"].append(self._note_call)
         self.api_version = api_version.removeprefix("v")
         #: writes of more records than this go through Bulk API 2.0
         self.bulk_threshold = bulk_threshold
@@ -164,6 +172,7 @@ class SalesforceClient:
         api_version: str,
         bulk_threshold: int = limits.BULK_THRESHOLD,
         bulk_first_poll_s: float = limits.BULK_FIRST_POLL_S,
+        watch: Watch | None = None,
     ) -> SalesforceClient:
         """Log in with username + password + security token (SOAP ``login()``).
 
@@ -179,7 +188,15 @@ class SalesforceClient:
             security_token=security_token or "",
         )
         version = api_version.removeprefix("v")
-        sf, identity = _soap_login(session, credentials, version)
+        operation = call_operation("POST", f"/services/Soap/u/{version}")
+        try:
+            sf, identity = _soap_login(session, credentials, version)
+        except errors.ApiError as exc:
+            if watch is not None:
+                watch(exc, operation)
+            raise
+        if watch is not None:
+            watch(None, operation)
         return cls(
             session=session,
             api_version=version,
@@ -188,6 +205,7 @@ class SalesforceClient:
             login_identity=identity,
             bulk_threshold=bulk_threshold,
             bulk_first_poll_s=bulk_first_poll_s,
+            watch=watch,
         )
 
     @classmethod
@@ -200,6 +218,7 @@ class SalesforceClient:
         api_version: str,
         bulk_threshold: int = limits.BULK_THRESHOLD,
         bulk_first_poll_s: float = limits.BULK_FIRST_POLL_S,
+        watch: Watch | None = None,
     ) -> SalesforceClient:
         """Use an existing session id / OAuth access token on ``instance_url``.
 
@@ -220,6 +239,7 @@ class SalesforceClient:
             access_token=access_token,
             bulk_threshold=bulk_threshold,
             bulk_first_poll_s=bulk_first_poll_s,
+            watch=watch,
         )
 
     # --- reads ------------------------------------------------------------------------
@@ -451,6 +471,10 @@ class SalesforceClient:
             secrets += [c.password, c.security_token, c.password + c.security_token]
         return secrets
 
+    def _note_call(self, response: requests.Response, **_: Any) -> None:
+        request = response.request
+        self._calls.operation = call_operation(str(request.method), str(request.url))
+
     def _call(
         self,
         fn: Callable[[Salesforce], T],
@@ -458,7 +482,25 @@ class SalesforceClient:
         repeatable: Callable[[SalesforceExpiredSession], bool] = lambda exc: True,
     ) -> T:
         """Run ``fn`` against the current connection; on an expired session log in
-        again once and repeat it once (if ``repeatable``). Errors come out named."""
+        again once and repeat it once (if ``repeatable``). Errors come out named, and
+        the answer is told to ``watch`` (an expired session only once the re-login
+        could not cure it)."""
+        if self.watch is None:
+            return self._call_relogging(fn, repeatable)
+        self._calls.operation = ""
+        try:
+            result = self._call_relogging(fn, repeatable)
+        except errors.ApiError as exc:
+            self.watch(exc, self._calls.operation)
+            raise
+        self.watch(None, self._calls.operation)
+        return result
+
+    def _call_relogging(
+        self,
+        fn: Callable[[Salesforce], T],
+        repeatable: Callable[[SalesforceExpiredSession], bool],
+    ) -> T:
         stale = self._sf
         try:
             return self._attempt(fn, stale)

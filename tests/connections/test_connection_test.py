@@ -50,7 +50,8 @@ def test_bad_credentials_show_the_vendor_error_and_never_the_secret(
     assert "Salesforce: FAILED" in out and "INVALID_LOGIN" in out
     admin_web.post(reverse("connections_test"))
     page = admin_web.get(reverse("connections")).content.decode()
-    assert "INVALID_AUTHENTICATION" in page and "Failing" in page
+    assert "INVALID_AUTHENTICATION" in page and "Token refused" in page and "Login refused" in page
+    assert "Working" not in page
     everything = out + page + caplog.text
     for secret in (WRONG_TOKEN, WRONG_PASSWORD, connected.info["salesforce"]["security_token"]):
         assert secret not in everything
