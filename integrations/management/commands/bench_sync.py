@@ -5,8 +5,11 @@
 Seeds the sandbox with N HubSpot contacts (half of them already in Salesforce
 by email) and an active inclusion list holding 80% of them; runs a full sync
 through the real job machinery (a real broker and ``--workers`` qcluster
-processes), then an immediate second run with nothing changed. API calls are
-counted by the sandbox, not by our clients. Prints ``key=value`` lines.
+processes), then an immediate second run with nothing changed. After each of
+the two, a Reconcile compares both sides (one ``reconcile.*`` line each: after
+the initial sync, then after the incremental one; 0 missing / drift /
+duplicates after a correct sync). API calls are counted by the sandbox, not by
+our clients. Prints ``key=value`` lines.
 
 Everything runs in a throwaway data folder (SQLite database, keys, sandbox CA)
 that is deleted afterwards; ``--database-url`` uses that database server
@@ -148,7 +151,9 @@ class Command(BaseCommand):
                     )
                 )
             initial = self._run_job(sandbox, "all")
+            reconciles = [self._run_reconcile(sandbox)]
             incremental = self._run_job(sandbox, "incremental")
+            reconciles.append(self._run_reconcile(sandbox))
             activities = (
                 self._run_activities(sandbox, options["activities"])
                 if options["activities"]
@@ -177,6 +182,12 @@ class Command(BaseCommand):
             f"incremental.writes={incremental['writes']} "
             f"incremental.wall_s={incremental['wall_s']:.2f}"
         )
+        for reconcile in reconciles:
+            self.stdout.write(
+                f"reconcile.missing={reconcile['missing']} reconcile.drift={reconcile['drift']} "
+                f"reconcile.duplicates={reconcile['duplicates']} "
+                f"reconcile.calls={reconcile['calls']} reconcile.wall_s={reconcile['wall_s']:.2f}"
+            )
         if activities:
             synced = max(activities["created"], 1)
             self.stdout.write(
@@ -190,11 +201,16 @@ class Command(BaseCommand):
         self.stdout.write(f"peak_rss_mb={peak:.0f} workers={options['workers']}")
 
     def _connect(self, sandbox: Any) -> None:
+        from django_q.models import Schedule
+
         from integrations.connections import connections_use_sandbox, hubspot_client
         from integrations.models import SalesforceConnection
         from integrations.sync.contact_settings import inclusion_list_choose
+        from integrations.sync.reconcile_jobs import SCHEDULE_NAME as RECONCILE_SCHEDULE
 
         connections_use_sandbox(info=sandbox.info)
+        # the bench runs Reconcile itself, at known moments, and counts its calls alone
+        Schedule.objects.filter(name=RECONCILE_SCHEDULE).delete()
         # the bench measures our calls, not the daily allocation
         SalesforceConnection.objects.update(daily_budget=10_000_000)
         hubspot = hubspot_client()
@@ -226,6 +242,28 @@ class Command(BaseCommand):
         for start in range(0, len(items), 1000):
             sandbox.hubspot.control("POST", "activities", items[start : start + 1000])
         return self._run_job(sandbox, "activities", start=activities_sync_start)
+
+    def _run_reconcile(self, sandbox: Any) -> dict[str, Any]:
+        """A Reconcile through the same machinery: its findings by kind, its API calls."""
+        from integrations.models import ReconcileFinding
+        from integrations.sync.reconcile_jobs import reconcile_start
+
+        run = self._run_job(sandbox, "reconcile", start=reconcile_start)
+        kinds = ReconcileFinding.Kind
+        counts = run["findings"]
+        lost = (
+            kinds.MISSING_IN_SALESFORCE,
+            kinds.MISSING_IN_HUBSPOT,
+            kinds.ORPHANED_LINK,
+            kinds.ACTIVITY_NOT_SYNCED,
+        )
+        return {
+            "missing": sum(counts.get(k, 0) for k in lost),
+            "drift": counts.get(kinds.FIELD_DRIFT, 0),
+            "duplicates": counts.get(kinds.DUPLICATE, 0),
+            "calls": run["hubspot_calls"] + run["salesforce_calls"],
+            "wall_s": run["wall_s"],
+        }
 
     def _run_job(self, sandbox: Any, mode: str, start: Any = None) -> dict[str, Any]:
         from core.models import SyncJob
@@ -262,6 +300,7 @@ class Command(BaseCommand):
             "created": job.created,
             "updated": job.updated,
             "failed": job.failed,
+            "findings": job.params.get("findings", {}),
         }
 
 
