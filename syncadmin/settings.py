@@ -186,6 +186,9 @@ if JOB_HEARTBEAT_S <= 0 or JOB_HEARTBEAT_S * 2 > JOB_STALE_AFTER_S:
         "live job would be taken for a dead one."
     )
 
+# The bearer token Prometheus sends to scrape /metrics. Unset: /metrics is off (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
 # Fernet keys that encrypt connection secrets at rest; the first encrypts, all decrypt.
 # Unset: one is generated once into $SYNCADMIN_DATA_DIR/encryption_key.
 ENCRYPTION_KEYS = env.list("SYNCADMIN_ENCRYPTION_KEYS", default=[])
