@@ -128,9 +128,7 @@ def test_a_connection_whose_authentication_fails():
 
 
 def test_salesforce_api_use_passing_80_and_100_percent_of_the_allocation():
-    SalesforceConnection.objects.filter(pk=SalesforceConnection.load().pk).update(
-        daily_budget=100
-    )
+    SalesforceConnection.objects.filter(pk=SalesforceConnection.load().pk).update(daily_budget=100)
     usage = budget.budget_today(side=budget.SALESFORCE)
     usage.calls = 79
     usage.save()
