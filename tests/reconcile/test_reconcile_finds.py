@@ -151,3 +151,22 @@ def test_a_run_replaces_the_open_set(hubspot, salesforce, synced) -> None:
     [again] = ReconcileFinding.objects.all()
     assert again.record_key == f"hs:{bob.hubspot_id}" and again.found_at == first[again.record_key]
     assert again.job_id == job.pk
+
+
+def test_drift_on_the_salesforce_side_is_fixed_towards_hubspot(hubspot, salesforce, synced):
+    bob = _link(synced["bob"])
+    salesforce.update("Lead", bob.salesforce_id, LastName="Builder", Company="Initech")
+    run_reconcile()
+    found = {
+        f.field: (f.hubspot_value, f.salesforce_value, f.expected_value)
+        for f in ReconcileFinding.objects.all()
+    }
+    # two-way: Salesforce changed since the last sync, so it wins; prefer-Salesforce: it wins
+    assert found == {
+        "lastname": ("Tester", "Builder", "Builder"),
+        "company": ("Acme", "Initech", "Initech"),
+    }
+    fix_and_verify(kind="field_drift")
+    assert hubspot.contact(bob.hubspot_id)["lastname"] == "Builder"
+    assert hubspot.contact(bob.hubspot_id)["company"] == "Initech"
+    assert open_findings() == set()
