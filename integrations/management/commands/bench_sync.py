@@ -205,12 +205,17 @@ class Command(BaseCommand):
 
         from integrations.connections import connections_use_sandbox, hubspot_client
         from integrations.models import SalesforceConnection
+        from integrations.sync.activity_jobs import SCHEDULE_NAME as ACTIVITY_SCHEDULE
         from integrations.sync.contact_settings import inclusion_list_choose
+        from integrations.sync.jobs import SCHEDULE_NAME as CONTACT_SCHEDULE
         from integrations.sync.reconcile_jobs import SCHEDULE_NAME as RECONCILE_SCHEDULE
 
         connections_use_sandbox(info=sandbox.info)
-        # the bench runs Reconcile itself, at known moments, and counts its calls alone
-        Schedule.objects.filter(name=RECONCILE_SCHEDULE).delete()
+        # the bench starts every job itself, at known moments: a scheduled run would add
+        # its calls to the one being measured
+        Schedule.objects.filter(
+            name__in=[CONTACT_SCHEDULE, ACTIVITY_SCHEDULE, RECONCILE_SCHEDULE]
+        ).delete()
         # the bench measures our calls, not the daily allocation
         SalesforceConnection.objects.update(daily_budget=10_000_000)
         hubspot = hubspot_client()
