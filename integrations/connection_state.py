@@ -194,29 +194,16 @@ class ConnectionAlert:
     since: datetime
     error: str
     refused_call: str
+    title: str
+    badge: str
     what_to_do: str
-
-    @property
-    def badge(self) -> str:
-        if self.kind == PERMISSION:
-            return "Permission refused"
-        return "Login refused" if self.side == SALESFORCE else "Token refused"
-
-    @property
-    def title(self) -> str:
-        if self.kind == PERMISSION:
-            return f"{self.side} refused a call for lack of permission"
-        if self.side == SALESFORCE:
-            return "Salesforce refused the login"
-        return "HubSpot refused the access token"
 
 
 def _kind_of(row: HubSpotConnection | SalesforceConnection) -> str:
-    return PERMISSION if refused_call_of(row.auth_error) else _stored_kind(row.auth_error)
-
-
-def _stored_kind(auth_error: str) -> str:
-    return PERMISSION if "(HTTP 403)" in auth_error else AUTHENTICATION
+    """A permission refusal is stored with the call it refused (or, without one, its 403)."""
+    if refused_call_of(row.auth_error) or "(HTTP 403)" in row.auth_error:
+        return PERMISSION
+    return AUTHENTICATION
 
 
 def _what_to_do(side: str, kind: str, row: HubSpotConnection | SalesforceConnection) -> str:
@@ -252,12 +239,21 @@ def connection_alert(row: HubSpotConnection | SalesforceConnection) -> Connectio
     side = SALESFORCE if isinstance(row, SalesforceConnection) else HUBSPOT
     kind = _kind_of(row)
     error, _, _ = row.auth_error.partition(REFUSED_CALL)
+    by_token = side == HUBSPOT or row.auth_mode == SalesforceConnection.AuthMode.TOKEN
+    if kind == PERMISSION:
+        title, badge = f"{side} refused a call for lack of permission", "Permission refused"
+    elif by_token:
+        title, badge = f"{side} refused the access token", "Token refused"
+    else:
+        title, badge = f"{side} refused the login", "Login refused"
     return ConnectionAlert(
         side=side,
         kind=kind,
         since=row.auth_failed_at,
         error=error,
         refused_call=refused_call_of(row.auth_error),
+        title=title,
+        badge=badge,
         what_to_do=_what_to_do(side, kind, row),
     )
 

@@ -14,7 +14,13 @@ from django.urls import reverse
 
 from core.models import AuditEvent
 from integrations import errors
-from integrations.connections import connections_use_sandbox, hubspot_client, salesforce_client
+from integrations.connections import (
+    connections_test,
+    connections_use_sandbox,
+    hubspot_client,
+    salesforce_client,
+    salesforce_connection_update,
+)
 from integrations.models import HubSpotConnection, SalesforceConnection
 from tests.connections.test_connection_state import badge
 from tests.sandbox import Sandbox
@@ -163,3 +169,23 @@ def test_viewers_see_the_state_too(connected: Sandbox, viewer_web: Client) -> No
     for name in ("overview", "connections", "health"):
         page = viewer_web.get(reverse(name)).content.decode()
         assert 'data-testid="connection-alert-hubspot"' in page, name
+
+
+def test_an_expired_salesforce_access_token_asks_for_a_fresh_one(
+    connected: Sandbox, admin_web: Client
+) -> None:
+    salesforce_connection_update(
+        actor=None,
+        values={
+            "auth_mode": SalesforceConnection.AuthMode.TOKEN,
+            "instance_url": connected.info["salesforce"]["instance_url"],
+            "access_token": "00Dexpired!AQ-no-longer-valid",
+        },
+    )
+    assert not connections_test().salesforce.ok
+    page = admin_web.get(reverse("connections")).content.decode()
+    assert badge(page, "Salesforce") == "Token refused"
+    alert = re.search(r'data-testid="connection-alert-salesforce">(.*?)</article>', page, re.S)
+    assert alert and "Salesforce refused the access token" in alert.group(1)
+    assert "INVALID_SESSION_ID" in alert.group(1) and "fresh access token" in alert.group(1)
+    assert "00Dexpired!AQ-no-longer-valid" not in page
