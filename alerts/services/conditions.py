@@ -26,9 +26,8 @@ from integrations.models import (
     RecordError,
     SalesforceConnection,
 )
+from integrations.sync.reconcile_jobs import RECONCILE
 
-#: Reconcile's job kind: its runs have their own rule (what they find), not the job rule
-RECONCILE_KIND = "reconcile"
 FINISHED = (SyncJob.Status.SUCCEEDED, SyncJob.Status.PARTIALLY_FAILED, SyncJob.Status.FAILED)
 JOB_FAILED = (SyncJob.Status.PARTIALLY_FAILED, SyncJob.Status.FAILED)
 #: "open errors grow by more than N in an hour"
@@ -74,7 +73,7 @@ def _job_failed(job: SyncJob) -> Condition:
 def job_failed_conditions() -> Iterator[Condition]:
     """Open while the latest run of a kind failed or partly failed; its next success clears it."""
     for job in _latest_finished_jobs():
-        if job.kind != RECONCILE_KIND and job.status in JOB_FAILED:
+        if job.kind != RECONCILE and job.status in JOB_FAILED:
             yield _job_failed(job)
 
 
@@ -181,7 +180,7 @@ def reconcile_conditions() -> Iterator[Condition]:
             link_path=reverse("health"),
         )
     latest = (
-        SyncJob.objects.filter(kind=RECONCILE_KIND, status__in=FINISHED)
+        SyncJob.objects.filter(kind=RECONCILE, status__in=FINISHED)
         .order_by("-finished_at", "-id")
         .first()
     )

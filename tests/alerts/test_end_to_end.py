@@ -11,9 +11,10 @@ import hmac
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_q.models import Schedule
 
 from alerts.models import AlertRules, Delivery, DeliveryAttempt, Incident, Notification
-from alerts.services.evaluation import evaluation_schedule_ensure
+from alerts.services.evaluation import EVALUATION_SCHEDULE, evaluation_schedule_ensure
 from core.models import SyncJob
 from core.services.jobs import job_start
 from integrations.models import ContactSyncSettings
@@ -52,6 +53,8 @@ def test_one_alert_per_channel_per_incident_then_one_recovery(
 ):
     webhook_channel(receiver.url)
     email_channel("ops@example.com", "oncall@example.com")
+    # only the hook after each job evaluates here, not the minute schedule
+    Schedule.objects.filter(name=EVALUATION_SCHEDULE).delete()
 
     failed = _run(crash="INVALID_LOGIN: Invalid username, password, security token")
     assert failed.status == SyncJob.Status.FAILED
