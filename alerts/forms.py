@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -98,7 +99,8 @@ class ChannelForm(forms.Form):
             url = data.get("url", "")
             try:
                 URLValidator(schemes=["http", "https"])(url)
-            except ValidationError:
+                urlsplit(url).port  # noqa: B018  (raises on a port above 65535)
+            except (ValidationError, ValueError):
                 self.add_error(
                     "url",
                     "Enter a full http:// or https:// address, like "

@@ -76,7 +76,8 @@ def _retry_schedule(delivery: Delivery) -> None:
             "args": str(delivery.pk),
             "schedule_type": Schedule.ONCE,
             "next_run": delivery.next_attempt_at,
-            "repeats": 1,
+            # a ONCE schedule with negative repeats is deleted once it has run
+            "repeats": -1,
         },
     )
 

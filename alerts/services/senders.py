@@ -42,8 +42,16 @@ def signature(body: bytes, secret: str) -> str:
 
 
 def url_host(url: str) -> str:
+    """Scheme, host and port: never the path, nor a ``user:password@`` part."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
+    if not parts.hostname:
+        return "the webhook URL"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # out of range: the form refuses it, rows saved before may hold one
+        port = ""
+    return f"{parts.scheme}://{host}{port}"
 
 
 def url_shown(url: str) -> str:
@@ -52,7 +60,7 @@ def url_shown(url: str) -> str:
     if not url:
         return ""
     parts = urlsplit(url)
-    if parts.path in ("", "/") and not parts.query:
+    if parts.path in ("", "/") and not parts.query and "@" not in parts.netloc:
         return url_host(url)
     return f"{url_host(url)}/… (#{hashlib.sha256(url.encode()).hexdigest()[:8]})"
 

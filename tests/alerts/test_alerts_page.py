@@ -144,6 +144,8 @@ def test_an_admin_adds_an_email_channel_and_deletes_it_the_log_keeps_its_deliver
         ("ftp://hooks.example.com/x", "Enter a full http:// or https:// address"),
         ("javascript:alert(1)", "Enter a full http:// or https:// address"),
         ("", "Enter a full http:// or https:// address"),
+        ("https://hooks.example.com:99999/x", "Enter a full http:// or https:// address"),
+        ("https://user:pw@", "Enter a full http:// or https:// address"),
         ("https://" + "a" * 600 + ".com/", "at most 500 characters"),
     ],
 )

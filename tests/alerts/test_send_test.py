@@ -29,7 +29,7 @@ def _send_test(web: Client, channel) -> str:  # noqa: ANN001
 
 
 def test_a_webhook_test_arrives_signed_with_a_slack_text_and_the_log_says_sent(
-    admin_web: Client, receiver: Receiver
+    admin_web: Client, receiver: Receiver, caplog
 ):
     channel = webhook_channel(receiver.url)
     page = _send_test(admin_web, channel)
@@ -50,7 +50,8 @@ def test_a_webhook_test_arrives_signed_with_a_slack_text_and_the_log_says_sent(
     assert 'data-testid="delivery-status">Sent<' in log
     event = AuditEvent.objects.get(action="alerts.test_sent")
     assert event.status == "ok" and event.actor_username == "alice"
-    assert WEBHOOK_SECRET not in page + log + event.message
+    assert WEBHOOK_SECRET not in page + log + event.message + caplog.text
+    assert "Alert delivery" in caplog.text  # the send was logged, without the secret
 
 
 def test_a_signature_made_with_another_secret_does_not_verify(receiver: Receiver, admin_web):
@@ -81,6 +82,18 @@ def test_an_unreachable_webhook_says_it_could_not_reach_it_without_the_path(admi
     assert "Could not reach http://127.0.0.1:" in flash and "Connection refused" in flash
     assert "credential-in-path" not in flash
     assert "credential-in-path" not in Delivery.objects.get().error
+
+
+def test_a_url_with_a_password_in_it_never_shows_the_password(
+    admin_web: Client, viewer_web: Client, caplog
+):
+    url = f"http://hookuser:hunter2-password@127.0.0.1:{free_port()}/x"
+    page = _send_test(admin_web, webhook_channel(url))
+    flash = page.split('aria-label="Messages"')[1].split("</section>")[0]
+    assert "Could not reach http://127.0.0.1:" in flash
+    assert "hunter2" not in flash + caplog.text + Delivery.objects.get().error
+    viewer_page = viewer_web.get(reverse("alerts")).content.decode()
+    assert "http://127.0.0.1:" in viewer_page and "hunter2" not in viewer_page
 
 
 def test_an_email_test_reaches_every_recipient_through_smtp(
