@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from core.models import SyncJob
 from integrations.connections import connections_use_sandbox
-from tests.browser.conftest import browser, log_in, page  # noqa: F401  (fixtures)
+from tests.browser.conftest import log_in
 from tests.reconcile.conftest import HubSpotSide, person, run_sync
 from tests.workers import QCluster, wait_for
 
@@ -22,7 +22,7 @@ def worker(tmp_path):
     cluster.stop()
 
 
-def test_reconcile_find_and_fix(page: Page, live_server, admin, sandbox, worker) -> None:  # noqa: F811
+def test_reconcile_find_and_fix(page: Page, live_server, admin, sandbox, worker) -> None:
     connections_use_sandbox(info=sandbox.info)
     hubspot = HubSpotSide(sandbox)
     [bob] = hubspot.create_contacts(person("bob@example.com"))
