@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from alerts.models import AlertRules, Delivery, Incident, Notification
@@ -202,7 +202,7 @@ def test_evaluations_at_once_in_several_threads_open_and_announce_an_incident_on
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=evaluate) for _ in range(6)]
     for thread in threads:
