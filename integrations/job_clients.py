@@ -46,9 +46,10 @@ class JobClients:
         """However the job ends (done, failed, waiting, cancelled), its calls are counted."""
         self.report()
 
-    def report(self, **counts: int) -> None:
-        """Add record counts and the API calls made since the last report."""
+    def report(self, skipped_reasons: dict[str, int] | None = None, **counts: int) -> None:
+        """Add record counts (and skip reasons) and the API calls made since the last report."""
         self.ctx.progress(
+            skipped_reasons=skipped_reasons,
             hubspot_calls=self.hubspot_meter.drain(),
             salesforce_calls=self.salesforce_meter.drain(),
             **counts,

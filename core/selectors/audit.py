@@ -34,6 +34,9 @@ class AuditFilters:
     status: str = ""
     direction: str = ""
     error_category: str = ""
+    #: the job bucket the event counts in (``SyncJob.OUTCOMES``), and a skipped one's reason
+    outcome: str = ""
+    reason: str = ""
     #: a username, or ``"system"`` for events no user caused
     actor: str = ""
     occurred_from: datetime | None = None
@@ -96,6 +99,10 @@ def _filtered(events: QuerySet[AuditEvent], filters: AuditFilters) -> QuerySet[A
         events = events.filter(direction=filters.direction)
     if filters.error_category:
         events = events.filter(error_category=filters.error_category)
+    if filters.outcome:
+        events = events.filter(outcome=filters.outcome)
+    if filters.reason:
+        events = events.filter(reason=filters.reason)
     if filters.actor == SYSTEM_ACTOR:
         events = events.filter(actor_type=AuditEvent.Actor.SYSTEM)
     elif filters.actor:

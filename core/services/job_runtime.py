@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -65,8 +66,9 @@ class JobContext:
         if not owned_job(job_id=self.job_id, run_token=self.run_token).exists():
             raise JobAbandoned(f"Job #{self.job_id} is no longer run by this worker.")
 
-    def progress(self, **deltas: int) -> None:
-        """Add to counters (seen, created, ..., hubspot_calls, salesforce_calls).
+    def progress(self, skipped_reasons: dict[str, int] | None = None, **deltas: int) -> None:
+        """Add to counters (seen, the outcome buckets, hubspot_calls, salesforce_calls)
+        and to the skipped records' reasons.
 
         Not the heartbeat: that is a thread of its own (``core.services.job_heartbeat``),
         so a job waiting a long time for one answer is not mistaken for a dead one.
@@ -76,7 +78,16 @@ class JobContext:
         if unknown:
             raise ValueError(f"Unknown job counters: {sorted(unknown)}")
         updates: dict[str, Any] = {name: F(name) + n for name, n in deltas.items() if n}
-        SyncJob.objects.filter(pk=self.job_id).update(updated_at=timezone.now(), **updates)
+        job = SyncJob.objects.filter(pk=self.job_id)
+        if skipped_reasons:
+            with transaction.atomic():
+                row = job.select_for_update().values_list("skipped_reasons", flat=True).get()
+                merged = dict(row or {})
+                for code, n in skipped_reasons.items():
+                    merged[code] = merged.get(code, 0) + n
+                job.update(updated_at=timezone.now(), skipped_reasons=merged, **updates)
+            return
+        job.update(updated_at=timezone.now(), **updates)
 
     def is_cancelled(self) -> bool:
         return SyncJob.objects.filter(pk=self.job_id, cancel_requested=True).exists()

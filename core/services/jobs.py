@@ -336,10 +336,8 @@ def _park(job: SyncJob, token: UUID, wait: JobMustWait) -> SyncJob | None:
 
 def job_summary(job: SyncJob) -> str:
     parts = [f"{job.get_status_display()}."]
-    parts.append(
-        f"Seen {job.seen}, created {job.created}, updated {job.updated}, "
-        f"skipped {job.skipped}, failed {job.failed}."
-    )
+    buckets = ", ".join(f"{name} {getattr(job, name)}" for name in SyncJob.OUTCOMES)
+    parts.append(f"Seen {job.seen}: {buckets}.")
     parts.append(f"API calls: HubSpot {job.hubspot_calls}, Salesforce {job.salesforce_calls}.")
     if job.error:
         parts.append(f"Error: {job.error}")

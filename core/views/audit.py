@@ -15,7 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from core.models import AuditEvent, AuditRetention
+from core.job_outcomes import OUTCOME_LABELS, skip_reason_label
+from core.models import AuditEvent, AuditRetention, SyncJob
 from core.models.retention import MAX_RETENTION_DAYS
 from core.selectors.audit import (
     SYSTEM_ACTOR,
@@ -46,6 +47,8 @@ EXPORT_COLUMNS = [
     "direction",
     "status",
     "error_category",
+    "outcome",
+    "reason",
     "message",
     "changes",
 ]
@@ -66,6 +69,15 @@ class AuditFilterForm(forms.Form):
     )
     status = forms.ChoiceField(required=False, choices=[("", "Any"), *AuditEvent.Status.choices])
     error_category = forms.ChoiceField(required=False)
+    outcome = forms.ChoiceField(
+        required=False, choices=[("", "Any"), *((o, OUTCOME_LABELS[o]) for o in SyncJob.OUTCOMES)]
+    )
+    reason = forms.RegexField(
+        required=False,
+        max_length=40,
+        regex=r"^[a-z_]+$",
+        error_messages={"invalid": "A skip reason is a code like not_in_list."},
+    )
     actor = forms.CharField(required=False, max_length=150, strip=True)
     q = forms.CharField(required=False, max_length=254, strip=True)
     before = forms.IntegerField(required=False, min_value=1)
@@ -98,6 +110,8 @@ class AuditFilterForm(forms.Form):
             status=value("status") or "",
             direction=value("direction") or "",
             error_category=value("error_category") or "",
+            outcome=value("outcome") or "",
+            reason=value("reason") or "",
             actor=value("actor") or "",
             occurred_from=value("occurred_from"),
             occurred_to=value("occurred_to"),
@@ -114,6 +128,8 @@ class AuditFilterForm(forms.Form):
             "direction": "Direction",
             "status": "Status",
             "error_category": "Error category",
+            "outcome": "Outcome",
+            "reason": "Skip reason",
             "actor": "Actor",
             "q": "Search",
             "before": "Page",
@@ -160,6 +176,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "base_query": _query_without_cursor(request),
             "choices": choices,
             "statuses": AuditEvent.Status.choices,
+            "outcomes": [(o, OUTCOME_LABELS[o]) for o in SyncJob.OUTCOMES],
+            "reason_label": skip_reason_label(filters.reason) if filters.reason else "",
             "directions": AuditEvent.Direction.choices[1:],
             "system_actor": SYSTEM_ACTOR,
             "raw": request.GET,
@@ -233,6 +251,8 @@ def _csv_lines(filters: AuditFilters) -> Iterator[str]:
                 event.direction,
                 event.status,
                 _cell(event.error_category),
+                event.outcome,
+                event.reason,
                 _cell(event.message),
                 json.dumps(event.changes, cls=DjangoJSONEncoder, ensure_ascii=False),
             ]

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.job_kinds import job_kind_label, job_kind_purpose
 from core.models import SyncJob
-from core.selectors.jobs import job_ahead, job_events, job_list
+from core.selectors.jobs import job_ahead, job_events, job_list, job_outcomes
 from core.services.job_heartbeat import job_silent_since
 from core.services.jobs import JobStart, JobStartOutcome, job_cancel
 
@@ -30,7 +30,12 @@ def jobs(request: HttpRequest) -> HttpResponse:
 
 def _progress(job: SyncJob) -> dict[str, object]:
     """What the live part of the job page shows besides the row."""
-    return {"job": job, "ahead": job_ahead(job=job), "silent_since": job_silent_since(job)}
+    return {
+        "job": job,
+        "outcomes": job_outcomes(job),
+        "ahead": job_ahead(job=job),
+        "silent_since": job_silent_since(job),
+    }
 
 
 @require_GET

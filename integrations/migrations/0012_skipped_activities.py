@@ -4,19 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0011_reconcile_findings_connection_auth_state'),
+        ("integrations", "0011_reconcile_findings_connection_auth_state"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SkippedActivity',
+            name="SkippedActivity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_key', models.CharField(max_length=120, unique=True)),
-                ('reason', models.CharField(max_length=40)),
-                ('skipped_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source_key", models.CharField(max_length=120, unique=True)),
+                ("reason", models.CharField(max_length=40)),
+                ("skipped_at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
         ),
     ]

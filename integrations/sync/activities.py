@@ -30,7 +30,8 @@ from django.conf import settings as django_settings
 from django.db.models import Q
 from django.utils import timezone
 
-from core.services.audit import audit_event_build, new_record_changes
+from core.models import AuditEvent
+from core.services.audit import new_record_changes
 from core.services.job_runtime import JobContext
 from integrations import errors
 from integrations.hubspot.streams import cursor_ms
@@ -41,6 +42,7 @@ from integrations.models import (
     ContactLink,
     RecordError,
     SalesforceConnection,
+    SkippedActivity,
     WaitingActivity,
 )
 from integrations.salesforce.soql import soql_datetime, soql_quote
@@ -58,7 +60,16 @@ from integrations.sync.assigned_to import assigned_to
 from integrations.sync.bookkeeping import bookkeeping
 from integrations.sync.contacts import _cursor_get, _cursor_set, _parse_time
 from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE
+from integrations.sync.outcomes import (
+    CREATED,
+    FAILED,
+    SKIPPED,
+    UPDATED,
+    OutcomeLedger,
+    skip_reason_label,
+)
 from integrations.sync.record_errors import record_errors_resolve, record_failure, unconfirmed
+from integrations.sync.stamp_cursor import StampCursor
 from integrations.sync.timeline_windows import in_window, window_start
 
 logger = logging.getLogger(__name__)
@@ -373,12 +384,7 @@ class TimelineReader:
 class ActivitySync:
     ctx: JobContext
     clients: JobClients
-    counts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(
-            ("seen", "created", "updated", "skipped", "failed"), 0
-        )
-    )
-    _events: list = field(default_factory=list)
+    ledger: OutcomeLedger | None = None
     #: source keys not to try again in this run: they failed, or their create is still
     #: unconfirmed (reported by the recovery); they stay owed for the next run
     _not_again: set[str] = field(default_factory=set)
@@ -393,16 +399,24 @@ class ActivitySync:
     def salesforce(self) -> Any:
         return self.clients.salesforce
 
-    def audit(self, **fields: Any) -> None:
-        self._events.append(audit_event_build(job_id=self.ctx.job_id, **fields))
+    def __post_init__(self) -> None:
+        if self.ledger is None:
+            self.ledger = OutcomeLedger(job_id=self.ctx.job_id)
+
+    def settle(self, key: str, outcome: str, **fields: Any) -> None:
+        """The activity's outcome in this run, with its audit event (inside bookkeeping).
+        ``key``: ``hs:<source key>`` or ``sf:<Salesforce id>``."""
+        self.ledger.settle([key], outcome, object_type="activity", **fields)
+
+    def failed(self, key: str, event: AuditEvent) -> None:
+        self.ledger.settle([key], FAILED, event=event)
 
     def bookkeeping(self) -> AbstractContextManager[None]:
         """One transaction for a batch's links, cursors, errors, counts and audit events."""
-        return bookkeeping(events=self._events, report=self._report)
+        return bookkeeping(ledger=self.ledger, report=self._report)
 
-    def _report(self) -> None:
-        self.clients.report(**self.counts)
-        self.counts = dict.fromkeys(self.counts, 0)
+    def _report(self, counts: dict[str, int], reasons: dict[str, int]) -> None:
+        self.clients.report(skipped_reasons=reasons, **counts)
 
     def flush(self) -> None:
         with self.bookkeeping():
@@ -511,6 +525,8 @@ class ActivitySync:
             ActivityLink.objects.filter(source=ActivityLink.Source.HUBSPOT, source_key__in=keys)
             .exclude(type_key__in=UPDATABLE)
             .values_list("source_key", flat=True)
+        ) | set(
+            SkippedActivity.objects.filter(source_key__in=keys).values_list("source_key", flat=True)
         )
         return [
             c
@@ -524,6 +540,12 @@ class ActivitySync:
     def write_candidates(self, candidates: list[Candidate], rows: dict[str, ActivityType]) -> None:
         candidates = self._new_to_us(candidates)
         links = self._links_for(candidates)
+        waiting = set(
+            WaitingActivity.objects.filter(
+                source_key__in=[c.source_key for c in candidates]
+            ).values_list("source_key", flat=True)
+        )
+        skipped: list[tuple[Candidate, str]] = []
         existing = {
             link.source_key: link
             for link in ActivityLink.objects.filter(
@@ -534,14 +556,18 @@ class ActivitySync:
         creates: list[tuple[Candidate, ContactLink, dict]] = []
         updates: list[tuple[Candidate, ActivityLink, dict]] = []
         for candidate in candidates:
-            self.counts["seen"] += 1
             row = rows[candidate.kind.key]
             if candidate.occurred_at < window_start(candidate.kind, row.enabled_at):
-                self.counts["skipped"] += 1
+                skipped.append((candidate, "outside_window"))
                 continue
             contact = activity_contact(links[r] for r in candidate.contacts if r in links)
+            if contact is None and not candidate.contacts:
+                skipped.append((candidate, "no_contact"))
+                continue
             if contact is None:
-                self._wait(candidate)
+                if candidate.source_key not in waiting:  # already waiting: nothing new
+                    _owe([candidate])
+                    skipped.append((candidate, "contact_not_synced"))
                 continue
             if not in_window(
                 candidate.kind,
@@ -550,7 +576,7 @@ class ActivitySync:
                 contact_first_synced_at=contact.first_synced_at,
             ):
                 _owed_no_more([candidate])
-                self.counts["skipped"] += 1
+                skipped.append((candidate, "outside_window"))
                 continue
             task = self._task(candidate, contact, row)
             link = existing.get(candidate.source_key)
@@ -561,8 +587,10 @@ class ActivitySync:
             ):
                 updates.append((candidate, link, task))
             else:
-                _owed_no_more([candidate])
-                self.counts["skipped"] += 1
+                _owed_no_more([candidate])  # already synced, nothing changed: not counted
+        if skipped:
+            with self.bookkeeping():
+                self._skipped(skipped)
         for chunk in _chunks(creates, SALESFORCE_BATCH):
             self._create_tasks(chunk)
         for chunk in _chunks(updates, SALESFORCE_BATCH):
@@ -662,10 +690,10 @@ class ActivitySync:
                 link.hubspot_id = found_id
             link.save(update_fields=["salesforce_id", "hubspot_id", "updated_at"])
             record_errors_resolve(record_keys=[key], object_type="activity")
-            self.counts["created"] += 1
-            self.audit(
+            self.settle(
+                key,
+                CREATED,
                 action="activity.created",
-                object_type="activity",
                 object_label=link.subject,
                 email=contact.email if contact else "",
                 hubspot_id=link.hubspot_contact_id,
@@ -683,9 +711,8 @@ class ActivitySync:
             link.delete()  # never created: the next pass creates it
             return
         self._not_again.add(link.source_key)
-        self.counts["seen"] += 1
-        self.counts["failed"] += 1
-        self._events.append(
+        self.failed(
+            key,
             record_failure(
                 job_id=self.ctx.job_id,
                 object_type="activity",
@@ -702,13 +729,31 @@ class ActivitySync:
                 email=contact.email if contact else "",
                 direction=direction,
                 object_label=link.subject,
-            )
+            ),
         )
 
-    def _wait(self, candidate: Candidate) -> None:
-        if candidate.contacts:
-            _owe([candidate])
-        self.counts["skipped"] += 1
+    def _skipped(self, skipped: list[tuple[Candidate, str]]) -> None:
+        """Skips are remembered (``SkippedActivity``) but the wait for a contact, which
+        ``WaitingActivity`` remembers: the late-arrival overlap's re-read is not a new skip."""
+        SkippedActivity.objects.bulk_create(
+            [
+                SkippedActivity(source_key=c.source_key, reason=reason)
+                for c, reason in skipped
+                if reason != "contact_not_synced"
+            ],
+            ignore_conflicts=True,
+        )
+        for candidate, reason in skipped:
+            self.settle(
+                f"hs:{candidate.source_key}",
+                SKIPPED,
+                reason=reason,
+                action="activity.skipped",
+                object_label=candidate.subject,
+                direction=TO_SALESFORCE,
+                message=f"{skip_reason_label(reason)}: HubSpot {candidate.source_key} "
+                f"({candidate.kind.label}, {candidate.occurred_at:%Y-%m-%d %H:%M} UTC).",
+            )
 
     def _task(self, candidate: Candidate, contact: ContactLink, row: ActivityType) -> dict:
         assignment = assigned_to(
@@ -749,10 +794,10 @@ class ActivitySync:
         pending.update(salesforce_id=result.id)
         _owed_no_more([candidate])
         record_errors_resolve(record_keys=[key], object_type="activity")
-        self.counts["created"] += 1
-        self.audit(
+        self.settle(
+            key,
+            CREATED,
             action="activity.created",
-            object_type="activity",
             object_label=task["Subject"],
             email=contact.email,
             hubspot_id=contact.hubspot_id,
@@ -778,10 +823,10 @@ class ActivitySync:
         link.save(update_fields=["subject", "owner_id", "updated_at"])
         _owed_no_more([candidate])
         record_errors_resolve(record_keys=[key], object_type="activity")
-        self.counts["updated"] += 1
-        self.audit(
+        self.settle(
+            key,
+            UPDATED,
             action="activity.updated",
-            object_type="activity",
             object_label=task["Subject"],
             hubspot_id=link.hubspot_contact_id,
             salesforce_id=link.salesforce_id,
@@ -795,8 +840,8 @@ class ActivitySync:
     ) -> None:
         _owe([candidate])
         self._not_again.add(candidate.source_key)
-        self.counts["failed"] += 1
-        self._events.append(
+        self.failed(
+            key,
             record_failure(
                 job_id=self.ctx.job_id,
                 object_type="activity",
@@ -808,7 +853,7 @@ class ActivitySync:
                 email=contact.email if contact else "",
                 direction=TO_SALESFORCE,
                 object_label=candidate.subject,
-            )
+            ),
         )
 
     # Salesforce -> HubSpot --------------------------------------------------------------
@@ -825,19 +870,24 @@ class ActivitySync:
 
     def _sync_salesforce_kind(self, kind: SalesforceActivityType, row: ActivityType) -> None:
         cursor_name = f"salesforce:{kind.key}:SystemModstamp"
-        since = max(filter(None, [_parse_time(_cursor_get(cursor_name)), row.enabled_at]))
-        soql = _salesforce_activities_soql(kind, f"SystemModstamp > {soql_datetime(since)}")
+        cursor = StampCursor.parse(_cursor_get(cursor_name))
+        since = max(filter(None, [cursor.stamp, row.enabled_at]))
+        soql = _salesforce_activities_soql(kind, f"SystemModstamp >= {soql_datetime(since)}")
         page: list[dict] = []
         for record in self.salesforce.query_iter(soql):
-            # SOQL compares to the second; never retroactive means strictly after the toggle
+            if not cursor.is_new(record):
+                continue  # handled by an earlier run (SOQL compares to the second)
+            # never retroactive: strictly after the toggle
             if (_parse_time(record["SystemModstamp"]) or since) <= row.enabled_at:
                 continue
             page.append(record)
             if len(page) == HUBSPOT_BATCH:
-                self._write_salesforce_page(kind, page, cursor_name)
+                cursor.advance(page)
+                self._write_salesforce_page(kind, page, (cursor_name, cursor.text()))
                 page = []
         if page:
-            self._write_salesforce_page(kind, page, cursor_name)
+            cursor.advance(page)
+            self._write_salesforce_page(kind, page, (cursor_name, cursor.text()))
         self._sync_owed_salesforce(kind)
 
     def _sync_owed_salesforce(self, kind: SalesforceActivityType) -> None:
@@ -856,10 +906,10 @@ class ActivitySync:
                 self.salesforce.query_iter(_salesforce_activities_soql(kind, f"Id IN ({ids})"))
             )
             for page in _chunks(records, HUBSPOT_BATCH):
-                self._write_salesforce_page(kind, list(page), cursor_name=None)
+                self._write_salesforce_page(kind, list(page), cursor=None)
 
     def _write_salesforce_page(
-        self, kind: SalesforceActivityType, records: list[dict], cursor_name: str | None
+        self, kind: SalesforceActivityType, records: list[dict], cursor: tuple[str, str] | None
     ) -> None:
         ids = [r["Id"] for r in records]
         ours = {
@@ -881,37 +931,38 @@ class ActivitySync:
             )
         }
         user_to_owner = {user: owner for owner, user in self.owners.items()}
-        creates, updates, owner_changes = [], [], []
+        creates, updates, owner_changes, unsynced = [], [], [], []
         for record in records:
             if MARKER in (record.get("Description") or "") and record["Id"] not in ours:
                 continue  # written by syncadmin, its link not stored yet: never comes back
             if record["Id"] in theirs and not theirs[record["Id"]].hubspot_id:
                 continue  # its create is unconfirmed: owed, reported by the recovery
-            self.counts["seen"] += 1
             owner = user_to_owner.get(record.get("OwnerId") or "", "")
             if record["Id"] in ours:
                 # written by syncadmin from HubSpot: never echoed, but Assigned To flows back
                 link = ours[record["Id"]]
                 if record.get("OwnerId") != link.owner_id and owner and kind.key == "sf_tasks":
                     owner_changes.append((link, record, owner))
-                else:
-                    self.counts["skipped"] += 1
-                continue
+                continue  # else our own write read back: not counted
             contact = contacts.get(record.get("WhoId") or "")
             if contact is None:
-                self.counts["skipped"] += 1  # not on a synced contact
+                unsynced.append(record)
                 continue
             properties = _engagement_properties(kind, record, owner)
             if record["Id"] in theirs:
                 updates.append((theirs[record["Id"]], record, properties))
             else:
                 creates.append((contact, record, properties))
+        if unsynced:
+            with self.bookkeeping():
+                for record in unsynced:
+                    self._salesforce_skipped(kind, record, "not_on_synced_contact")
         self._hubspot_creates(kind, creates)
         self._hubspot_updates(kind.hubspot_object, updates)
         self._owner_flows_back(owner_changes)
-        if cursor_name:
+        if cursor is not None:
             with self.bookkeeping():
-                _cursor_set(cursor_name, str(records[-1]["SystemModstamp"]))
+                _cursor_set(*cursor)
         self.ctx.raise_if_cancelled()
 
     def _hubspot_creates(self, kind: SalesforceActivityType, creates: list) -> None:
@@ -960,6 +1011,19 @@ class ActivitySync:
                 for index, (contact, record, properties) in enumerate(chunk):
                     self._engagement_created(kind, contact, record, properties, outcome, index)
 
+    def _salesforce_skipped(self, kind: SalesforceActivityType, record: dict, reason: str) -> None:
+        self.settle(
+            f"sf:{record['Id']}",
+            SKIPPED,
+            reason=reason,
+            action="activity.skipped",
+            object_label=record.get("Subject") or kind.label,
+            salesforce_id=record["Id"],
+            direction=TO_HUBSPOT,
+            message=f"{skip_reason_label(reason)}: Salesforce {kind.sobject.lower()} "
+            f"{record['Id']}.",
+        )
+
     def _engagement_failed(
         self,
         kind: SalesforceActivityType,
@@ -969,8 +1033,8 @@ class ActivitySync:
         what: str,
     ) -> None:
         self._not_again.add(f"sf:{record['Id']}")
-        self.counts["failed"] += 1
-        self._events.append(
+        self.failed(
+            f"sf:{record['Id']}",
             record_failure(
                 job_id=self.ctx.job_id,
                 object_type="activity",
@@ -981,7 +1045,7 @@ class ActivitySync:
                 hubspot_id=contact.hubspot_id,
                 email=contact.email,
                 direction=TO_HUBSPOT,
-            )
+            ),
         )
 
     def _engagement_created(
@@ -1012,10 +1076,10 @@ class ActivitySync:
             return
         pending.update(hubspot_id=f"{kind.hubspot_object}:{created['id']}")
         record_errors_resolve(record_keys=[f"sf:{record['Id']}"], object_type="activity")
-        self.counts["created"] += 1
-        self.audit(
+        self.settle(
+            f"sf:{record['Id']}",
+            CREATED,
             action="activity.created",
-            object_type="activity",
             object_label=record.get("Subject") or kind.label,
             email=contact.email,
             hubspot_id=contact.hubspot_id,
@@ -1101,10 +1165,10 @@ class ActivitySync:
         link.owner_id = record.get("OwnerId") or ""
         link.save(update_fields=["subject", "owner_id", "updated_at"])
         record_errors_resolve(record_keys=[f"sf:{record['Id']}"], object_type="activity")
-        self.counts["updated"] += 1
-        self.audit(
+        self.settle(
+            f"sf:{record['Id']}",
+            UPDATED,
             action="activity.updated",
-            object_type="activity",
             object_label=link.subject,
             email=contact.email if contact else "",
             hubspot_id=link.hubspot_contact_id,
@@ -1124,7 +1188,10 @@ class ActivitySync:
             if object_type in CRM_PROPERTIES:
                 by_type.setdefault(object_type, []).append((link, record, owner, hubspot_id))
             else:
-                self.counts["skipped"] += 1  # no HubSpot object with an owner to update
+                with self.bookkeeping():
+                    self._salesforce_skipped(
+                        SALESFORCE_BY_KEY[link.type_key], record, "no_owner_field"
+                    )
         for object_type, items in by_type.items():
             outcome = self.hubspot.engagements_batch_update(
                 object_type,
@@ -1141,8 +1208,8 @@ class ActivitySync:
             error = outcome.error_for(index)
             if error is not None:
                 self._not_again.add(f"sf:{record['Id']}")
-                self.counts["failed"] += 1
-                self._events.append(
+                self.failed(
+                    f"sf:{record['Id']}",
                     record_failure(
                         job_id=self.ctx.job_id,
                         object_type="activity",
@@ -1153,16 +1220,16 @@ class ActivitySync:
                         hubspot_id=link.hubspot_contact_id,
                         direction=TO_HUBSPOT,
                         object_label=link.subject,
-                    )
+                    ),
                 )
                 continue
             before = link.owner_id
             link.owner_id = record.get("OwnerId") or ""
             link.save(update_fields=["owner_id", "updated_at"])
-            self.counts["updated"] += 1
-            self.audit(
+            self.settle(
+                f"sf:{record['Id']}",
+                UPDATED,
                 action="activity.updated",
-                object_type="activity",
                 object_label=link.subject,
                 hubspot_id=link.hubspot_contact_id,
                 salesforce_id=link.salesforce_id,
@@ -1210,6 +1277,13 @@ def _owe(candidates: Sequence[Candidate]) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def skipped_activities_prune() -> int:
+    """Forget skips the late-arrival overlap can no longer read again."""
+    keep = timedelta(hours=django_settings.ACTIVITY_LATE_ARRIVAL_H + 24)
+    deleted, _ = SkippedActivity.objects.filter(skipped_at__lt=timezone.now() - keep).delete()
+    return deleted
 
 
 def _owed_no_more(candidates: Sequence[Candidate]) -> None:
@@ -1278,6 +1352,7 @@ def activities_sync_run(ctx: JobContext) -> None:
     with JobClients(ctx) as clients:
         run = ActivitySync(ctx=ctx, clients=clients)
         try:
+            skipped_activities_prune()
             run.recover_pending()
             run.sync_timeline()
             run.sync_salesforce_activities()

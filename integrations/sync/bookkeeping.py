@@ -4,7 +4,7 @@ Both engines write to HubSpot or Salesforce first and then record what happened:
 links, the mirror, cursors, open errors, the job's counters and the audit events
 of those writes. All of it goes in one transaction, so a worker killed in between
 leaves none of it (the write-ahead rows say what may have been written) and never
-a link without its ``record.created`` event.
+a link without its ``record.created`` event, nor a count without its event.
 """
 
 from __future__ import annotations
@@ -14,16 +14,18 @@ from contextlib import contextmanager
 
 from django.db import transaction
 
-from core.models import AuditEvent
 from core.services.audit import audit_events_record
+from integrations.sync.outcomes import OutcomeLedger
 
 
 @contextmanager
-def bookkeeping(*, events: list[AuditEvent], report: Callable[[], None]) -> Iterator[None]:
-    """Run the block in a transaction that also writes ``events`` (then emptied) and
-    ``report``s the counts; nothing of it commits if the block raises."""
+def bookkeeping(
+    *, ledger: OutcomeLedger, report: Callable[[dict[str, int], dict[str, int]], None]
+) -> Iterator[None]:
+    """Run the block in a transaction that also writes the ledger's pending events and
+    ``report``s their counts and skip reasons; nothing of it commits if the block raises."""
     with transaction.atomic():
         yield
+        events, counts, reasons = ledger.take()
         audit_events_record(events)
-        events.clear()
-        report()
+        report(counts, reasons)

@@ -54,8 +54,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from core.models import AuditEvent
-from core.services.audit import audit_event_build, new_record_changes
+from core.services.audit import new_record_changes
 from core.services.job_runtime import JobContext
 from integrations import errors
 from integrations.hubspot.streams import cursor_ms
@@ -78,6 +77,15 @@ from integrations.sync.inclusion import (
     inclusion_list_verify,
 )
 from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE, FieldDecision
+from integrations.sync.outcomes import (
+    CREATED,
+    FAILED,
+    LINKED,
+    SKIPPED,
+    UNCHANGED,
+    UPDATED,
+    OutcomeLedger,
+)
 from integrations.sync.record_errors import record_errors_resolve, record_failure, unconfirmed
 
 logger = logging.getLogger(__name__)
@@ -172,19 +180,11 @@ class Page:
     cursor: str | None = None
 
 
-@dataclass
-class Counts:
-    seen: int = 0
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-    failed: int = 0
-
-    def take(self) -> dict[str, int]:
-        taken = dict(vars(self))
-        for name in taken:
-            setattr(self, name, 0)
-        return taken
+def _keys(*, hubspot_id: str = "", salesforce_id: str = "") -> list[str]:
+    """A contact's identities in the run's outcome ledger."""
+    return [
+        k for k in (hubspot_id and f"hs:{hubspot_id}", salesforce_id and f"sf:{salesforce_id}") if k
+    ]
 
 
 @dataclass
@@ -196,18 +196,15 @@ class ContactSync:
     mode: str = Mode.INCREMENTAL
     settings: ContactSyncSettings = field(default_factory=ContactSyncSettings.load)
     mappings: list[PropertyMapping] = field(default_factory=list)
-    counts: Counts = field(default_factory=Counts)
+    ledger: OutcomeLedger | None = None
     _gate: InclusionGate | None = None
-    _events: list[AuditEvent] = field(default_factory=list)
     _fields_by_type: dict[str, set[str]] = field(default_factory=dict)
     #: every HubSpot contact was read in this run (no need to look one up by email)
     hubspot_fully_read: bool = False
-    #: off in the echo pass, which re-reads records this run already counted
-    counting: bool = True
     #: record keys that failed in this run: not tried again before the next run
     failed_keys: set[str] = field(default_factory=set)
-    #: HubSpot ids counted as seen (a contact the run wrote to is read again later)
-    _seen: set[str] = field(default_factory=set)
+    #: email -> HubSpot id of the contacts this run left out as not in the list
+    _outside_list: dict[str, str] = field(default_factory=dict)
     #: this run wrote to the side: its modification times moved (see the echo pass)
     wrote_hubspot: bool = False
     wrote_salesforce: bool = False
@@ -215,6 +212,8 @@ class ContactSync:
     def __post_init__(self) -> None:
         if not self.mappings:
             self.mappings = list(PropertyMapping.objects.all())
+        if self.ledger is None:
+            self.ledger = OutcomeLedger(job_id=self.ctx.job_id)
 
     # --- plumbing ---------------------------------------------------------------------
     @property
@@ -253,13 +252,36 @@ class ContactSync:
         mapped = [m.salesforce_field for m in self.mappings_for(object_type)]
         return list(dict.fromkeys(["Email", *mapped]))
 
-    def audit(self, **fields: Any) -> None:
-        self._events.append(audit_event_build(job_id=self.ctx.job_id, **fields))
+    def settle(
+        self, outcome: str, *, hubspot_id: str = "", salesforce_id: str = "", **fields: Any
+    ) -> None:
+        """The contact's outcome in this run, with its audit event (inside bookkeeping)."""
+        self.ledger.settle(
+            _keys(hubspot_id=hubspot_id, salesforce_id=salesforce_id),
+            outcome,
+            object_type="contact",
+            hubspot_id=hubspot_id,
+            salesforce_id=salesforce_id,
+            **fields,
+        )
+
+    def skip(
+        self, reason: str, *, hubspot_id: str = "", salesforce_id: str = "", email: str = ""
+    ) -> None:
+        self.settle(
+            SKIPPED,
+            reason=reason,
+            action="record.skipped",
+            hubspot_id=hubspot_id,
+            salesforce_id=salesforce_id,
+            email=email,
+        )
 
     def bookkeeping(self) -> AbstractContextManager[None]:
         """One transaction for a batch's links, mirror, cursors, errors, counts and audit."""
         return bookkeeping(
-            events=self._events, report=lambda: self.clients.report(**self.counts.take())
+            ledger=self.ledger,
+            report=lambda counts, reasons: self.clients.report(skipped_reasons=reasons, **counts),
         )
 
     def flush(self) -> None:
@@ -286,20 +308,19 @@ class ContactSync:
     ) -> None:
         """One record did not sync: its open error and audit event (inside bookkeeping)."""
         self.failed_keys.add(record_key)
-        self.counts.failed += 1
-        self._events.append(
-            record_failure(
-                job_id=self.ctx.job_id,
-                object_type="contact",
-                record_key=record_key,
-                errors=errors,
-                what=what,
-                hubspot_id=hubspot_id,
-                salesforce_id=salesforce_id,
-                email=email,
-                direction=direction,
-            )
+        event = record_failure(
+            job_id=self.ctx.job_id,
+            object_type="contact",
+            record_key=record_key,
+            errors=errors,
+            what=what,
+            hubspot_id=hubspot_id,
+            salesforce_id=salesforce_id,
+            email=email,
+            direction=direction,
         )
+        keys = [record_key, *_keys(hubspot_id=hubspot_id, salesforce_id=salesforce_id)]
+        self.ledger.settle(keys, FAILED, event=event)
 
     def _link_failed(
         self, link: ContactLink, direction: str, errors: Sequence[Any], what: str
@@ -461,8 +482,6 @@ class ContactSync:
     def _still_unconfirmed(self, intent: ContactCreateIntent) -> None:
         """Not in Salesforce (yet): it may still land, so it is not sent again; this run
         reports it as not synced, with the reason."""
-        self._seen.add(intent.hubspot_id)
-        self.counts.seen += 1
         settles_at = intent.created_at + timedelta(seconds=django_settings.WRITE_SETTLE_S)
         self._record_failed(
             record_key=f"hs:{intent.hubspot_id}",
@@ -494,10 +513,9 @@ class ContactSync:
             email=intent.email,
         )
         record_errors_resolve(record_keys=[f"hs:{intent.hubspot_id}"])
-        self.counts.created += 1
-        self.audit(
+        self.settle(
+            CREATED,
             action="record.created",
-            object_type="contact",
             email=intent.email,
             hubspot_id=intent.hubspot_id,
             salesforce_id=person.salesforce_id,
@@ -623,23 +641,23 @@ class ContactSync:
         records = page.records
         eligible = []
         for record in records:
-            first_look = self.counting and record["id"] not in self._seen
-            if first_look:
-                self._seen.add(record["id"])
-                self.counts.seen += 1
             if f"hs:{record['id']}" in self.failed_keys:
                 continue
-            if not _email_of(record) or not self.gate.allows(record["id"]):
-                if first_look:
-                    self.counts.skipped += 1
-                continue
-            eligible.append(record)
+            if not _email_of(record):
+                self.skip("no_email", hubspot_id=record["id"])
+            elif not self.gate.allows(record["id"]):
+                self._outside_list[_email_of(record)] = record["id"]
+                self.skip("not_in_list", hubspot_id=record["id"], email=_email_of(record))
+            else:
+                eligible.append(record)
         links = {
             link.hubspot_id: link
             for link in ContactLink.objects.filter(hubspot_id__in=[r["id"] for r in eligible])
         }
         unlinked = [r for r in eligible if r["id"] not in links]
         matches = self._match_by_email(unlinked)
+        with self.bookkeeping():
+            pass  # the skips commit with their counts before any write is sent
         if matches:
             intents = self._intents_of(r for r in unlinked if r["id"] in matches)
             with self.bookkeeping():
@@ -710,9 +728,9 @@ class ContactSync:
         )
         SalesforcePerson.objects.filter(pk=person.pk).update(pending=False)
         if created:
-            self.audit(
+            self.settle(
+                LINKED,
                 action="record.linked",
-                object_type="contact",
                 email=link.email,
                 hubspot_id=link.hubspot_id,
                 salesforce_id=link.salesforce_id,
@@ -834,10 +852,9 @@ class ContactSync:
             hubspot_modified_at=_parse_time(props.get("lastmodifieddate")),
         )
         record_errors_resolve(record_keys=[f"hs:{record['id']}"])
-        self.counts.created += 1
-        self.audit(
+        self.settle(
+            CREATED,
             action="record.created",
-            object_type="contact",
             email=email,
             hubspot_id=record["id"],
             salesforce_id=result.id,
@@ -857,10 +874,11 @@ class ContactSync:
                 salesforce_id__in=[link.salesforce_id for _, link in pairs]
             )
         }
-        plans = []
+        plans, gone = [], []
         for record, link in pairs:
             person = people.get(link.salesforce_id)
             if person is None or person.is_deleted:
+                gone.append(link)
                 continue
             props = record["properties"]
             hubspot_values = {
@@ -876,6 +894,15 @@ class ContactSync:
                 salesforce_modified=person.modified_at,
             )
             plans.append(_Plan(record, link, person, hubspot_values, decisions))
+        if gone:
+            with self.bookkeeping():
+                for link in gone:
+                    self.skip(
+                        "salesforce_record_gone",
+                        hubspot_id=link.hubspot_id,
+                        salesforce_id=link.salesforce_id,
+                        email=link.email,
+                    )
         return self._write_plans(plans)
 
     def _write_plans(self, plans: list[_Plan]) -> set[str]:
@@ -953,12 +980,19 @@ class ContactSync:
             )
             resolved.append(f"hs:{link.hubspot_id}")
             if not plan.decisions:
+                self.settle(
+                    UNCHANGED,
+                    action="record.unchanged",
+                    email=link.email,
+                    hubspot_id=link.hubspot_id,
+                    salesforce_id=link.salesforce_id,
+                    message="Both sides already hold the same mapped values.",
+                )
                 continue
-            self.counts.updated += 1
             directions = {d.direction for d in plan.decisions}
-            self.audit(
+            self.settle(
+                UPDATED,
                 action="record.updated",
-                object_type="contact",
                 email=link.email,
                 hubspot_id=link.hubspot_id,
                 salesforce_id=link.salesforce_id,
@@ -997,6 +1031,11 @@ class ContactSync:
         }
         linked = [p for p in people if p.pk in links]
         unlinked = [p for p in people if p.pk not in links and p.email]
+        no_email = [p for p in people if p.pk not in links and not p.email]
+        if no_email:
+            with self.bookkeeping():
+                for person in no_email:
+                    self.skip("no_email", salesforce_id=person.pk)
         # a contact that failed earlier in this run is tried again by the next one
         owed = {p.pk for p in linked if f"hs:{links[p.pk].hubspot_id}" in self.failed_keys}
         linked = [p for p in linked if p.pk not in owed]
@@ -1009,6 +1048,22 @@ class ContactSync:
                 for hubspot_id, p in by_hubspot_id.items()
                 if hubspot_id not in read and f"hs:{hubspot_id}" in self.failed_keys
             }
+            with self.bookkeeping():
+                for hubspot_id, person in by_hubspot_id.items():
+                    if hubspot_id not in read and f"hs:{hubspot_id}" not in self.failed_keys:
+                        self.skip(
+                            "hubspot_contact_gone",
+                            hubspot_id=hubspot_id,
+                            salesforce_id=person.pk,
+                            email=person.email,
+                        )
+                    elif hubspot_id in read and not self.gate.allows(hubspot_id):
+                        self.skip(
+                            "not_in_list",
+                            hubspot_id=hubspot_id,
+                            salesforce_id=person.pk,
+                            email=person.email,
+                        )
             pairs = [
                 (record, links[by_hubspot_id[record["id"]].pk])
                 for record in records
@@ -1035,6 +1090,28 @@ class ContactSync:
         owed: set[str] = set()
         if auto:
             owed |= self._auto_create_in_hubspot(auto)
+        if others and self.hubspot_fully_read:
+            # every HubSpot contact was read: one with this email would be linked by now
+            with self.bookkeeping():
+                linked_emails = set(
+                    ContactLink.objects.filter(email__in={p.email for p in others}).values_list(
+                        "email", flat=True
+                    )
+                )
+                for person in others:
+                    hubspot_id = self._outside_list.get(person.email, "")
+                    if hubspot_id:
+                        reason = "not_in_list"
+                    elif person.email in linked_emails:
+                        reason = "duplicate_email"
+                    else:
+                        reason = "not_in_hubspot"
+                    self.skip(
+                        reason,
+                        hubspot_id=hubspot_id,
+                        salesforce_id=person.pk,
+                        email=person.email,
+                    )
         if others and not self.hubspot_fully_read:
             # a Salesforce record with no link may match a HubSpot contact in the list
             by_email = {}
@@ -1048,12 +1125,29 @@ class ContactSync:
             pairs = []
             with self.bookkeeping():
                 for person in others:
+                    if person.email in refused:
+                        continue
                     record = found.get(person.email)
-                    if record is None or not self.gate.allows(record["id"]):
+                    if record is None:
+                        self.skip("not_in_hubspot", salesforce_id=person.pk, email=person.email)
                         continue
                     if f"hs:{record['id']}" in self.failed_keys:
                         continue  # its create is unconfirmed in this run: the next one settles it
+                    if not self.gate.allows(record["id"]):
+                        self.skip(
+                            "not_in_list",
+                            hubspot_id=record["id"],
+                            salesforce_id=person.pk,
+                            email=person.email,
+                        )
+                        continue
                     if ContactLink.objects.filter(hubspot_id=record["id"]).exists():
+                        self.skip(
+                            "duplicate_email",
+                            hubspot_id=record["id"],
+                            salesforce_id=person.pk,
+                            email=person.email,
+                        )
                         continue
                     link = self._link(
                         record, person, ContactLink.Origin.SYNC, intents.get(record["id"])
@@ -1116,12 +1210,17 @@ class ContactSync:
             },
         )
         if not created:
+            self.skip(
+                "duplicate_email",
+                hubspot_id=str(record["id"]),
+                salesforce_id=person.pk,
+                email=person.email,
+            )
             return
-        self.counts.created += 1
         record_errors_resolve(record_keys=[f"sf:{person.pk}"])
-        self.audit(
+        self.settle(
+            CREATED,
             action="record.created",
-            object_type="contact",
             email=person.email,
             hubspot_id=link.hubspot_id,
             salesforce_id=person.pk,
@@ -1153,7 +1252,6 @@ class ContactSync:
                 [{"id": p.email, "properties": {"email": p.email}} for p in unique],
                 id_property="email",
             )
-            self.counts.seen += len(people)
             with self.bookkeeping():
                 for index, person in enumerate(unique):
                     record = outcome.results.get(index)
@@ -1170,9 +1268,13 @@ class ContactSync:
                     self._imported(person, record)
                 if len(unique) < len(people):
                     # same email on several Salesforce records: the others stay unlinked
-                    dupes = {p.pk for p in people} - {p.pk for p in unique}
-                    SalesforcePerson.objects.filter(pk__in=dupes).update(pending=False)
-                    self.counts.skipped += len(dupes)
+                    kept = {p.pk for p in unique}
+                    dupes = [p for p in people if p.pk not in kept]
+                    SalesforcePerson.objects.filter(pk__in=[p.pk for p in dupes]).update(
+                        pending=False
+                    )
+                    for person in dupes:
+                        self.skip("duplicate_email", salesforce_id=person.pk, email=person.email)
             self.ctx.raise_if_cancelled()
 
     def _imported(self, person: SalesforcePerson, record: dict[str, Any]) -> None:
@@ -1187,12 +1289,16 @@ class ContactSync:
             },
         )
         if not created:
-            self.counts.skipped += 1
+            self.skip(
+                "duplicate_email",
+                hubspot_id=link.hubspot_id,
+                salesforce_id=person.pk,
+                email=person.email,
+            )
             return
-        self.counts.created += 1
-        self.audit(
+        self.settle(
+            CREATED,
             action="record.imported",
-            object_type="contact",
             email=person.email,
             hubspot_id=link.hubspot_id,
             salesforce_id=person.pk,
@@ -1273,7 +1379,7 @@ def _contacts_sync(ctx: JobContext, run: ContactSync) -> None:
     run.sync_salesforce_pending()
     # echo pass: absorb the modification times our own writes caused
     if mode not in (Mode.ONE, Mode.RETRY):
-        run.mode, run.counting = Mode.INCREMENTAL, False
+        run.mode = Mode.INCREMENTAL
         if run.wrote_salesforce:
             run.pull_salesforce()
             run.sync_salesforce_pending()

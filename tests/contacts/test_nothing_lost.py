@@ -13,6 +13,7 @@ from core.models import AuditEvent, SyncJob
 from integrations.connections import connections_use_sandbox
 from integrations.models import ContactLink, RecordError
 from tests.compare import hubspot_contacts, salesforce_people
+from tests.outcomes import assert_counts_add_up
 from tests.sides import HubSpotSide, SalesforceSide, person, run_sync
 
 pytestmark = pytest.mark.django_db
@@ -57,9 +58,14 @@ def test_the_first_sync_of_the_demo_links_every_contact_with_an_email(demo) -> N
     assert job.status == SyncJob.Status.SUCCEEDED, job.error
     assert_both_sides_agree(hubspot, salesforce)
     contacts = hubspot_contacts(hubspot)
-    assert job.seen == len(contacts)
     with_email = [c for c in contacts if c["properties"].get("email")]
     assert ContactLink.objects.count() == len(with_email)
+    # every HubSpot contact, and every Salesforce record no contact matched, has an outcome
+    linked = set(ContactLink.objects.values_list("salesforce_id", flat=True))
+    unmatched = [p for p in salesforce_people(salesforce) if p["Id"] not in linked]
+    assert job.seen == len(contacts) + len(unmatched)
+    assert_counts_add_up(job)
+    assert job.skipped_reasons.get("no_email", 0) == len(contacts) - len(with_email)
     # and the next run, with nothing changed, has nothing to do
     again = run_sync()
     assert (again.created, again.updated, again.failed) == (0, 0, 0)

@@ -86,7 +86,7 @@ def test_running_counts_progress_and_succeeds() -> None:
     assert job.status == SyncJob.Status.SUCCEEDED
     assert (job.seen, job.created, job.hubspot_calls, job.salesforce_calls) == (4, 4, 4, 4)
     finished = AuditEvent.objects.get(job_id=job.pk, action="job.finished")
-    assert "Seen 4, created 4" in finished.message
+    assert "Seen 4: created 4" in finished.message
 
 
 @pytest.mark.django_db

@@ -27,6 +27,7 @@ from integrations.sync.activity_jobs import activities_sync_start
 from integrations.sync.jobs import contacts_sync_start
 from tests.activities.conftest import enable, iso, now, seed, tasks_of, timedelta
 from tests.compare import contacts_compare, salesforce_people
+from tests.outcomes import all_jobs_mismatches
 from tests.sandbox import Sandbox
 from tests.sides import HubSpotSide, SalesforceSide, person, run_sync
 from tests.workers import QCluster, kill_hard, wait_for
@@ -82,22 +83,6 @@ def contacts_job() -> SyncJob:
 
 def activities_job() -> SyncJob:
     return on_worker(lambda: activities_sync_start(trigger="schedule"))
-
-
-def counts_and_audit_disagree() -> list[str]:
-    """Jobs whose created / updated / failed counters differ from their audit events."""
-    actions = {
-        "created": ("record.created", "record.imported", "activity.created"),
-        "updated": ("record.updated", "activity.updated"),
-        "failed": ("record.failed", "activity.failed"),
-    }
-    wrong = []
-    for job in SyncJob.objects.all():
-        for counter, names in actions.items():
-            events = AuditEvent.objects.filter(job_id=job.pk, action__in=names).count()
-            if getattr(job, counter) != events:
-                wrong.append(f"#{job.pk} {counter}: {getattr(job, counter)} vs {events} events")
-    return wrong
 
 
 def creates_sent(sandbox: Sandbox) -> int:
@@ -269,7 +254,7 @@ def test_contact_sync_under_the_fault_loses_and_duplicates_nothing(
     report(name, lost=lost, duplicated=comparison.duplicated)
 
     assert (lost, comparison.duplicated) == (0, 0), comparison.unlinked[:10]
-    assert counts_and_audit_disagree() == []
+    assert all_jobs_mismatches() == []
     assert first.status == fault.first_status, (first.error, workers.log()[-3000:])
     assert first.get_status_display() in job_page
     if fault.health:  # while the fault shows, the job page and Sync health say so
@@ -306,7 +291,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(sandbox, sides, 
     lost = comparison.lost + edits_lost(hubspot, edited)
     report("kill-9-mid-batch", lost=lost, duplicated=comparison.duplicated)
     assert (lost, comparison.duplicated) == (0, 0)
-    assert counts_and_audit_disagree() == []
+    assert all_jobs_mismatches() == []
     assert last.status == SyncJob.Status.SUCCEEDED, last.error
     created = set(
         AuditEvent.objects.filter(action="record.created").values_list("salesforce_id", flat=True)
@@ -331,7 +316,7 @@ def test_a_second_request_during_a_long_wait_runs_after_the_first(sandbox, sides
     lost = comparison.lost + edits_lost(hubspot, edited)
     report("second-request-during-a-long-wait", lost=lost, duplicated=comparison.duplicated)
     assert (lost, comparison.duplicated) == (0, 0)
-    assert counts_and_audit_disagree() == []
+    assert all_jobs_mismatches() == []
     assert first.status == second.status == SyncJob.Status.SUCCEEDED, (first.error, second.error)
     assert second.started_at >= first.finished_at
 
@@ -469,7 +454,7 @@ def test_activity_sync_under_the_fault_loses_duplicates_and_echoes_nothing(
     report(name, **figures)
 
     assert figures == {"lost": 0, "duplicated": 0}
-    assert counts_and_audit_disagree() == []
+    assert all_jobs_mismatches() == []
     assert first.status == fault.first_status, (first.error, workers.log()[-3000:])
     assert errors_shown
     assert last.status == SyncJob.Status.SUCCEEDED, last.error
