@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core.csv_export import EchoBuffer, csv_safe_cell
 from core.job_outcomes import OUTCOME_LABELS, skip_reason_label
 from core.models import AuditEvent, AuditRetention, SyncJob
 from core.models.retention import MAX_RETENTION_DAYS
@@ -52,8 +53,6 @@ EXPORT_COLUMNS = [
     "message",
     "changes",
 ]
-#: A spreadsheet runs a cell starting with one of these as a formula; CRM data is untrusted.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class AuditFilterForm(forms.Form):
@@ -218,21 +217,8 @@ def audit_history(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    """A file-like object whose ``write`` hands the line back to the streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def _csv_lines(filters: AuditFilters) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(EchoBuffer())
     yield writer.writerow(EXPORT_COLUMNS)
     for event in audit_export_rows(filters=filters):
         yield writer.writerow(
@@ -240,20 +226,20 @@ def _csv_lines(filters: AuditFilters) -> Iterator[str]:
                 event.id,
                 event.occurred_at.isoformat(),
                 event.actor_type,
-                _cell(event.actor_username),
+                csv_safe_cell(event.actor_username),
                 event.job_id if event.job_id is not None else "",
-                _cell(event.action),
-                _cell(event.object_type),
-                _cell(event.object_label),
-                _cell(event.hubspot_id),
-                _cell(event.salesforce_id),
-                _cell(event.email),
+                csv_safe_cell(event.action),
+                csv_safe_cell(event.object_type),
+                csv_safe_cell(event.object_label),
+                csv_safe_cell(event.hubspot_id),
+                csv_safe_cell(event.salesforce_id),
+                csv_safe_cell(event.email),
                 event.direction,
                 event.status,
-                _cell(event.error_category),
+                csv_safe_cell(event.error_category),
                 event.outcome,
                 event.reason,
-                _cell(event.message),
+                csv_safe_cell(event.message),
                 json.dumps(event.changes, cls=DjangoJSONEncoder, ensure_ascii=False),
             ]
         )

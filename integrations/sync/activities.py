@@ -58,7 +58,7 @@ from integrations.sync.activity_types import (
 )
 from integrations.sync.assigned_to import assigned_to
 from integrations.sync.bookkeeping import bookkeeping
-from integrations.sync.contacts import _cursor_get, _cursor_set, _parse_time
+from integrations.sync.contacts import _cursor_get, _cursor_set
 from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE
 from integrations.sync.outcomes import (
     CREATED,
@@ -71,6 +71,7 @@ from integrations.sync.outcomes import (
 from integrations.sync.record_errors import record_errors_resolve, record_failure, unconfirmed
 from integrations.sync.stamp_cursor import StampCursor
 from integrations.sync.timeline_windows import in_window, window_start
+from integrations.vendor_time import vendor_time
 
 logger = logging.getLogger(__name__)
 
@@ -209,7 +210,7 @@ class TimelineReader:
 
     def _cursor(self, name: str) -> datetime:
         stored = _cursor_get(name)
-        return max(self.since, _parse_time(stored)) if stored else self.since
+        return max(self.since, vendor_time(stored)) if stored else self.since
 
     def _late_cursor(self, name: str) -> datetime:
         """For sources read by when an activity happened (forms, marketing email events,
@@ -286,7 +287,7 @@ class TimelineReader:
             found = []
             for event in page:
                 props = event.get("properties") or {}
-                when = _parse_time(event["occurredAt"])
+                when = vendor_time(event["occurredAt"])
                 newest = max(newest, when)
                 if self.kind.key == "integration_event":
                     label = f"{props.get('hs_app_name', 'App')}: {props.get('hs_event_name', '')}"
@@ -344,7 +345,7 @@ class TimelineReader:
 
     def _crm_candidate(self, object_type: str, record: dict, contact_ids: list[str]) -> Candidate:
         props = record["properties"]
-        when = _parse_time(props.get("hs_timestamp")) or _parse_time(record.get("createdAt"))
+        when = vendor_time(props.get("hs_timestamp")) or vendor_time(record.get("createdAt"))
         status, priority = "Completed", "Normal"
         # bodies are HTML in HubSpot (hs_email_text is the email's own plain-text part)
         if object_type == "meetings":
@@ -878,7 +879,7 @@ class ActivitySync:
             if not cursor.is_new(record):
                 continue  # handled by an earlier run (SOQL compares to the second)
             # never retroactive: strictly after the toggle
-            if (_parse_time(record["SystemModstamp"]) or since) <= row.enabled_at:
+            if (vendor_time(record["SystemModstamp"]) or since) <= row.enabled_at:
                 continue
             page.append(record)
             if len(page) == HUBSPOT_BATCH:
@@ -1306,9 +1307,9 @@ def _marker(salesforce_id: str) -> str:
 
 
 def _engagement_properties(kind: SalesforceActivityType, record: dict, owner: str) -> dict:
-    when = _parse_time(record.get("StartDateTime") or record.get("CreatedDate")) or timezone.now()
+    when = vendor_time(record.get("StartDateTime") or record.get("CreatedDate")) or timezone.now()
     if record.get("ActivityDate") and kind.sobject == "Task":
-        when = _parse_time(f"{record['ActivityDate']}T12:00:00Z") or when
+        when = vendor_time(f"{record['ActivityDate']}T12:00:00Z") or when
     stamp = str(_ms(when))
     subject = record.get("Subject") or ""
     # the marker stays a word of its own line, in the text and in the HTML made of it
@@ -1334,7 +1335,7 @@ def _engagement_properties(kind: SalesforceActivityType, record: dict, owner: st
     elif kind.hubspot_object == "calls":
         properties = {"hs_timestamp": stamp, "hs_call_title": subject, "hs_call_body": body}
     else:
-        end = _parse_time(record.get("EndDateTime")) or when
+        end = vendor_time(record.get("EndDateTime")) or when
         properties = {
             "hs_timestamp": stamp,
             "hs_meeting_title": subject,

@@ -45,14 +45,13 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from core.services.audit import new_record_changes
 from core.services.job_runtime import JobContext
@@ -87,6 +86,7 @@ from integrations.sync.outcomes import (
     OutcomeLedger,
 )
 from integrations.sync.record_errors import record_errors_resolve, record_failure, unconfirmed
+from integrations.vendor_time import vendor_time
 
 logger = logging.getLogger(__name__)
 
@@ -153,18 +153,6 @@ def _hubspot_cursor_after(
         elif value == moment:
             ids.add(str(record["id"]))
     return moment, frozenset(ids)
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if value in (None, ""):
-        return None
-    text = str(value)
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-    text = text.replace("Z", "+00:00")
-    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
-        text = f"{text[:-2]}:{text[-2:]}"  # Salesforce's +0000
-    return parse_datetime(text)
 
 
 def _email_of(record: dict[str, Any]) -> str:
@@ -277,6 +265,10 @@ class ContactSync:
             email=email,
         )
 
+    def skip_person(self, reason: str, person: SalesforcePerson, *, hubspot_id: str = "") -> None:
+        """A Salesforce record left out (and the HubSpot contact it stands for, if known)."""
+        self.skip(reason, hubspot_id=hubspot_id, salesforce_id=person.pk, email=person.email)
+
     def bookkeeping(self) -> AbstractContextManager[None]:
         """One transaction for a batch's links, mirror, cursors, errors, counts and audit."""
         return bookkeeping(
@@ -340,7 +332,7 @@ class ContactSync:
         """Refresh the mirror from every lead/contact modified since the cursor."""
         for object_type in SALESFORCE_TYPES:
             cursor_name = salesforce_cursor_name(object_type)
-            since = _parse_time(_cursor_get(cursor_name))
+            since = vendor_time(_cursor_get(cursor_name))
             fields = self.salesforce_fields(object_type)
             extra = ", IsConverted" if object_type == "Lead" else ""
             where = f" WHERE SystemModstamp >= {soql_datetime(since)}" if since else ""
@@ -378,8 +370,8 @@ class ContactSync:
                         salesforce_type=object_type,
                         email=(record.get("Email") or "").strip().lower(),
                         values=values,
-                        created_at=_parse_time(record.get("CreatedDate")),
-                        modified_at=_parse_time(record.get("SystemModstamp")),
+                        created_at=vendor_time(record.get("CreatedDate")),
+                        modified_at=vendor_time(record.get("SystemModstamp")),
                         is_deleted=deleted,
                         pending=not deleted,
                     )
@@ -387,7 +379,7 @@ class ContactSync:
             elif person.values != values or person.is_deleted != deleted:
                 person.values = values
                 person.email = (record.get("Email") or "").strip().lower()
-                person.modified_at = _parse_time(record.get("SystemModstamp"))
+                person.modified_at = vendor_time(record.get("SystemModstamp"))
                 person.is_deleted = deleted
                 person.pending = not deleted
                 changed.append(person)
@@ -470,8 +462,8 @@ class ContactSync:
                     "salesforce_type": object_type,
                     "email": email,
                     "values": values,
-                    "created_at": _parse_time(record.get("CreatedDate")),
-                    "modified_at": _parse_time(record.get("SystemModstamp")),
+                    "created_at": vendor_time(record.get("CreatedDate")),
+                    "modified_at": vendor_time(record.get("SystemModstamp")),
                     "is_deleted": False,
                     "pending": False,
                 },
@@ -722,7 +714,7 @@ class ContactSync:
                 "salesforce_type": person.salesforce_type,
                 "email": person.email or _email_of(record),
                 "origin": origin,
-                "hubspot_created_at": _parse_time(record["properties"].get("createdate")),
+                "hubspot_created_at": vendor_time(record["properties"].get("createdate")),
                 "hubspot_owner_id": record["properties"].get("hubspot_owner_id") or "",
             },
         )
@@ -843,13 +835,13 @@ class ContactSync:
             salesforce_id=result.id,
             salesforce_type=object_type,
             email=email,
-            hubspot_created_at=_parse_time(props.get("createdate")),
+            hubspot_created_at=vendor_time(props.get("createdate")),
             hubspot_owner_id=props.get("hubspot_owner_id") or "",
             hubspot_values={
                 m.hubspot_property: props.get(m.hubspot_property) or "" for m in self.mappings
             },
             salesforce_values=values,
-            hubspot_modified_at=_parse_time(props.get("lastmodifieddate")),
+            hubspot_modified_at=vendor_time(props.get("lastmodifieddate")),
         )
         record_errors_resolve(record_keys=[f"hs:{record['id']}"])
         self.settle(
@@ -890,7 +882,7 @@ class ContactSync:
                 salesforce_values=person.values,
                 last_hubspot=link.hubspot_values or None,
                 last_salesforce=link.salesforce_values or None,
-                hubspot_modified=_parse_time(props.get("lastmodifieddate")),
+                hubspot_modified=vendor_time(props.get("lastmodifieddate")),
                 salesforce_modified=person.modified_at,
             )
             plans.append(_Plan(record, link, person, hubspot_values, decisions))
@@ -938,7 +930,7 @@ class ContactSync:
                     failures.append((plan, TO_HUBSPOT, [error], "HubSpot refused the update"))
                 else:
                     written = outcome.results.get(index) or {}
-                    plan.hubspot_modified = _parse_time(
+                    plan.hubspot_modified = vendor_time(
                         (written.get("properties") or {}).get("lastmodifieddate")
                         or written.get("updatedAt")
                     )
@@ -960,7 +952,7 @@ class ContactSync:
             link = plan.link
             link.hubspot_values = hubspot_values
             link.salesforce_values = salesforce_values
-            link.hubspot_modified_at = plan.hubspot_modified or _parse_time(
+            link.hubspot_modified_at = plan.hubspot_modified or vendor_time(
                 plan.record["properties"].get("lastmodifieddate")
             )
             link.salesforce_modified_at = plan.person.modified_at
@@ -1035,7 +1027,7 @@ class ContactSync:
         if no_email:
             with self.bookkeeping():
                 for person in no_email:
-                    self.skip("no_email", salesforce_id=person.pk)
+                    self.skip_person("no_email", person)
         # a contact that failed earlier in this run is tried again by the next one
         owed = {p.pk for p in linked if f"hs:{links[p.pk].hubspot_id}" in self.failed_keys}
         linked = [p for p in linked if p.pk not in owed]
@@ -1051,19 +1043,9 @@ class ContactSync:
             with self.bookkeeping():
                 for hubspot_id, person in by_hubspot_id.items():
                     if hubspot_id not in read and f"hs:{hubspot_id}" not in self.failed_keys:
-                        self.skip(
-                            "hubspot_contact_gone",
-                            hubspot_id=hubspot_id,
-                            salesforce_id=person.pk,
-                            email=person.email,
-                        )
+                        self.skip_person("hubspot_contact_gone", person, hubspot_id=hubspot_id)
                     elif hubspot_id in read and not self.gate.allows(hubspot_id):
-                        self.skip(
-                            "not_in_list",
-                            hubspot_id=hubspot_id,
-                            salesforce_id=person.pk,
-                            email=person.email,
-                        )
+                        self.skip_person("not_in_list", person, hubspot_id=hubspot_id)
             pairs = [
                 (record, links[by_hubspot_id[record["id"]].pk])
                 for record in records
@@ -1106,12 +1088,7 @@ class ContactSync:
                         reason = "duplicate_email"
                     else:
                         reason = "not_in_hubspot"
-                    self.skip(
-                        reason,
-                        hubspot_id=hubspot_id,
-                        salesforce_id=person.pk,
-                        email=person.email,
-                    )
+                    self.skip_person(reason, person, hubspot_id=hubspot_id)
         if others and not self.hubspot_fully_read:
             # a Salesforce record with no link may match a HubSpot contact in the list
             by_email = {}
@@ -1129,25 +1106,15 @@ class ContactSync:
                         continue
                     record = found.get(person.email)
                     if record is None:
-                        self.skip("not_in_hubspot", salesforce_id=person.pk, email=person.email)
+                        self.skip_person("not_in_hubspot", person)
                         continue
                     if f"hs:{record['id']}" in self.failed_keys:
                         continue  # its create is unconfirmed in this run: the next one settles it
                     if not self.gate.allows(record["id"]):
-                        self.skip(
-                            "not_in_list",
-                            hubspot_id=record["id"],
-                            salesforce_id=person.pk,
-                            email=person.email,
-                        )
+                        self.skip_person("not_in_list", person, hubspot_id=record["id"])
                         continue
                     if ContactLink.objects.filter(hubspot_id=record["id"]).exists():
-                        self.skip(
-                            "duplicate_email",
-                            hubspot_id=record["id"],
-                            salesforce_id=person.pk,
-                            email=person.email,
-                        )
+                        self.skip_person("duplicate_email", person, hubspot_id=record["id"])
                         continue
                     link = self._link(
                         record, person, ContactLink.Origin.SYNC, intents.get(record["id"])
@@ -1202,7 +1169,7 @@ class ContactSync:
                 "salesforce_type": person.salesforce_type,
                 "email": person.email,
                 "origin": ContactLink.Origin.AUTO_CREATE,
-                "hubspot_created_at": _parse_time(
+                "hubspot_created_at": vendor_time(
                     props.get("createdate") or record.get("createdAt")
                 ),
                 "hubspot_values": dict(written),
@@ -1210,12 +1177,7 @@ class ContactSync:
             },
         )
         if not created:
-            self.skip(
-                "duplicate_email",
-                hubspot_id=str(record["id"]),
-                salesforce_id=person.pk,
-                email=person.email,
-            )
+            self.skip_person("duplicate_email", person, hubspot_id=str(record["id"]))
             return
         record_errors_resolve(record_keys=[f"sf:{person.pk}"])
         self.settle(
@@ -1274,7 +1236,7 @@ class ContactSync:
                         pending=False
                     )
                     for person in dupes:
-                        self.skip("duplicate_email", salesforce_id=person.pk, email=person.email)
+                        self.skip_person("duplicate_email", person)
             self.ctx.raise_if_cancelled()
 
     def _imported(self, person: SalesforcePerson, record: dict[str, Any]) -> None:
@@ -1285,16 +1247,11 @@ class ContactSync:
                 "salesforce_type": person.salesforce_type,
                 "email": person.email,
                 "origin": ContactLink.Origin.IMPORT,
-                "hubspot_created_at": _parse_time(record.get("createdAt")),
+                "hubspot_created_at": vendor_time(record.get("createdAt")),
             },
         )
         if not created:
-            self.skip(
-                "duplicate_email",
-                hubspot_id=link.hubspot_id,
-                salesforce_id=person.pk,
-                email=person.email,
-            )
+            self.skip_person("duplicate_email", person, hubspot_id=link.hubspot_id)
             return
         self.settle(
             CREATED,

@@ -89,7 +89,8 @@ def health_paused_states() -> list[PausedState]:
         ("HubSpot", HubSpotConnection.load()),
         ("Salesforce", SalesforceConnection.load()),
     ):
-        if connection.last_test_ok is False:
+        if connection.last_test_ok is False and connection.auth_failed_at is None:
+            # a refused login or token has its own banner above, with what to do
             states.append(
                 PausedState(
                     f"The {side} connection is failing",

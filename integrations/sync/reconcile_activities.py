@@ -36,8 +36,9 @@ from integrations.sync.activity_types import (
     SalesforceActivityType,
 )
 from integrations.sync.reconcile_findings import Compared, Found, Kind
-from integrations.sync.reconcile_reads import AfterPage, moment, short_id
+from integrations.sync.reconcile_reads import AfterPage, short_id
 from integrations.sync.timeline_windows import in_window, window_start
+from integrations.vendor_time import vendor_time
 
 _TOKEN = re.compile(r"sfsync([A-Za-z0-9]{15,18})")
 
@@ -255,7 +256,9 @@ class ActivitiesCompare:
                 "direction": "sf_to_hs",
                 "type_key": kind.key,
                 "link_id": link.pk if link else None,
-                "changed_since_sync": self._changed_since_sync(moment(record["SystemModstamp"])),
+                "changed_since_sync": self._changed_since_sync(
+                    vendor_time(record["SystemModstamp"])
+                ),
             }
             subject = f"{kind.label}: {record.get('Subject') or '(no subject)'}"
             if not found:
@@ -308,7 +311,7 @@ class ActivitiesCompare:
             f"WHERE {where}"
         )
         for record in self.salesforce.query_iter(soql):
-            stamp = moment(record.get("SystemModstamp"))
+            stamp = vendor_time(record.get("SystemModstamp"))
             if stamp is not None and stamp <= enabled_at:
                 continue  # SOQL compares to the second; the toggle is strict
             if MARKER in (record.get("Description") or ""):

@@ -22,7 +22,8 @@ from integrations.models import ContactLink, ContactSyncSettings, PropertyMappin
 from integrations.sync.inclusion import InclusionGate
 from integrations.sync.mapping_rules import decide_field
 from integrations.sync.reconcile_findings import Compared, Found, Kind
-from integrations.sync.reconcile_reads import ContactSides, email_of, moment, short_id, text
+from integrations.sync.reconcile_reads import ContactSides, email_of, short_id, text
+from integrations.vendor_time import vendor_time
 
 
 def _describe(person: dict) -> str:
@@ -94,7 +95,7 @@ class ContactsCompare:
         resolve the finding by itself; the page says so.)"""
         if self.last_sync_at is None:
             return True
-        return any((moment(s) or self.last_sync_at) > self.last_sync_at for s in stamps)
+        return any((vendor_time(s) or self.last_sync_at) > self.last_sync_at for s in stamps)
 
     def _eligible(self, record: dict, link: ContactLink | None) -> None:
         props = record["properties"]
@@ -169,7 +170,10 @@ class ContactsCompare:
 
     def _drift(self, record: dict, person: dict, link: ContactLink) -> list[Found]:
         props = record["properties"]
-        hs_at, sf_at = moment(props.get("lastmodifieddate")), moment(person.get("SystemModstamp"))
+        hs_at, sf_at = (
+            vendor_time(props.get("lastmodifieddate")),
+            vendor_time(person.get("SystemModstamp")),
+        )
         hubspot_newer = bool(hs_at and (sf_at is None or hs_at > sf_at))
         found = []
         for mapping in self.sides.mappings.get(person["type"], []):
@@ -242,7 +246,7 @@ class ContactsCompare:
             on, since = settings.auto_create_from_leads, settings.auto_create_from_leads_since
         else:
             on, since = settings.auto_create_from_contacts, settings.auto_create_from_contacts_since
-        created = moment(person.get("CreatedDate"))
+        created = vendor_time(person.get("CreatedDate"))
         return bool(on and since and created and created >= since)
 
     def _unlinked_salesforce(self, person: dict) -> None:

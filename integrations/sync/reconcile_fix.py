@@ -37,8 +37,8 @@ from integrations.sync.jobs import contacts_sync_start
 from integrations.sync.mapping_rules import TO_HUBSPOT
 from integrations.sync.reconcile_findings import Kind
 from integrations.sync.reconcile_jobs import reconcile_start
-from integrations.sync.reconcile_reads import moment
 from integrations.sync.record_errors import record_error_open
+from integrations.vendor_time import vendor_time
 
 
 class FixRefused(ValueError):
@@ -118,7 +118,7 @@ def _owe_activity(finding: ReconcileFinding, actor: AbstractBaseUser | None) -> 
             source_key=candidate["source_key"],
             defaults={
                 "type_key": candidate["type_key"],
-                "occurred_at": moment(candidate["occurred_at"]),
+                "occurred_at": vendor_time(candidate["occurred_at"]),
                 "contacts": candidate["contacts"],
                 "payload": candidate["payload"],
             },

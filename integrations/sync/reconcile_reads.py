@@ -11,29 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
-
-from django.utils.dateparse import parse_datetime
 
 from integrations.models import PropertyMapping
 from integrations.sync.contacts import HUBSPOT_SYSTEM_PROPERTIES, SALESFORCE_TYPES
 
 #: called after each page: report the calls made so far, stop if cancelled
 AfterPage = Callable[[], None]
-
-
-def moment(value: Any) -> datetime | None:
-    """A vendor timestamp (HubSpot epoch ms or ISO, Salesforce ``...+0000``) as a datetime."""
-    if value in (None, ""):
-        return None
-    text = str(value)
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-    text = text.replace("Z", "+00:00")
-    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
-        text = f"{text[:-2]}:{text[-2:]}"
-    return parse_datetime(text)
 
 
 def text(value: Any) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from typing import Any
 
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
@@ -15,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from core.views.audit import FORMULA_PREFIXES
+from core.csv_export import EchoBuffer, csv_safe_cell
 from core.views.jobs import job_start_flash
 from integrations.models import ReconcileFinding
 from integrations.sync.reconcile_fix import FixRefused, reconcile_fix
@@ -86,20 +85,8 @@ def reconcile_schedule_save(request: HttpRequest) -> HttpResponse:
     return _health()
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: Any) -> Any:
-    """CRM data is untrusted: a spreadsheet would run a cell starting like a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def _csv_lines() -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(EchoBuffer())
     yield writer.writerow(EXPORT_COLUMNS)
     for finding in ReconcileFinding.objects.order_by("kind", "id").iterator(chunk_size=500):
         yield writer.writerow(
@@ -107,19 +94,21 @@ def _csv_lines() -> Iterator[str]:
                 finding.pk,
                 finding.get_kind_display(),
                 finding.object_type,
-                _cell(finding.record_key),
-                _cell(finding.email),
-                _cell(finding.hubspot_id),
-                _cell(finding.salesforce_id),
-                _cell(finding.field),
-                _cell(finding.hubspot_value),
-                _cell(finding.salesforce_value),
-                _cell(finding.expected_value),
-                _cell(finding.message),
+                csv_safe_cell(finding.record_key),
+                csv_safe_cell(finding.email),
+                csv_safe_cell(finding.hubspot_id),
+                csv_safe_cell(finding.salesforce_id),
+                csv_safe_cell(finding.field),
+                csv_safe_cell(finding.hubspot_value),
+                csv_safe_cell(finding.salesforce_value),
+                csv_safe_cell(finding.expected_value),
+                csv_safe_cell(finding.message),
                 finding.found_at.isoformat(),
                 finding.last_seen_at.isoformat(),
                 finding.job_id or "",
-                _cell(json.dumps(finding.details, cls=DjangoJSONEncoder, ensure_ascii=False)),
+                csv_safe_cell(
+                    json.dumps(finding.details, cls=DjangoJSONEncoder, ensure_ascii=False)
+                ),
             ]
         )
 

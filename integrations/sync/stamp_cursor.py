@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from integrations.sync.contacts import _parse_time
+from integrations.vendor_time import vendor_time
 
 
 @dataclass
@@ -24,7 +24,7 @@ class StampCursor:
     @classmethod
     def parse(cls, text: str) -> StampCursor:
         stamp, _, ids = (text or "").partition("|")
-        return cls(stamp=_parse_time(stamp), handled={i for i in ids.split(",") if i})
+        return cls(stamp=vendor_time(stamp), handled={i for i in ids.split(",") if i})
 
     def text(self) -> str:
         if self.stamp is None:
@@ -34,7 +34,7 @@ class StampCursor:
 
     def is_new(self, record: dict[str, Any]) -> bool:
         """Not read before: newer than the cursor, or at its stamp and not handled."""
-        stamp = _parse_time(record.get("SystemModstamp"))
+        stamp = vendor_time(record.get("SystemModstamp"))
         if self.stamp is None or stamp is None:
             return True
         return stamp > self.stamp or (stamp == self.stamp and record["Id"] not in self.handled)
@@ -42,7 +42,7 @@ class StampCursor:
     def advance(self, records: list[dict[str, Any]]) -> None:
         """Past ``records`` (read in ``SystemModstamp`` order)."""
         for record in records:
-            stamp = _parse_time(record.get("SystemModstamp"))
+            stamp = vendor_time(record.get("SystemModstamp"))
             if stamp is None:
                 continue
             if self.stamp is None or stamp > self.stamp:

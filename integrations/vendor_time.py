@@ -1,0 +1,21 @@
+"""Vendor timestamps as datetimes: HubSpot's epoch milliseconds or ISO strings, and
+Salesforce's ``2026-12-01T10:00:00.000+0000`` (no colon in the offset)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+
+
+def vendor_time(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+    text = text.replace("Z", "+00:00")
+    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
+        text = f"{text[:-2]}:{text[-2:]}"  # Salesforce's +0000
+    return parse_datetime(text)
