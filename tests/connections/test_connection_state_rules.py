@@ -189,3 +189,13 @@ def test_an_expired_salesforce_access_token_asks_for_a_fresh_one(
     assert alert and "Salesforce refused the access token" in alert.group(1)
     assert "INVALID_SESSION_ID" in alert.group(1) and "fresh access token" in alert.group(1)
     assert "00Dexpired!AQ-no-longer-valid" not in page
+
+
+def test_sync_health_names_a_refused_token_once(connected: Sandbox, admin_web: Client) -> None:
+    _save_hubspot_token(admin_web, connected, WRONG_TOKEN)
+    admin_web.post(reverse("connections_test"))
+    page = admin_web.get(reverse("health")).content.decode()
+    assert 'data-testid="connection-alert-hubspot"' in page
+    # the refusal's banner says what to do; the older "connection is failing" entry would
+    # say the same thing a second time
+    assert "The HubSpot connection is failing" not in page
