@@ -139,6 +139,7 @@ def test_activity_sync_both_ways_counts_and_explains_skips(hubspot, salesforce) 
     enable("note_created")
     enable("marketing_email_opened")
     enable("sf_tasks")
+    enable("form_submission")
     later = now() + timedelta(seconds=1)
     seed(
         hubspot,
@@ -149,6 +150,12 @@ def test_activity_sync_both_ways_counts_and_explains_skips(hubspot, salesforce) 
             "eventType": "OPEN",
             "recipient": "ann@example.com",
             "created": iso(now() - timedelta(days=31)),
+        },
+        {
+            "type": "form_submission",
+            "form": "Contact us",
+            "email": "",
+            "submittedAt": iso(now() - timedelta(days=1)),
         },
         {
             "type": "email_event",
@@ -164,11 +171,17 @@ def test_activity_sync_both_ways_counts_and_explains_skips(hubspot, salesforce) 
     job = run_activities()
     assert_counts_add_up(job)
     assert job.created == 2  # the note as a task, the Salesforce task as an engagement
-    assert job.skipped_reasons == {"contact_not_synced": 1, "not_on_synced_contact": 1}
+    assert job.skipped_reasons == {
+        "contact_not_synced": 1,
+        "not_on_synced_contact": 1,
+        "no_contact": 1,
+    }
     # the 31-day-old open is outside the window the source is read in: never looked at
     again = run_activities()
     assert_counts_add_up(again)
-    assert again.seen == 0  # re-read by the late-arrival overlap: nothing new, not counted
+    # the open, the form and the stranger's open are read again by the late-arrival overlap:
+    # nothing new happened to them, so nothing is counted or audited again
+    assert again.seen == 0
 
 
 def test_each_bucket_on_the_job_page_links_to_its_events(admin_web: Client, mixed) -> None:
