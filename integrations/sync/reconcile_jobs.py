@@ -71,7 +71,7 @@ def reconcile_schedule_update(
     """How often the scheduled Reconcile runs, in hours; audited."""
     low, high = ReconcileSettings.MIN_EVERY_HOURS, ReconcileSettings.MAX_EVERY_HOURS
     value = str(every_hours).strip()
-    if not value.isdigit() or not low <= int(value) <= high:
+    if not value.isdecimal() or not low <= int(value) <= high:
         raise ScheduleRefused(
             f"Reconcile runs every {low} to {high} hours (a whole number); "
             f"“{value[:20]}” is not. Nothing was changed."

@@ -57,8 +57,9 @@ def reconcile_now(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def reconcile_fix_view(request: HttpRequest) -> HttpResponse:
-    raw = request.POST.getlist("finding")
-    if any(not value.strip().isdigit() for value in raw):
+    raw = [value.strip() for value in request.POST.getlist("finding")]
+    # isdecimal, not isdigit: "²" is a digit that int() refuses; and no id has 19 digits
+    if any(not value.isdecimal() or len(value) > 18 for value in raw):
         messages.error(request, "A finding is named by its number. Nothing was changed.")
         return _health()
     ids = [int(value) for value in raw] or None
