@@ -16,7 +16,7 @@ from integrations.models.contacts import (
     SyncCursor,
 )
 from integrations.models.limits import ApiUsageDay, RateLimitBucket, RateLimitCall
-from integrations.models.reconcile import ReconcileFinding, ReconcileSettings
+from integrations.models.reconcile import ReconcileFinding, ReconcileSettings, ReconcileSnapshot
 
 __all__ = [
     "ActivityLink",
@@ -34,6 +34,7 @@ __all__ = [
     "RateLimitCall",
     "ReconcileFinding",
     "ReconcileSettings",
+    "ReconcileSnapshot",
     "RecordError",
     "SalesforceConnection",
     "SalesforcePerson",

@@ -65,3 +65,42 @@ class ReconcileSettings(models.Model):
     def load(cls) -> ReconcileSettings:
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
+
+
+class ReconcileSnapshot(models.Model):
+    """What one Reconcile run read from a vendor, one compact row per record, so the run
+    compares batch by batch from the database instead of holding both systems in memory.
+    Scoped to the run's job and deleted when it starts and ends."""
+
+    class Side(models.TextChoices):
+        HUBSPOT = "hubspot", "HubSpot contact"
+        SALESFORCE = "salesforce", "Salesforce lead or contact"
+        TASK = "task", "Salesforce task the sync wrote"
+        HUBSPOT_ACTIVITY = "hs_activity", "HubSpot activity"
+        SALESFORCE_ACTIVITY = "sf_activity", "Salesforce activity"
+        ENGAGEMENT = "engagement", "HubSpot engagement the sync wrote"
+
+    job_id = models.BigIntegerField()
+    side = models.CharField(max_length=12, choices=Side.choices)
+    #: what the side is looked up by: a HubSpot id, a 15-character Salesforce id, the
+    #: HubSpot activity a task's marker names, the Salesforce id an engagement's token names
+    key = models.CharField(max_length=130)
+    vendor_id = models.CharField(max_length=64, blank=True)
+    email = models.TextField(blank=True)
+    #: Lead/Contact, or the activity type's key
+    type = models.CharField(max_length=40, blank=True)
+    #: a HubSpot contact that is owed a Salesforce record (has an email, in the list)
+    eligible = models.BooleanField(default=False)
+    #: the record's mapped values and stamps, as the vendor returned them
+    values = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job_id", "side", "key", "vendor_id", "type"], name="one_snapshot_row"
+            )
+        ]
+        indexes = [models.Index(fields=["job_id", "side", "email"], name="snapshot_by_email")]
+
+    def __str__(self) -> str:
+        return f"{self.side} {self.key}"

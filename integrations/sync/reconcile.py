@@ -5,14 +5,20 @@ One run:
 
 1. waits while a contact or activity sync is queued or running, so a sync half
    done is not reported as drift;
-2. reads both systems live (``reconcile_reads``) and compares contacts
-   (``reconcile_contacts``), duplicates (``reconcile_duplicates``) and activities
-   (``reconcile_activities``);
-3. in one transaction: replaces the open findings (``reconcile_findings``), writes
+2. reads both systems live, page by page, into rows of its own
+   (``ReconcileSnapshot``, deleted when it ends): contacts (``reconcile_reads``)
+   and activities (``reconcile_activities``); every API call is made here, so a
+   run parked for the API budget has recorded nothing;
+3. compares from those rows a batch at a time: duplicates
+   (``reconcile_duplicates``), contacts (``reconcile_contacts``), activities; each
+   batch in one transaction stores its findings (``reconcile_findings``), writes
    one audit event per record compared (``reconcile.agrees``, outcome *unchanged*;
    ``reconcile.finding``, outcome *failed*, the finding's kind as its category)
    and adds the same counts to the job: ``seen`` = records compared =
-   ``unchanged`` + ``failed``.
+   ``unchanged`` + ``failed``;
+4. in one transaction: clears the findings not found again and writes the summary.
+
+Memory stays flat with the number of records: one page or batch at a time.
 
 A run with findings ends *Partially failed* (the standard rule: failed > 0).
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
+from itertools import chain
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,15 +36,20 @@ from core.models import AuditEvent, SyncJob
 from core.services.audit import audit_event_build, audit_events_record
 from core.services.job_runtime import JobContext, JobMustWait
 from integrations.job_clients import JobClients
-from integrations.models import ContactLink, ContactSyncSettings, PropertyMapping
+from integrations.models import ContactSyncSettings, PropertyMapping, ReconcileSnapshot
 from integrations.sync.activity_jobs import ACTIVITIES_SCOPE, ACTIVITY_SYNC
 from integrations.sync.inclusion import inclusion_gate_load
 from integrations.sync.jobs import CONTACT_SYNC, CONTACTS_SCOPE
 from integrations.sync.reconcile_activities import ActivitiesCompare
 from integrations.sync.reconcile_contacts import ContactsCompare
 from integrations.sync.reconcile_duplicates import duplicates_compare
-from integrations.sync.reconcile_findings import Compared, Found, findings_replace, findings_text
-from integrations.sync.reconcile_reads import contact_sides_read
+from integrations.sync.reconcile_findings import (
+    Compared,
+    findings_finish,
+    findings_text,
+    findings_upsert,
+)
+from integrations.sync.reconcile_reads import contact_sides_stage, snapshot_clear
 
 #: how long a run waits in its worker for the syncs ahead of it before it parks itself
 SYNC_WAIT_S = 600
@@ -91,38 +103,54 @@ def _wait_for_syncs(ctx: JobContext) -> None:
 def reconcile_run(ctx: JobContext) -> None:
     """The job kind's entry point."""
     _wait_for_syncs(ctx)
-    with JobClients(ctx) as clients:
+    snapshot_clear(ctx.job_id)
+    try:
+        with JobClients(ctx) as clients:
+            _reconcile(ctx, clients)
+    finally:
+        ReconcileSnapshot.objects.filter(job_id=ctx.job_id).delete()
 
-        def after_page() -> None:
-            clients.report()
-            ctx.raise_if_cancelled()
 
-        gate = inclusion_gate_load(hubspot=clients.hubspot, job_id=ctx.job_id)
-        sides = contact_sides_read(
-            hubspot=clients.hubspot,
-            salesforce=clients.salesforce,
-            mappings=list(PropertyMapping.objects.all()),
-            after_page=after_page,
-        )
-        links = list(ContactLink.objects.all())
-        units = ContactsCompare(
-            sides=sides,
-            links=links,
-            gate=gate,
-            settings=ContactSyncSettings.load(),
-            last_sync_at=last_sync_started(CONTACT_SYNC),
-        ).run()
-        duplicates = duplicates_compare(sides=sides, links=links, units=units)
-        units.update(
-            ActivitiesCompare(
-                hubspot=clients.hubspot,
-                salesforce=clients.salesforce,
-                after_page=after_page,
-                last_sync_at=last_sync_started(ACTIVITY_SYNC),
-            ).run()
-        )
+def _reconcile(ctx: JobContext, clients: JobClients) -> None:
+    def after_page() -> None:
+        clients.report()
         ctx.raise_if_cancelled()
-        _record(ctx, clients, list(units.values()), duplicates)
+
+    gate = inclusion_gate_load(hubspot=clients.hubspot, job_id=ctx.job_id)
+    mappings = contact_sides_stage(
+        job_id=ctx.job_id,
+        hubspot=clients.hubspot,
+        salesforce=clients.salesforce,
+        mappings=list(PropertyMapping.objects.all()),
+        gate=gate,
+        after_page=after_page,
+    )
+    activities = ActivitiesCompare(
+        job_id=ctx.job_id,
+        hubspot=clients.hubspot,
+        salesforce=clients.salesforce,
+        after_page=after_page,
+        last_sync_at=last_sync_started(ACTIVITY_SYNC),
+    )
+    activities.read()
+    ctx.raise_if_cancelled()
+    duplicates = duplicates_compare(job_id=ctx.job_id)
+    contacts = ContactsCompare(
+        job_id=ctx.job_id,
+        mappings=mappings,
+        duplicates=duplicates,
+        settings=ContactSyncSettings.load(),
+        last_sync_at=last_sync_started(CONTACT_SYNC),
+    )
+    compared = agree = 0
+    for units in chain(contacts.batches(), activities.batches()):
+        if not units:
+            continue
+        _record(ctx, clients, units)
+        compared += len(units)
+        agree += sum(1 for unit in units if unit.agrees)
+        ctx.raise_if_cancelled()
+    _finish(ctx, compared=compared, agree=agree)
 
 
 def _event(job_id: int, unit: Compared) -> AuditEvent:
@@ -150,30 +178,34 @@ def _event(job_id: int, unit: Compared) -> AuditEvent:
     return event
 
 
-def _record(
-    ctx: JobContext, clients: JobClients, units: list[Compared], duplicates: list[Found]
-) -> None:
-    """Findings, one event per record compared, and the counts: all or nothing."""
-    found = [f for unit in units for f in unit.findings] + duplicates
+def _record(ctx: JobContext, clients: JobClients, units: list[Compared]) -> None:
+    """A batch's findings, one event per record compared, and their counts: all or nothing."""
     agree = sum(1 for unit in units if unit.agrees)
     with transaction.atomic():
-        counts = findings_replace(found=found, job_id=ctx.job_id)
-        events = [_event(ctx.job_id, unit) for unit in units]
+        findings_upsert(found=[f for unit in units for f in unit.findings], job_id=ctx.job_id)
+        audit_events_record([_event(ctx.job_id, unit) for unit in units])
+        clients.report(seen=len(units), unchanged=agree, failed=len(units) - agree)
+
+
+def _finish(ctx: JobContext, *, compared: int, agree: int) -> None:
+    """Every record is compared: clear what was not found again, and say what was."""
+    with transaction.atomic():
+        counts = findings_finish(job_id=ctx.job_id)
         summary = (
-            f"Compared {len(units)} records: {agree} agree on both sides, "
-            f"{len(units) - agree} with findings; {findings_text(counts)}."
+            f"Compared {compared} records: {agree} agree on both sides, "
+            f"{compared - agree} with findings; {findings_text(counts)}."
         )
-        events.append(
-            audit_event_build(
-                action="reconcile.summary",
-                object_type="job",
-                job_id=ctx.job_id,
-                status=AuditEvent.Status.FAILED if counts else AuditEvent.Status.OK,
-                message=summary,
-            )
+        audit_events_record(
+            [
+                audit_event_build(
+                    action="reconcile.summary",
+                    object_type="job",
+                    job_id=ctx.job_id,
+                    status=AuditEvent.Status.FAILED if counts else AuditEvent.Status.OK,
+                    message=summary,
+                )
+            ]
         )
-        audit_events_record(events)
         SyncJob.objects.filter(pk=ctx.job_id).update(
             params={**ctx.params, "findings": counts, "summary": summary}
         )
-        clients.report(seen=len(units), unchanged=agree, failed=len(units) - agree)

@@ -15,14 +15,29 @@ the links are only the claims being checked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import datetime
 
-from integrations.models import ContactLink, ContactSyncSettings, PropertyMapping, RecordError
-from integrations.sync.inclusion import InclusionGate
+from integrations.models import (
+    ContactLink,
+    ContactSyncSettings,
+    PropertyMapping,
+    ReconcileSnapshot,
+    RecordError,
+)
 from integrations.sync.mapping_rules import decide_field
+from integrations.sync.reconcile_duplicates import links_of_salesforce
 from integrations.sync.reconcile_findings import Compared, Found, Kind
-from integrations.sync.reconcile_reads import ContactSides, email_of, short_id, text
+from integrations.sync.reconcile_reads import (
+    Side,
+    batches,
+    email_of,
+    hubspot_record,
+    salesforce_person,
+    short_id,
+    snapshot,
+    text,
+)
 from integrations.vendor_time import vendor_time
 
 
@@ -30,56 +45,42 @@ def _describe(person: dict) -> str:
     return f"{person['type'].lower()} {person['Id']}"
 
 
+def _by_key(rows: object) -> dict[str, ReconcileSnapshot]:
+    return {row.key: row for row in rows}  # type: ignore[attr-defined]
+
+
 class ContactsCompare:
-    """One comparison of every contact; ``units`` are keyed ``hs:<id>`` / ``sf:<id>``."""
+    """One comparison of every contact, from the run's staged records, a batch at a time:
+    the eligible HubSpot contacts, then the links of the others, then the Salesforce
+    records no link claims. Each record compared is one ``Compared`` (``hs:<id>`` /
+    ``sf:<id>``), with the duplicates ``duplicates_compare`` reports on it."""
 
     def __init__(
         self,
         *,
-        sides: ContactSides,
-        links: Iterable[ContactLink],
-        gate: InclusionGate,
+        job_id: int,
+        mappings: dict[str, list[PropertyMapping]],
+        duplicates: dict[str, list[Found]],
         settings: ContactSyncSettings,
         last_sync_at: datetime | None,
     ) -> None:
-        self.sides = sides
-        self.links = list(links)
-        self.gate = gate
+        self.hubspot = snapshot(job_id, Side.HUBSPOT)
+        self.salesforce = snapshot(job_id, Side.SALESFORCE)
+        self.mappings = mappings
+        self.duplicates = duplicates
         self.settings = settings
         self.last_sync_at = last_sync_at
-        self.units: dict[str, Compared] = {}
-        self.hubspot_by_email = {
-            email_of(r["properties"].get("email")): r for r in sides.hubspot.values()
-        }
-        self.salesforce_by_email: dict[str, list[dict]] = {}
-        for person in sides.salesforce.values():
-            if email_of(person.get("Email")):
-                self.salesforce_by_email.setdefault(email_of(person["Email"]), []).append(person)
-        self.linked_salesforce = {short_id(link.salesforce_id) for link in self.links}
-        self.errors = dict(
-            RecordError.objects.filter(object_type="contact").values_list("record_key", "message")
-        )
 
-    def run(self) -> dict[str, Compared]:
-        by_hubspot = {link.hubspot_id: link for link in self.links}
-        eligible = set()
-        for hubspot_id, record in self.sides.hubspot.items():
-            if email_of(record["properties"].get("email")) and self.gate.allows(hubspot_id):
-                eligible.add(hubspot_id)
-                self._eligible(record, by_hubspot.get(hubspot_id))
-        for link in self.links:
-            if link.hubspot_id not in eligible:
-                self._not_eligible(link)
-        for key, person in self.sides.salesforce.items():
-            if key not in self.linked_salesforce and email_of(person.get("Email")):
-                self._unlinked_salesforce(person)
-        return self.units
+    def batches(self) -> Iterator[list[Compared]]:
+        yield from self._eligible_batches()
+        yield from self._link_batches()
+        yield from self._salesforce_batches()
 
     # --- one unit per record ----------------------------------------------------------
     def _unit(
         self, key: str, *, email: str, hubspot_id: str = "", salesforce_id: str = ""
     ) -> Compared:
-        unit = Compared(
+        return Compared(
             key=key,
             object_type="contact",
             label=email,
@@ -87,8 +88,100 @@ class ContactsCompare:
             hubspot_id=hubspot_id,
             salesforce_id=salesforce_id,
         )
-        self.units[key] = unit
-        return unit
+
+    def _with_duplicates(self, units: list[Compared]) -> list[Compared]:
+        for unit in units:
+            unit.findings.extend(self.duplicates.get(unit.key, []))
+        return units
+
+    def _eligible_batches(self) -> Iterator[list[Compared]]:
+        for rows in batches(self.hubspot.filter(eligible=True)):
+            ids = [row.key for row in rows]
+            links = {
+                link.hubspot_id: link for link in ContactLink.objects.filter(hubspot_id__in=ids)
+            }
+            people = _by_key(
+                self.salesforce.filter(
+                    key__in=[short_id(link.salesforce_id) for link in links.values()]
+                )
+            )
+            unlinked = [row.email for row in rows if row.key not in links]
+            same_email: dict[str, list[dict]] = {}
+            for row in self.salesforce.filter(email__in=unlinked).order_by("pk"):
+                same_email.setdefault(row.email, []).append(salesforce_person(row))
+            errors = dict(
+                RecordError.objects.filter(
+                    object_type="contact", record_key__in=[f"hs:{i}" for i in ids]
+                ).values_list("record_key", "message")
+            )
+            units = []
+            for row in rows:
+                record, link = hubspot_record(row), links.get(row.key)
+                unit = self._unit(f"hs:{row.key}", email=row.email, hubspot_id=row.key)
+                units.append(unit)
+                if link is None:
+                    unit.findings.append(
+                        self._missing_in_salesforce(
+                            record,
+                            row.email,
+                            same_email.get(row.email, []),
+                            errors.get(f"hs:{row.key}"),
+                        )
+                    )
+                    continue
+                unit.salesforce_id = link.salesforce_id
+                person = people.get(short_id(link.salesforce_id))
+                if person is None:
+                    unit.findings.append(
+                        self._orphaned(link, row.email, hubspot_gone=False, salesforce_gone=True)
+                    )
+                    continue
+                unit.findings.extend(self._drift(record, salesforce_person(person), link))
+            yield self._with_duplicates(units)
+
+    def _link_batches(self) -> Iterator[list[Compared]]:
+        for links in batches(ContactLink.objects.all()):
+            records = _by_key(self.hubspot.filter(key__in=[link.hubspot_id for link in links]))
+            links = [
+                link
+                for link in links
+                if not (link.hubspot_id in records and records[link.hubspot_id].eligible)
+            ]
+            people = _by_key(
+                self.salesforce.filter(key__in=[short_id(link.salesforce_id) for link in links])
+            )
+            yield self._with_duplicates(
+                [
+                    self._not_eligible(
+                        link, records.get(link.hubspot_id), people.get(short_id(link.salesforce_id))
+                    )
+                    for link in links
+                ]
+            )
+
+    def _salesforce_batches(self) -> Iterator[list[Compared]]:
+        for rows in batches(self.salesforce.exclude(email="")):
+            linked = links_of_salesforce([row.vendor_id for row in rows])
+            rows = [row for row in rows if row.key not in linked]
+            contacts: dict[str, ReconcileSnapshot] = {}
+            for row in self.hubspot.filter(email__in=[r.email for r in rows]).order_by("pk"):
+                contacts[row.email] = row  # the last of those sharing the email, as read
+            compared = {row.key for row in contacts.values() if row.eligible} | set(
+                ContactLink.objects.filter(
+                    hubspot_id__in=[row.key for row in contacts.values()]
+                ).values_list("hubspot_id", flat=True)
+            )
+            units = []
+            for row in rows:
+                contact = contacts.get(row.email)
+                units.append(
+                    self._unlinked_salesforce(
+                        salesforce_person(row),
+                        hubspot_record(contact) if contact else None,
+                        reported=contact is not None and contact.key in compared,
+                    )
+                )
+            yield self._with_duplicates(units)
 
     def _changed_since_sync(self, *stamps: object) -> bool:
         """Did either side change after the last contact sync began? (The next sync may
@@ -113,8 +206,9 @@ class ContactsCompare:
             return
         unit.findings.extend(self._drift(record, person, link))
 
-    def _missing_in_salesforce(self, record: dict, email: str) -> Found:
-        same_email = self.salesforce_by_email.get(email, [])
+    def _missing_in_salesforce(
+        self, record: dict, email: str, same_email: list[dict], error: str | None
+    ) -> Found:
         if same_email:
             named = ", ".join(_describe(p) for p in same_email)
             message = (
@@ -123,7 +217,6 @@ class ContactsCompare:
             )
         else:
             message = "No Salesforce lead or contact has this email, and no link exists."
-        error = self.errors.get(f"hs:{record['id']}")
         if error:
             message += f" Its last sync failed: {error}"
         return Found(
@@ -176,7 +269,7 @@ class ContactsCompare:
         )
         hubspot_newer = bool(hs_at and (sf_at is None or hs_at > sf_at))
         found = []
-        for mapping in self.sides.mappings.get(person["type"], []):
+        for mapping in self.mappings.get(person["type"], []):
             if mapping.rule == PropertyMapping.Rule.DONT_SYNC:
                 continue
             decision = decide_field(
@@ -221,12 +314,15 @@ class ContactsCompare:
             )
         return found
 
-    def _not_eligible(self, link: ContactLink) -> None:
+    def _not_eligible(
+        self,
+        link: ContactLink,
+        record: ReconcileSnapshot | None,
+        person: ReconcileSnapshot | None,
+    ) -> Compared:
         """A link whose contact is not eligible (left the list, lost its email, or gone):
         its values do not sync, but both its records must still exist."""
-        record = self.sides.hubspot.get(link.hubspot_id)
-        person = self.sides.salesforce.get(short_id(link.salesforce_id))
-        email = email_of(record["properties"].get("email")) if record else link.email
+        email = record.email if record else link.email
         unit = self._unit(
             f"hs:{link.hubspot_id}",
             email=email,
@@ -239,6 +335,7 @@ class ContactsCompare:
                     link, email, hubspot_gone=record is None, salesforce_gone=person is None
                 )
             )
+        return unit
 
     def _auto_create_applies(self, person: dict) -> bool:
         settings = self.settings
@@ -249,16 +346,16 @@ class ContactsCompare:
         created = vendor_time(person.get("CreatedDate"))
         return bool(on and since and created and created >= since)
 
-    def _unlinked_salesforce(self, person: dict) -> None:
+    def _unlinked_salesforce(
+        self, person: dict, contact: dict | None, *, reported: bool
+    ) -> Compared:
         """A live lead/contact no link claims: compared for duplicates (elsewhere) and, when
-        the auto-create setting covers it, for its HubSpot contact."""
+        the auto-create setting covers it, for its HubSpot contact (``contact``: the one
+        with its email; ``reported``: an eligible or linked one, reported there)."""
         email = email_of(person["Email"])
         unit = self._unit(f"sf:{person['Id']}", email=email, salesforce_id=person["Id"])
-        if not self._auto_create_applies(person):
-            return
-        contact = self.hubspot_by_email.get(email)
-        if contact is not None and f"hs:{contact['id']}" in self.units:
-            return  # an eligible HubSpot contact: reported there, as not linked
+        if not self._auto_create_applies(person) or reported:
+            return unit
         unit.findings.append(
             Found(
                 kind=Kind.MISSING_IN_HUBSPOT,
@@ -281,3 +378,4 @@ class ContactsCompare:
                 },
             )
         )
+        return unit

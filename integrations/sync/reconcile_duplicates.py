@@ -7,36 +7,51 @@
   18-character ids name the same record).
 
 Nothing is merged automatically: which record survives is a person's call. The
-finding lists every record and says which one the sync links.
+finding lists every record and says which one the sync links. Found with a GROUP BY
+on the staged Salesforce records and on the links, so only the duplicates are read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
 
 from integrations.models import ContactLink
-from integrations.sync.reconcile_findings import Compared, Found, Kind
-from integrations.sync.reconcile_reads import ContactSides, email_of, short_id
+from integrations.sync.reconcile_findings import Found, Kind
+from integrations.sync.reconcile_reads import Side, salesforce_person, short_id, snapshot
 
 
-def duplicates_compare(
-    *, sides: ContactSides, links: Iterable[ContactLink], units: dict[str, Compared]
-) -> list[Found]:
-    """The duplicates, each also added to the compared records it involves."""
-    links = list(links)
-    linked_by_salesforce = {short_id(link.salesforce_id): link for link in links}
-    found = []
-    by_email: dict[str, list[dict]] = {}
-    for person in sides.salesforce.values():
-        email = email_of(person.get("Email"))
-        if email:
-            by_email.setdefault(email, []).append(person)
-    for email, people in sorted(by_email.items()):
-        if len(people) < 2:
-            continue
-        people.sort(key=lambda p: (p.get("CreatedDate") or "", p["Id"]))
+def links_of_salesforce(ids: list[str]) -> dict[str, ContactLink]:
+    """The links claiming these Salesforce records, by 15-character id (a link may hold
+    either form of the id)."""
+    shorts = [short_id(i) for i in ids]
+    return {
+        short_id(link.salesforce_id): link
+        for link in ContactLink.objects.filter(
+            Q(salesforce_id__in=ids) | Q(salesforce_id__in=shorts)
+        ).order_by("pk")
+    }
+
+
+def duplicates_compare(*, job_id: int) -> dict[str, list[Found]]:
+    """The duplicates, by the key of each compared record they are reported on
+    (``sf:<id>`` of the unlinked records sharing an email, else ``hs:<id>`` of the
+    linked ones; ``hs:<id>`` of the HubSpot contacts sharing a Salesforce record)."""
+    on: dict[str, list[Found]] = defaultdict(list)
+    people = snapshot(job_id, Side.SALESFORCE).exclude(email="")
+    shared = people.values("email").annotate(n=Count("pk")).filter(n__gte=2).values("email")
+    by_email: dict[str, list[dict]] = defaultdict(list)
+    for row in people.filter(email__in=shared).order_by("pk"):
+        by_email[row.email].append(salesforce_person(row))
+    linked_by_salesforce = links_of_salesforce(
+        [p["Id"] for same in by_email.values() for p in same]
+    )
+    for email, same in sorted(by_email.items()):
+        same.sort(key=lambda p: (p.get("CreatedDate") or "", p["Id"]))
         records = []
-        for person in people:
+        for person in same:
             link = linked_by_salesforce.get(short_id(person["Id"]))
             records.append(
                 {
@@ -64,18 +79,18 @@ def duplicates_compare(
             "Merge them in Salesforce (keep the linked one); the next Reconcile clears this.",
             details={"records": records, "linked": linked[0]["id"] if linked else ""},
         )
-        found.append(item)
-        involved = [units.get(f"sf:{r['id']}") for r in records if not r["linked_hubspot_id"]]
-        if not any(involved):
-            involved = [units.get(f"hs:{r['linked_hubspot_id']}") for r in linked]
-        for unit in filter(None, involved):
-            unit.findings.append(item)
-    by_record: dict[str, list[ContactLink]] = {}
-    for link in links:
-        by_record.setdefault(short_id(link.salesforce_id), []).append(link)
+        # every unlinked record and every link is a record compared
+        involved = [f"sf:{r['id']}" for r in records if not r["linked_hubspot_id"]] or [
+            f"hs:{r['linked_hubspot_id']}" for r in linked
+        ]
+        for key in involved:
+            on[key].append(item)
+    links = ContactLink.objects.annotate(record=Substr("salesforce_id", 1, 15))
+    twice = links.values("record").annotate(n=Count("pk")).filter(n__gte=2).values("record")
+    by_record: dict[str, list[ContactLink]] = defaultdict(list)
+    for link in links.filter(record__in=twice).order_by("pk"):
+        by_record[link.record].append(link)
     for key, same in sorted(by_record.items()):
-        if len(same) < 2:
-            continue
         item = Found(
             kind=Kind.DUPLICATE,
             record_key=f"sf:{key}",
@@ -99,9 +114,6 @@ def duplicates_compare(
                 "linked": same[0].salesforce_id,
             },
         )
-        found.append(item)
         for link in same:
-            unit = units.get(f"hs:{link.hubspot_id}")
-            if unit is not None:
-                unit.findings.append(item)
-    return found
+            on[f"hs:{link.hubspot_id}"].append(item)
+    return on

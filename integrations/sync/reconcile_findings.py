@@ -1,9 +1,10 @@
 """What a Reconcile run found, and how a run replaces the open set.
 
 Every record a run compares is one ``Compared``: it either agrees on both sides or
-carries one or more ``Found`` disagreements. A run replaces the open findings:
-those found again keep when they were first found, those no longer found are
-cleared, new ones are added.
+carries one or more ``Found`` disagreements. A run replaces the open findings, batch
+by batch as it compares: those found again keep when they were first found and are
+marked with the run's job, new ones are added; once every record is compared, those
+not marked (no longer found) are cleared.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from dataclasses import field as _field
 from typing import Any
 
+from django.db.models import Count
 from django.utils import timezone
 
 from integrations.models import ReconcileFinding
@@ -43,17 +45,23 @@ _STORED = (
 )
 
 
-@dataclass
-class Found:
+@dataclass(kw_only=True)
+class _About:
+    """Which record a finding, or a record compared, is about."""
+
+    object_type: str = "contact"
+    hubspot_id: str = ""
+    salesforce_id: str = ""
+    email: str = ""
+
+
+@dataclass(kw_only=True)
+class Found(_About):
     """One disagreement, before it is stored."""
 
     kind: str
     record_key: str
     message: str
-    object_type: str = "contact"
-    hubspot_id: str = ""
-    salesforce_id: str = ""
-    email: str = ""
     field: str = ""
     hubspot_value: str = ""
     salesforce_value: str = ""
@@ -62,19 +70,16 @@ class Found:
 
     @property
     def identity(self) -> tuple[str, str, str]:
-        return (self.kind, self.record_key, self.field)
+        """As stored: one open finding per kind, record and field."""
+        return (self.kind, self.record_key[:130], self.field)
 
 
-@dataclass
-class Compared:
+@dataclass(kw_only=True)
+class Compared(_About):
     """One record compared on both sides: it agrees, or it has findings."""
 
     key: str
-    object_type: str
     label: str = ""
-    email: str = ""
-    hubspot_id: str = ""
-    salesforce_id: str = ""
     findings: list[Found] = _field(default_factory=list)
 
     @property
@@ -82,20 +87,23 @@ class Compared:
         return not self.findings
 
 
-def findings_replace(*, found: Iterable[Found], job_id: int | None) -> dict[str, int]:
-    """Make ``found`` the open set (call inside the run's transaction). Returns how many
-    findings are open per kind."""
+def findings_upsert(*, found: Iterable[Found], job_id: int) -> None:
+    """Store what a batch of the run found, marked with the run's job: a finding found
+    again keeps when it was first found (call inside the batch's transaction)."""
     wanted: dict[tuple[str, str, str], Found] = {}
     for item in found:
         wanted.setdefault(item.identity, item)
+    if not wanted:
+        return
     existing = {
-        (f.kind, f.record_key, f.field): f for f in ReconcileFinding.objects.select_for_update()
+        (f.kind, f.record_key, f.field): f
+        for f in ReconcileFinding.objects.select_for_update().filter(
+            record_key__in={key for _, key, _ in wanted}
+        )
     }
-    gone = [f.pk for key, f in existing.items() if key not in wanted]
-    ReconcileFinding.objects.filter(pk__in=gone).delete()
     now = timezone.now()
     new, again = [], []
-    for key, item in wanted.items():
+    for identity, item in wanted.items():
         values = {
             "object_type": item.object_type,
             "hubspot_id": item.hubspot_id[:40],
@@ -108,13 +116,10 @@ def findings_replace(*, found: Iterable[Found], job_id: int | None) -> dict[str,
             "message": item.message,
             "job_id": job_id,
         }
-        row = existing.get(key)
+        row = existing.get(identity)
         if row is None:
-            new.append(
-                ReconcileFinding(
-                    kind=item.kind, record_key=item.record_key[:130], field=item.field, **values
-                )
-            )
+            kind, record_key, field = identity
+            new.append(ReconcileFinding(kind=kind, record_key=record_key, field=field, **values))
             continue
         for name, value in values.items():
             setattr(row, name, value)
@@ -122,10 +127,18 @@ def findings_replace(*, found: Iterable[Found], job_id: int | None) -> dict[str,
         again.append(row)
     ReconcileFinding.objects.bulk_create(new, batch_size=500)
     ReconcileFinding.objects.bulk_update(again, [*_STORED, "last_seen_at"], batch_size=500)
-    counts: dict[str, int] = {}
-    for kind, _, _ in wanted:
-        counts[kind] = counts.get(kind, 0) + 1
-    return counts
+
+
+def findings_finish(*, job_id: int) -> dict[str, int]:
+    """Clear the findings the run did not find again (all it compared is written by now);
+    returns how many findings are open per kind."""
+    ReconcileFinding.objects.exclude(job_id=job_id).delete()
+    return dict(
+        ReconcileFinding.objects.values("kind")
+        .annotate(n=Count("pk"))
+        .order_by("kind")
+        .values_list("kind", "n")
+    )
 
 
 def findings_text(counts: dict[str, int]) -> str:

@@ -78,6 +78,20 @@ def _chosen(finding_ids: list[int] | None, kind: str) -> list[ReconcileFinding]:
     return fixable
 
 
+def _audit(
+    finding: ReconcileFinding, actor: AbstractBaseUser | None, *, action: str, message: str
+) -> None:
+    audit_record(
+        action=action,
+        object_type=finding.object_type,
+        actor=actor,
+        email=finding.email,
+        hubspot_id=finding.hubspot_id,
+        salesforce_id=finding.salesforce_id,
+        message=message,
+    )
+
+
 def _drop_link(finding: ReconcileFinding, actor: AbstractBaseUser | None) -> str:
     """Drop the dead link; the key of the record to sync again ("" if both are gone)."""
     details = finding.details
@@ -89,13 +103,10 @@ def _drop_link(finding: ReconcileFinding, actor: AbstractBaseUser | None) -> str
             is_deleted=True, pending=False
         )
     gone = "the HubSpot contact" if details.get("hubspot_gone") else "the Salesforce record"
-    audit_record(
+    _audit(
+        finding,
+        actor,
         action="reconcile.link_dropped",
-        object_type="contact",
-        actor=actor,
-        email=finding.email,
-        hubspot_id=finding.hubspot_id,
-        salesforce_id=finding.salesforce_id,
         message=f"Fix dropped the link: {gone} it pointed at no longer exists. "
         "The surviving record is synced again, which links or creates its partner.",
     )
@@ -135,13 +146,10 @@ def _owe_activity(finding: ReconcileFinding, actor: AbstractBaseUser | None) -> 
             email=finding.email,
             direction=TO_HUBSPOT,
         )
-    audit_record(
+    _audit(
+        finding,
+        actor,
         action="reconcile.activity_owed",
-        object_type="activity",
-        actor=actor,
-        email=finding.email,
-        hubspot_id=finding.hubspot_id,
-        salesforce_id=finding.salesforce_id,
         message=f"Fix handed {finding.record_key} back to the activity sync"
         + (" (its dead link dropped)." if link is not None else "."),
     )

@@ -1,23 +1,33 @@
-"""Reconcile's live reads of both systems, through the job's clients.
+"""Reconcile's live reads of both systems, through the job's clients, staged page by page
+in ``ReconcileSnapshot`` rows of the run's job.
 
 The same endpoints and page sizes as the sync: HubSpot contacts by id through
 CRM search (200 a page, keyset past the 10k cap), Salesforce leads and contacts
 through SOQL (2,000 a page). Every call goes through the job's clients, so it
 waits for the shared rate limits, spends the Salesforce API budget and is
-counted on the job.
+counted on the job. Nothing is compared while reading: a run parked for the API
+budget has written nothing yet, and one page at a time is in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from integrations.models import PropertyMapping
+from django.db.models import QuerySet
+
+from core.models import SyncJob
+from integrations.models import PropertyMapping, ReconcileSnapshot
 from integrations.sync.contacts import HUBSPOT_SYSTEM_PROPERTIES, SALESFORCE_TYPES
+from integrations.sync.inclusion import InclusionGate
 
 #: called after each page: report the calls made so far, stop if cancelled
 AfterPage = Callable[[], None]
+Side = ReconcileSnapshot.Side
+#: records compared (and staged rows written) per batch; one batch is in memory at a time
+BATCH = 500
+#: Salesforce's SOQL page size (records a ``query`` / ``queryMore`` call returns)
+SOQL_PAGE = 2000
 
 
 def text(value: Any) -> str:
@@ -33,31 +43,78 @@ def short_id(salesforce_id: str) -> str:
     return salesforce_id[:15]
 
 
-@dataclass
-class ContactSides:
-    """Both systems' people as they are now."""
-
-    #: HubSpot contact id -> record (``{"id", "properties"}``)
-    hubspot: dict[str, dict[str, Any]]
-    #: 15-character Salesforce id -> live lead or contact (``Id``, ``Email``, fields,
-    #: ``type``); converted leads are not live
-    salesforce: dict[str, dict[str, Any]]
-    #: Salesforce object type -> the mappings whose field it has
-    mappings: dict[str, list[PropertyMapping]]
+def snapshot_clear(job_id: int) -> None:
+    """The run's rows, and those a run that no longer runs left behind (a killed worker)."""
+    live = SyncJob.objects.filter(
+        status__in=[SyncJob.Status.RUNNING, SyncJob.Status.WAITING]
+    ).exclude(pk=job_id)
+    ReconcileSnapshot.objects.exclude(job_id__in=live.values("pk")).delete()
 
 
-def contact_sides_read(
-    *, hubspot: Any, salesforce: Any, mappings: list[PropertyMapping], after_page: AfterPage
-) -> ContactSides:
+def snapshot_add(rows: Iterable[ReconcileSnapshot]) -> None:
+    """Stage rows; a record read twice (pages that overlap) is staged once."""
+    ReconcileSnapshot.objects.bulk_create(list(rows), batch_size=BATCH, ignore_conflicts=True)
+
+
+def snapshot(job_id: int, side: str) -> QuerySet[ReconcileSnapshot]:
+    return ReconcileSnapshot.objects.filter(job_id=job_id, side=side)
+
+
+def batches(rows: QuerySet[Any], size: int = BATCH) -> Iterator[list[Any]]:
+    """``rows`` in primary-key order, ``size`` at a time (keyset: each batch one query)."""
+    last = None
+    while True:
+        page = rows.filter(pk__gt=last) if last is not None else rows
+        batch = list(page.order_by("pk")[:size])
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].pk
+
+
+def hubspot_record(row: ReconcileSnapshot) -> dict[str, Any]:
+    """A staged HubSpot contact as the API returned it (``{"id", "properties"}``)."""
+    return {"id": row.vendor_id, "properties": row.values}
+
+
+def salesforce_person(row: ReconcileSnapshot) -> dict[str, Any]:
+    """A staged lead/contact as SOQL returned it, with its ``type``."""
+    return {**row.values, "type": row.type}
+
+
+def contact_sides_stage(
+    *,
+    job_id: int,
+    hubspot: Any,
+    salesforce: Any,
+    mappings: list[PropertyMapping],
+    gate: InclusionGate,
+    after_page: AfterPage,
+) -> dict[str, list[PropertyMapping]]:
+    """Stage every HubSpot contact and every live Salesforce lead/contact (converted
+    leads are not live). Returns, per Salesforce object type, the mappings whose field
+    it has."""
     properties = list(
         dict.fromkeys([*HUBSPOT_SYSTEM_PROPERTIES, *(m.hubspot_property for m in mappings)])
     )
-    hubspot_records: dict[str, dict[str, Any]] = {}
     for page in hubspot.contacts_by_id(properties):
+        rows = []
         for record in page:
-            hubspot_records[str(record["id"])] = record
+            hubspot_id = str(record["id"])
+            email = email_of(record["properties"].get("email"))
+            rows.append(
+                ReconcileSnapshot(
+                    job_id=job_id,
+                    side=Side.HUBSPOT,
+                    key=hubspot_id,
+                    vendor_id=hubspot_id,
+                    email=email,
+                    eligible=bool(email) and gate.allows(hubspot_id),
+                    values=record["properties"],
+                )
+            )
+        snapshot_add(rows)
         after_page()
-    people: dict[str, dict[str, Any]] = {}
     by_type: dict[str, list[PropertyMapping]] = {}
     for object_type in SALESFORCE_TYPES:
         existing = {f["name"] for f in salesforce.describe(object_type)["fields"]}
@@ -68,12 +125,25 @@ def contact_sides_read(
         soql = (
             f"SELECT Id, {', '.join(fields)}, CreatedDate, SystemModstamp{extra} FROM {object_type}"
         )
+        rows = []
         for count, record in enumerate(salesforce.query_iter(soql), start=1):
-            if record.get("IsConverted"):
-                continue
-            record["type"] = object_type
-            people[short_id(record["Id"])] = record
-            if count % 2000 == 0:
+            if not record.get("IsConverted"):
+                record.pop("attributes", None)
+                rows.append(
+                    ReconcileSnapshot(
+                        job_id=job_id,
+                        side=Side.SALESFORCE,
+                        key=short_id(record["Id"]),
+                        vendor_id=record["Id"],
+                        email=email_of(record.get("Email")),
+                        type=object_type,
+                        values=record,
+                    )
+                )
+            if count % SOQL_PAGE == 0:
+                snapshot_add(rows)
+                rows = []
                 after_page()
+        snapshot_add(rows)
         after_page()
-    return ContactSides(hubspot=hubspot_records, salesforce=people, mappings=by_type)
+    return by_type

@@ -8,7 +8,8 @@ through the real job machinery (a real broker and ``--workers`` qcluster
 processes), then an immediate second run with nothing changed. After each of
 the two, a Reconcile compares both sides (one ``reconcile.*`` line each: after
 the initial sync, then after the incremental one; 0 missing / drift /
-duplicates after a correct sync). API calls are counted by the sandbox, not by
+duplicates after a correct sync; ``reconcile.peak_rss_mb``: the workers' peak
+while it ran, from what they held before it). API calls are counted by the sandbox, not by
 our clients. Prints ``key=value`` lines.
 
 Everything runs in a throwaway data folder (SQLite database, keys, sandbox CA)
@@ -74,6 +75,16 @@ def _peak_rss_mb(pid: int) -> float:
         except OSError:
             continue
     return peak / 1024
+
+
+def _peak_rss_reset(pid: int) -> None:
+    """Start a new peak (VmHWM) at the current resident set, for a process and its
+    descendants (Linux: ``5`` to ``/proc/<pid>/clear_refs``)."""
+    for each in _descendants(pid):
+        try:
+            Path(f"/proc/{each}/clear_refs").write_text("5")
+        except OSError:
+            continue
 
 
 def _is_write(endpoint: str) -> bool:
@@ -151,15 +162,16 @@ class Command(BaseCommand):
                     )
                 )
             initial = self._run_job(sandbox, "all")
-            reconciles = [self._run_reconcile(sandbox)]
+            peak = max(_peak_rss_mb(w.pid) for w in workers)
+            reconciles = [self._run_reconcile(sandbox, workers)]
             incremental = self._run_job(sandbox, "incremental")
-            reconciles.append(self._run_reconcile(sandbox))
+            reconciles.append(self._run_reconcile(sandbox, workers))
             activities = (
                 self._run_activities(sandbox, options["activities"])
                 if options["activities"]
                 else None
             )
-            peak = max(_peak_rss_mb(w.pid) for w in workers)
+            peak = max(peak, *(_peak_rss_mb(w.pid) for w in workers))
         finally:
             for worker in workers:
                 worker.terminate()
@@ -186,7 +198,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"reconcile.missing={reconcile['missing']} reconcile.drift={reconcile['drift']} "
                 f"reconcile.duplicates={reconcile['duplicates']} "
-                f"reconcile.calls={reconcile['calls']} reconcile.wall_s={reconcile['wall_s']:.2f}"
+                f"reconcile.calls={reconcile['calls']} reconcile.wall_s={reconcile['wall_s']:.2f} "
+                f"reconcile.peak_rss_mb={reconcile['peak_rss_mb']:.0f}"
             )
         if activities:
             synced = max(activities["created"], 1)
@@ -248,11 +261,14 @@ class Command(BaseCommand):
             sandbox.hubspot.control("POST", "activities", items[start : start + 1000])
         return self._run_job(sandbox, "activities", start=activities_sync_start)
 
-    def _run_reconcile(self, sandbox: Any) -> dict[str, Any]:
-        """A Reconcile through the same machinery: its findings by kind, its API calls."""
+    def _run_reconcile(self, sandbox: Any, workers: list[subprocess.Popen]) -> dict[str, Any]:
+        """A Reconcile through the same machinery: its findings by kind, its API calls, the
+        workers' peak resident set while it ran (from what they held before it)."""
         from integrations.models import ReconcileFinding
         from integrations.sync.reconcile_jobs import reconcile_start
 
+        for worker in workers:
+            _peak_rss_reset(worker.pid)
         run = self._run_job(sandbox, "reconcile", start=reconcile_start)
         kinds = ReconcileFinding.Kind
         counts = run["findings"]
@@ -268,6 +284,7 @@ class Command(BaseCommand):
             "duplicates": counts.get(kinds.DUPLICATE, 0),
             "calls": run["hubspot_calls"] + run["salesforce_calls"],
             "wall_s": run["wall_s"],
+            "peak_rss_mb": max(_peak_rss_mb(w.pid) for w in workers),
         }
 
     def _run_job(self, sandbox: Any, mode: str, start: Any = None) -> dict[str, Any]:
