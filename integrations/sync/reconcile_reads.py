@@ -60,9 +60,9 @@ def snapshot(job_id: int, side: str) -> QuerySet[ReconcileSnapshot]:
     return ReconcileSnapshot.objects.filter(job_id=job_id, side=side)
 
 
-def batches(rows: QuerySet[Any], size: int = BATCH) -> Iterator[list[Any]]:
-    """``rows`` in primary-key order, ``size`` at a time (keyset: each batch one query)."""
-    last = None
+def batches(rows: QuerySet[Any]) -> Iterator[list[Any]]:
+    """``rows`` in primary-key order, ``BATCH`` at a time (keyset: each batch one query)."""
+    size, last = BATCH, None
     while True:
         page = rows.filter(pk__gt=last) if last is not None else rows
         batch = list(page.order_by("pk")[:size])

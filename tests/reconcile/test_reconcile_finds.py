@@ -4,7 +4,7 @@ Fix clears what it fixes."""
 import pytest
 
 from core.models import AuditEvent, SyncJob
-from integrations.models import ContactLink, ReconcileFinding
+from integrations.models import ContactLink, ReconcileFinding, ReconcileSnapshot
 from integrations.sync.contact_settings import contact_settings_update
 from tests.compare import contacts_compare
 from tests.reconcile.conftest import (
@@ -33,6 +33,13 @@ def synced(hubspot, salesforce):
     return dict(zip(("ann", "bob", "cat"), ids, strict=True))
 
 
+@pytest.fixture(params=["one batch", "batches of two"])
+def batch(request, monkeypatch) -> None:
+    """Compare in one batch, or two records at a time: what is found is the same."""
+    if request.param == "batches of two":
+        monkeypatch.setattr("integrations.sync.reconcile_reads.BATCH", 2)
+
+
 def _link(hubspot_id: str) -> ContactLink:
     return ContactLink.objects.get(hubspot_id=hubspot_id)
 
@@ -47,7 +54,7 @@ def test_a_clean_sync_has_no_findings(synced) -> None:
     assert job.params["findings"] == {}
 
 
-def test_it_reports_exactly_what_was_planted(hubspot, salesforce, synced) -> None:
+def test_it_reports_exactly_what_was_planted(hubspot, salesforce, synced, batch) -> None:
     ann, bob, cat = _link(synced["ann"]), _link(synced["bob"]), _link(synced["cat"])
     contact_settings_update(
         actor=None,
@@ -101,6 +108,7 @@ def test_it_reports_exactly_what_was_planted(hubspot, salesforce, synced) -> Non
         "missing_in_hubspot",
     }
     assert "5 findings" in job.params["summary"]
+    assert not ReconcileSnapshot.objects.exists()  # what it read is not kept
 
 
 def test_fix_clears_every_fixable_finding(hubspot, salesforce, synced) -> None:
@@ -139,7 +147,7 @@ def test_a_deleted_hubspot_contact_orphans_its_link(hubspot, salesforce, synced)
     assert open_findings() == set()
 
 
-def test_a_run_replaces_the_open_set(hubspot, salesforce, synced) -> None:
+def test_a_run_replaces_the_open_set(hubspot, salesforce, synced, batch) -> None:
     bob, cat = _link(synced["bob"]), _link(synced["cat"])
     hubspot.update_contact(bob.hubspot_id, firstname="Robert")
     hubspot.update_contact(cat.hubspot_id, lastname="Catt")
