@@ -8,8 +8,8 @@ through the real job machinery (a real broker and ``--workers`` qcluster
 processes), then an immediate second run with nothing changed. After each of
 the two, a Reconcile compares both sides (one ``reconcile.*`` line each: after
 the initial sync, then after the incremental one; 0 missing / drift /
-duplicates after a correct sync; ``reconcile.peak_rss_mb``: the workers' peak
-while it ran, from what they held before it). API calls are counted by the sandbox, not by
+duplicates after a correct sync; each in fresh workers, so ``reconcile.peak_rss_mb``
+is the Reconcile's alone). API calls are counted by the sandbox, not by
 our clients. Prints ``key=value`` lines.
 
 Everything runs in a throwaway data folder (SQLite database, keys, sandbox CA)
@@ -77,14 +77,29 @@ def _peak_rss_mb(pid: int) -> float:
     return peak / 1024
 
 
-def _peak_rss_reset(pid: int) -> None:
-    """Start a new peak (VmHWM) at the current resident set, for a process and its
-    descendants (Linux: ``5`` to ``/proc/<pid>/clear_refs``)."""
-    for each in _descendants(pid):
-        try:
-            Path(f"/proc/{each}/clear_refs").write_text("5")
-        except OSError:
-            continue
+def _workers_start(count: int) -> list[subprocess.Popen]:
+    """``count`` qcluster processes, once each has started its worker processes."""
+    workers = [
+        subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "qcluster"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(count)
+    ]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(len(_descendants(w.pid)) < 3 for w in workers):
+        time.sleep(0.2)
+    time.sleep(1)
+    return workers
+
+
+def _workers_stop(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.wait(30)
 
 
 def _is_write(endpoint: str) -> bool:
@@ -152,19 +167,12 @@ class Command(BaseCommand):
         workers: list[subprocess.Popen] = []
         try:
             self._connect(sandbox)
-            for _ in range(options["workers"]):
-                workers.append(
-                    subprocess.Popen(
-                        [sys.executable, str(ROOT / "manage.py"), "qcluster"],
-                        cwd=ROOT,
-                        stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL,
-                    )
-                )
+            workers = _workers_start(options["workers"])
             initial = self._run_job(sandbox, "all")
             peak = max(_peak_rss_mb(w.pid) for w in workers)
             reconciles = [self._run_reconcile(sandbox, workers)]
             incremental = self._run_job(sandbox, "incremental")
+            peak = max(peak, *(_peak_rss_mb(w.pid) for w in workers))
             reconciles.append(self._run_reconcile(sandbox, workers))
             activities = (
                 self._run_activities(sandbox, options["activities"])
@@ -173,10 +181,7 @@ class Command(BaseCommand):
             )
             peak = max(peak, *(_peak_rss_mb(w.pid) for w in workers))
         finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                worker.wait(30)
+            _workers_stop(workers)
             sandbox.stop()
         n = options["contacts"]
         calls = initial["hubspot_calls"] + initial["salesforce_calls"]
@@ -262,13 +267,14 @@ class Command(BaseCommand):
         return self._run_job(sandbox, "activities", start=activities_sync_start)
 
     def _run_reconcile(self, sandbox: Any, workers: list[subprocess.Popen]) -> dict[str, Any]:
-        """A Reconcile through the same machinery: its findings by kind, its API calls, the
-        workers' peak resident set while it ran (from what they held before it)."""
+        """A Reconcile through the same machinery, in workers that ran nothing else: its
+        findings by kind, its API calls, their peak resident set. ``workers`` are replaced
+        by the fresh ones."""
         from integrations.models import ReconcileFinding
         from integrations.sync.reconcile_jobs import reconcile_start
 
-        for worker in workers:
-            _peak_rss_reset(worker.pid)
+        _workers_stop(workers)
+        workers[:] = _workers_start(len(workers))
         run = self._run_job(sandbox, "reconcile", start=reconcile_start)
         kinds = ReconcileFinding.Kind
         counts = run["findings"]
