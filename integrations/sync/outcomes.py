@@ -60,7 +60,7 @@ skip_reasons_register(SKIP_REASONS)
 __all__ = ["OutcomeLedger", "skip_reason_label", *OUTCOMES]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     outcome: str
     event: AuditEvent | None
@@ -130,6 +130,7 @@ class OutcomeLedger:
         self._reasons.clear()
         for entry in self._pending:
             entry.pending = False
+            entry.event = None  # written: only its outcome is needed from now on
         self._pending.clear()
         return events, counts, reasons
 
