@@ -186,9 +186,45 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: event ids are 64-bit integers: at most 19 digits
+_CURSOR_MAX_DIGITS = 19
+_HISTORY_KEYS = {
+    "email": "email",
+    "hubspot_id": "HubSpot id",
+    "salesforce_id": "Salesforce id",
+    "object_type": "record type",
+}
+
+
+def _is_cursor(value: str) -> bool:
+    """ASCII digits that fit an event id (``isdigit`` accepts “²”, which ``int`` refuses)."""
+    return (
+        value.isascii()
+        and value.isdecimal()
+        and len(value) <= _CURSOR_MAX_DIGITS
+        and int(value) < 2**63
+    )
+
+
+def _history_refusal(query: QueryDict) -> str:
+    """Why the history cannot be looked up for ``query`` ("" when it can)."""
+    for name in ("before", "after"):
+        value = query.get(name, "")
+        if value and not _is_cursor(value):
+            return f"The page link is broken (“{name}” is not an event id): open it again."
+    for name, label in _HISTORY_KEYS.items():
+        if "\x00" in query.get(name, ""):
+            return f"The {label} contains a NUL character, which no record has."
+    return ""
+
+
 @require_GET
 def audit_history(request: HttpRequest) -> HttpResponse:
     """Everything that ever happened to one contact or activity, on either side."""
+    refused = _history_refusal(request.GET)
+    if refused:
+        messages.error(request, refused)
+        return render(request, "core/audit_history.html", {"keys": None}, status=400)
     object_type = request.GET.get("object_type", "").strip()[:40]
     keys = audit_record_keys(
         email=request.GET.get("email", "")[:254],
@@ -200,8 +236,8 @@ def audit_history(request: HttpRequest) -> HttpResponse:
     after = request.GET.get("after", "")
     page = audit_keyset_page(
         audit_record_history(keys=keys, object_type=object_type),
-        before_id=int(before) if before.isdigit() else None,
-        after_id=int(after) if after.isdigit() else None,
+        before_id=int(before) if before else None,
+        after_id=int(after) if after else None,
     )
     return render(
         request,

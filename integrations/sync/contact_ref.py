@@ -57,6 +57,8 @@ def contact_ref_parse(value: str) -> ContactRef:
     value = value.strip()
     if not value:
         raise NotAContact("Type the email, HubSpot id or Salesforce id of the contact.")
+    if "\x00" in value:
+        raise NotAContact("That contains a NUL character, which no email address or id has.")
     if "@" in value:
         if len(value) > EMAIL_MAX_LENGTH:
             raise NotAContact(
@@ -68,7 +70,7 @@ def contact_ref_parse(value: str) -> ContactRef:
         except ValidationError:
             raise NotAContact(f"“{_shown(value)}” is not a valid email address.") from None
         return ContactRef("email", value.lower())
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²" and "٥" are digits too, but no id
         if len(value) > HUBSPOT_ID_MAX_DIGITS:
             raise NotAContact(
                 f"“{_shown(value)}” is not a HubSpot contact id: those have at most "

@@ -4,6 +4,8 @@ has processed it and offers it as the inclusion list."""
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +51,11 @@ WITHOUT_VALUE = frozenset({"IS_KNOWN", "IS_UNKNOWN"})
 #: rows per group and groups the page offers (AND within a group, OR between groups)
 ROWS_PER_GROUP = 3
 GROUPS = 3
+#: the longest list name HubSpot's lists API accepts
+LIST_NAME_MAX_LENGTH = 255
+#: a number the list filter sends: ASCII digits and a decimal point ("inf", "nan", "1e3"
+#: and "١٢" are floats to Python, not numbers to the filter)
+NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -112,13 +119,12 @@ def _criterion(row: Row, properties: dict[str, dict[str, Any]]) -> Criterion:
                 f"{prop.get('label', row.property)} has no option {', '.join(unknown)} "
                 f"(options: {', '.join(sorted(known))})."
             )
-    elif prop["type"] == "number":
-        try:
-            float(row.value)
-        except ValueError:
-            raise SettingRefused(
-                f"{prop.get('label', row.property)} is a number: “{row.value}” is not one."
-            ) from None
+    elif prop["type"] == "number" and not (
+        NUMBER.fullmatch(row.value) and math.isfinite(float(row.value))
+    ):
+        raise SettingRefused(
+            f"{prop.get('label', row.property)} is a number: “{row.value[:60]}” is not one."
+        )
     return Criterion(row.property, prop["type"], row.operator, value)
 
 
@@ -129,8 +135,16 @@ def inclusion_list_create(
     name = name.strip()
     if not name:
         raise SettingRefused("Give the list a name.")
+    if len(name) > LIST_NAME_MAX_LENGTH:
+        raise SettingRefused(
+            f"A list name has at most {LIST_NAME_MAX_LENGTH} characters; this one has {len(name)}."
+        )
+    if "\x00" in name:
+        raise SettingRefused("The list name contains a NUL character: type it again.")
     if not rows:
         raise SettingRefused("Add at least one condition.")
+    if any("\x00" in f"{row.property}{row.operator}{row.value}" for row in rows):
+        raise SettingRefused("A condition contains a NUL character: type it again.")
     properties = builder_properties(hubspot=hubspot)
     groups: dict[int, list[Criterion]] = {}
     for row in rows:

@@ -191,9 +191,29 @@ def health(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: record ids are 64-bit integers: at most 19 digits
+RECORD_ID_MAX_DIGITS = 19
+
+
+def _is_record_id(value: str) -> bool:
+    """ASCII digits that fit a 64-bit id (``isdigit`` accepts “²”, which ``int`` refuses)."""
+    return (
+        value.isascii()
+        and value.isdecimal()
+        and len(value) <= RECORD_ID_MAX_DIGITS
+        and int(value) < 2**63
+    )
+
+
 @require_POST
 def health_retry_view(request: HttpRequest) -> HttpResponse:
-    record_ids = [int(i) for i in request.POST.getlist("record") if i.isdigit()] or None
+    raw_ids = request.POST.getlist("record")
+    refused = [i for i in raw_ids if not _is_record_id(i)]
+    if refused:
+        shown = refused[0][:40].replace("\x00", "")
+        messages.error(request, f"“{shown}” is not a record id: nothing was retried.")
+        return redirect("health")
+    record_ids = [int(i) for i in raw_ids] or None
     category = request.POST.get("category", "")
     if category and category not in RecordError.Category.values:
         messages.error(request, f"Unknown error category “{category}”.")

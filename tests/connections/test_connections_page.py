@@ -74,7 +74,7 @@ def test_bad_input_is_refused_with_a_message_and_changes_nothing(admin_web: Clie
     assert TOKEN not in page
     assert HubSpotConnection.load().ten_second_limit == 190
     response = save_salesforce(admin_web, ca_bundle="/no/such/file.pem")
-    assert b"There is no file at /no/such/file.pem" in response.content
+    assert b"Put the CA bundle in syncadmin&#x27;s data folder" in response.content
     assert not SalesforceConnection.load().is_configured
 
 

@@ -1,0 +1,268 @@
+"""Issue #12's bad input, tried as a sloppy admin or an attacker would: each answer is a
+clear message, never a 500, and nothing changes (no row, no audit event, no vendor call)."""
+
+import html
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.forms.models import model_to_dict
+from django.test import Client
+from django.urls import reverse
+
+from core.models import AuditEvent, SyncJob
+from integrations.models import ContactLink, RecordError, SalesforceConnection
+
+pytestmark = pytest.mark.django_db
+
+NUL = "\x00"
+
+
+def page_of(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def nothing_written(before_events: int) -> None:
+    assert AuditEvent.objects.count() == before_events
+    assert not SyncJob.objects.exists()
+
+
+# --- numbers that int() refuses or no column holds -------------------------------------
+
+
+@pytest.mark.parametrize("record", ["²", "٣", "1" * 30, "9223372036854775808"])
+def test_retry_with_a_record_that_is_no_id_retries_nothing(admin_web: Client, record) -> None:
+    RecordError.objects.create(
+        record_key="hs:101", hubspot_id="101", category="validation", message="Bad company"
+    )
+    events = AuditEvent.objects.count()
+    response = admin_web.post(reverse("health_retry"), {"record": record}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("health")
+    assert "is not a record id: nothing was retried" in page_of(response)
+    nothing_written(events)  # not even "retry everything" instead
+
+
+@pytest.mark.parametrize("cursor", ["before", "after"])
+@pytest.mark.parametrize("value", ["²", "٣", "1" * 30])
+def test_history_with_a_cursor_that_is_no_id_says_so(admin_web: Client, cursor, value) -> None:
+    events = AuditEvent.objects.count()
+    response = admin_web.get(reverse("audit_history"), {"email": "ann@example.com", cursor: value})
+    assert response.status_code == 400
+    assert f"“{cursor}” is not an event id" in page_of(response)
+    assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize("key", ["email", "hubspot_id", "salesforce_id"])
+def test_history_with_a_nul_byte_is_refused(admin_web: Client, key) -> None:
+    response = admin_web.get(reverse("audit_history"), {key: f"ann{NUL}@example.com"})
+    assert response.status_code == 400
+    assert "contains a NUL character" in page_of(response)
+
+
+# --- Connections ------------------------------------------------------------------------
+
+SALESFORCE = {
+    "auth_mode": "password",
+    "login_url": "https://login.salesforce.com",
+    "username": "integration@acme.example",
+    "password": "Sal3sforce-pa55word!",
+    "security_token": "AbCdEfGhIjKlMnOpQrStUv",
+    "api_version": "59.0",
+    "daily_budget": "5000",
+}
+
+
+def save_salesforce(client: Client, **overrides: str):
+    return client.post(reverse("connections_salesforce_save"), {**SALESFORCE, **overrides})
+
+
+def save_hubspot(client: Client, **overrides: str):
+    data = {
+        "base_url": "https://api.hubapi.com",
+        "access_token": "pat-na1-11111111",
+        "ten_second_limit": "190",
+        "search_per_second": "5",
+        **overrides,
+    }
+    return client.post(reverse("connections_hubspot_save"), data)
+
+
+@pytest.fixture
+def saved(admin_web: Client) -> dict:
+    """A working Salesforce connection: what a refused save must leave as it is."""
+    assert save_salesforce(admin_web).status_code == 302
+    return model_to_dict(SalesforceConnection.load())
+
+
+def assert_refused(response, saved: dict, events: int, message: str) -> None:
+    assert response.status_code == 400
+    page = page_of(response)
+    assert "The Salesforce connection was not saved" in page and message in page
+    assert model_to_dict(SalesforceConnection.load()) == saved
+    assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("daily_budget", "9" * 30, "less than or equal to 1000000000"),
+        ("api_version", "٥٩.0", "Use the form 59.0."),
+        ("api_version", "59.0\n", "Use the form 59.0."),
+        ("password", "Sal3sforce\u200b", "contains U+200B at character 11"),
+        ("security_token", "AbCd\u200bEf", "contains U+200B at character 5"),
+        ("security_token", "AbCd</n1:password><x>", "contains <, > or &"),
+        ("security_token", "AbCd&amp;Ef", "contains <, > or &"),
+    ],
+)
+def test_salesforce_values_no_call_could_use_are_refused(
+    admin_web: Client, saved, field, value, message
+) -> None:
+    events = AuditEvent.objects.count()
+    assert_refused(save_salesforce(admin_web, **{field: value}), saved, events, message)
+
+
+def test_a_token_outside_latin_1_is_refused_and_not_echoed(admin_web: Client, saved) -> None:
+    events = AuditEvent.objects.count()
+    token = "00Dxx0000001gPL!AR8AQ\u200bsecret"
+    response = save_salesforce(
+        admin_web,
+        auth_mode="token",
+        instance_url="https://acme.my.salesforce.com",
+        access_token=token,
+    )
+    assert_refused(response, saved, events, "The access token contains U+200B")
+    assert "AR8AQ" not in page_of(response)
+    response = save_hubspot(admin_web, access_token="pat-na1-\u200b1111")
+    assert response.status_code == 400
+    assert "The private-app access token contains U+200B" in page_of(response)
+    assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "/no/such/file.pem", "../../../etc/passwd"])
+def test_a_ca_bundle_outside_the_data_folder_is_refused_alike(
+    admin_web: Client, saved, path
+) -> None:
+    events = AuditEvent.objects.count()
+    response = save_salesforce(admin_web, ca_bundle=path)
+    assert_refused(response, saved, events, "Put the CA bundle in syncadmin's data folder")
+    assert "There is no file" not in page_of(response)  # exists or not: the same answer
+
+
+def test_a_ca_bundle_in_the_data_folder_is_accepted(admin_web: Client, saved) -> None:
+    bundle = Path(settings.DATA_DIR) / f"test-ca-{__name__}.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    try:
+        assert save_salesforce(admin_web, ca_bundle=bundle.name).status_code == 302
+        assert SalesforceConnection.load().ca_bundle == str(Path(settings.DATA_DIR) / bundle.name)
+    finally:
+        bundle.unlink()
+    response = save_salesforce(admin_web, ca_bundle="missing.pem")
+    assert response.status_code == 400
+    assert "There is no file missing.pem in the data folder" in page_of(response)
+
+
+# --- Contacts: one-contact sync, the explainer, the list builder ---------------------------
+
+
+def hubspot_calls(sandbox) -> int:
+    return sandbox.hubspot.calls()["total"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (f"ann{NUL}@example.com", "contains a NUL character"),
+        (f"12{NUL}34", "contains a NUL character"),
+        (f"003000000{NUL}00001", "contains a NUL character"),
+        ("²", "is neither an email address"),
+        ("١٢٣", "is neither an email address"),
+    ],
+    ids=["nul-email", "nul-hubspot-id", "nul-salesforce-id", "superscript", "arabic-digits"],
+)
+def test_one_contact_sync_refuses_what_names_no_contact(
+    admin_web: Client, connected, value, message
+) -> None:
+    calls, events = hubspot_calls(connected), AuditEvent.objects.count()
+    response = admin_web.post(
+        reverse("contacts_sync_now"), {"mode": "one", "contact": value}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Nothing was synced." in page_of(response) and message in page_of(response)
+    nothing_written(events)
+    assert hubspot_calls(connected) == calls
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("@example.com", "is not a valid email address"),
+        ("a@example..com", "is not a valid email address"),
+        ("a@@example.com", "is not a valid email address"),
+        ("a@example.com.", "is not a valid email address"),
+        ("<b>x</b>@example.com", "is not a valid email address"),
+        (f"ann{NUL}@example.com", "contains a NUL character"),
+        ("²", "is neither an email address"),
+    ],
+)
+def test_the_explainer_refuses_malformed_queries_before_asking_hubspot(
+    admin_web: Client, connected, query, message
+) -> None:
+    calls, events = hubspot_calls(connected), AuditEvent.objects.count()
+    response = admin_web.get(reverse("contacts_explain"), {"q": query})
+    assert response.status_code == 200
+    page = page_of(response)
+    assert message in page and "<b>x</b>" not in response.content.decode()
+    assert hubspot_calls(connected) == calls
+    assert AuditEvent.objects.count() == events and not ContactLink.objects.exists()
+
+
+def lists_created(sandbox) -> int:
+    by_endpoint = sandbox.hubspot.calls()["by_endpoint"]
+    return sum(
+        n for endpoint, n in by_endpoint.items() if endpoint.startswith("POST /crm/v3/lists")
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "row", "message"),
+    [
+        ("Big deals", ("num_employees", "IS_GREATER_THAN", "inf"), "is a number: “inf” is not one"),
+        ("Big deals", ("num_employees", "IS_GREATER_THAN", "nan"), "is a number: “nan” is not one"),
+        ("Big deals", ("num_employees", "IS_LESS_THAN", "1e999"), "is not one"),
+        ("Big deals", ("num_employees", "IS_LESS_THAN", "1e3"), "is not one"),
+        ("Big deals", ("num_employees", "IS_LESS_THAN", "9" * 5000), "is not one"),
+        ("Big deals", ("num_employees", "IS_LESS_THAN", "١٢"), "is not one"),
+        ("x" * 10_000, ("country", "IS_EQUAL_TO", "Finland"), "at most 255 characters"),
+        (f"VIP{NUL}s", ("country", "IS_EQUAL_TO", "Finland"), "list name contains a NUL"),
+        ("VIPs", ("country", "IS_EQUAL_TO", f"Fin{NUL}land"), "condition contains a NUL"),
+        ("VIPs", (f"coun{NUL}try", "IS_EQUAL_TO", "Finland"), "condition contains a NUL"),
+    ],
+)
+def test_the_list_builder_refuses_before_hubspot_creates_a_list(
+    admin_web: Client, connected, name, row, message
+) -> None:
+    created, events = lists_created(connected), AuditEvent.objects.count()
+    prop, operator, value = row
+    response = admin_web.post(
+        reverse("contacts_list_create"),
+        {"name": name, "g0r0-property": prop, "g0r0-operator": operator, "g0r0-value": value},
+    )
+    assert response.status_code == 400
+    assert message in page_of(response)
+    assert lists_created(connected) == created
+    assert AuditEvent.objects.count() == events
+
+
+def test_the_list_builder_still_takes_a_plain_number(admin_web: Client, connected) -> None:
+    response = admin_web.post(
+        reverse("contacts_list_create"),
+        {
+            "name": "y" * 255,
+            "g0r0-property": "num_employees",
+            "g0r0-operator": "IS_GREATER_THAN",
+            "g0r0-value": "1000.5",
+        },
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="list.created").count() == 1
