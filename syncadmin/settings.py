@@ -6,6 +6,7 @@ SQLite under ``data/`` and the django-q2 ORM broker.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -40,6 +41,38 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind an HTTPS proxy (docs/security.md): HSTS, the redirect to https, and the header
+# by which the proxy says the request came over https ("HTTP_X_FORWARDED_PROTO,https").
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_ssl_header and len(_proxy_ssl_header) != 2:
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER is a header and its value, e.g. HTTP_X_FORWARDED_PROTO,https"
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) or None
+# Only our own files: htmx and Pico are vendored under static/, no inline script or style
+# (base.html tells htmx not to inject its indicator style).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# A session ends after SESSION_COOKIE_AGE seconds without a request (default 12 hours):
+# each request moves the expiry on.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_SAVE_EVERY_REQUEST = True
+if SESSION_COOKIE_AGE < 60:
+    raise ImproperlyConfigured("SESSION_COOKIE_AGE is in seconds and must be at least 60.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -49,6 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_q",
+    "axes",
     "core",
     "integrations",
     "alerts",
@@ -56,6 +90,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,6 +100,8 @@ MIDDLEWARE = [
     "core.middleware.ViewerReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the lockout flag the login view's authenticate() set.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "syncadmin.urls"
@@ -113,6 +150,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username, or
+# from one address, lock that username / address out for AXES_COOLOFF_MINUTES. The
+# window is fixed from the lockout (tries during it do not extend it), so a guesser gets
+# AXES_FAILURE_LIMIT tries per window and a real user is never locked out for good.
+AUTHENTICATION_BACKENDS = [
+    "core.login_lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be at least 1.")
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "core.login_lockout.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+# The failures themselves are enough; axes' log of every successful login is not needed.
+AXES_DISABLE_ACCESS_LOG = True
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
@@ -166,6 +224,12 @@ LOGGING = {
 
 # Modules imported at start-up that register job kinds (each capability adds its own).
 JOB_KIND_MODULES = env.list("JOB_KIND_MODULES", default=[])
+
+# Audit events younger than this many days are never pruned, whatever the retention
+# setting says (the database refuses such a prune window on PostgreSQL too).
+AUDIT_RETENTION_MIN_DAYS = env.int("AUDIT_RETENTION_MIN_DAYS", default=30)
+if AUDIT_RETENTION_MIN_DAYS < 1:
+    raise ImproperlyConfigured("AUDIT_RETENTION_MIN_DAYS must be at least 1.")
 # How long each API call waits for the vendor's answer before giving up.
 VENDOR_TIMEOUT_S = env.float("VENDOR_TIMEOUT_S", default=60.0)
 # A create whose answer was lost may still become visible this long after it was sent
