@@ -1,11 +1,17 @@
-"""Django admin: audit events are read-only there, like everywhere else."""
+"""Django admin: audit events are read-only there, like everywhere else; user changes
+made there are audited like those of ``manage.py create_user``."""
 
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest, HttpResponse
 
 from core.models import AuditEvent, SyncJob
+from core.services.users import user_change_audit, user_state
+
+User = get_user_model()
 
 
 @admin.register(AuditEvent)
@@ -40,3 +46,35 @@ class SyncJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AuditedUserAdmin(UserAdmin):
+    """Roles are groups, saved after the user row: the event is written once both are."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        request._user_before = user_state(User.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        user_change_audit(
+            actor=request.user,
+            user=form.instance,
+            before=getattr(request, "_user_before", None),
+            via="the admin site",
+        )
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        user = self.get_object(request, id)
+        before = user_state(user) if user is not None else None
+        response = super().user_change_password(request, id, form_url)
+        if before is not None and request.method == "POST":
+            user.refresh_from_db()
+            user_change_audit(actor=request.user, user=user, before=before, via="the admin site")
+        return response

@@ -25,6 +25,7 @@ class Command(BaseCommand):
                 role=options["role"],
                 password=options["password"],
                 email=options["email"],
+                via="manage.py create_user",
             )
         except (ValueError, ValidationError) as exc:
             messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
