@@ -8,6 +8,7 @@ stored secrets (they must be entered again), never anything else.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -21,8 +22,14 @@ class SecretUnreadable(Exception):
 def _local_key() -> str:
     path = settings.DATA_DIR / "encryption_key"
     if not path.exists():
-        path.write_text(Fernet.generate_key().decode())
-        path.chmod(0o600)
+        # 0600 from the start: the key is never readable by others, not even briefly.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process starting at once made it
+            pass
+        else:
+            with os.fdopen(fd, "w") as file:
+                file.write(Fernet.generate_key().decode())
     return path.read_text().strip()
 
 

@@ -18,15 +18,27 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
 DATA_DIR = Path(env.str("SYNCADMIN_DATA_DIR", default=str(BASE_DIR / "data")))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The data folder holds the keys and the database: readable by its owner only.
+if not DATA_DIR.exists():
+    DATA_DIR.mkdir(parents=True, mode=0o700, exist_ok=True)
+    DATA_DIR.chmod(0o700)
+
+
+def _create_owner_only(path: Path, text: str = "") -> None:
+    """Create ``path`` as 0600 from the start (never briefly readable by others)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process (web or worker) starting at once made it
+        return
+    with os.fdopen(fd, "w") as file:
+        file.write(text)
 
 
 def _local_secret_key() -> str:
     """Generated once per data folder, so a local run needs no configuration."""
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        _create_owner_only(path, secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 
@@ -128,6 +140,11 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'syncadmin.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Created here as an empty 0600 file (SQLite takes it as a new database), so the
+    # database, and its -wal and -shm files that SQLite gives the same mode, are owner-only.
+    _sqlite_path = Path(DATABASES["default"]["NAME"])
+    if _sqlite_path.parent == DATA_DIR and not _sqlite_path.exists():
+        _create_owner_only(_sqlite_path)
     # Web and workers write at once: WAL lets readers run beside the writer, and
     # IMMEDIATE transactions take the write lock up front instead of failing to
     # upgrade a read lock half-way through.

@@ -34,8 +34,10 @@ def local_tls(directory: Path) -> LocalTLS:
     ca = trustme.CA(organization_name="syncadmin sandbox")
     cert = ca.issue_cert("127.0.0.1", "localhost", "::1")
     directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)  # the CA's private key stays in memory; its folder is ours alone
     ca_bundle = directory / "sandbox-ca.pem"
     ca.cert_pem.write_to_path(str(ca_bundle))
+    ca_bundle.chmod(0o600)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(context)
     return LocalTLS(ssl_context=context, ca_bundle=ca_bundle)
