@@ -12,7 +12,7 @@ from core.roles import ADMIN, VIEWER
 from tests.factories import make_user
 from tests.sandbox import Sandbox
 
-pytest_plugins = ["tests.sides"]
+pytest_plugins = ["tests.sides", "tests.audit_flush"]
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from django.db import models
+from django.apps import AppConfig
+from django.db import connections, models
+from django.db.models.signals import post_migrate
 from django.utils import timezone
 
 
@@ -113,6 +115,21 @@ class AuditPruneWindow(models.Model):
     """
 
     cutoff = models.DateTimeField()
+    #: the writing transaction (PostgreSQL sets it): a row opens deletes in that one only
+    txid = models.BigIntegerField(null=True, editable=False)
 
     def __str__(self) -> str:
         return f"prune before {self.cutoff:%Y-%m-%d %H:%M}"
+
+
+def _ensure_audit_triggers(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    # After every ``migrate``: SQLite drops a table's triggers when a later
+    # migration rebuilds it, and the minimum retention may have changed.
+    if sender.name != "core":
+        return
+    from core.audit_triggers import audit_triggers_install
+
+    audit_triggers_install(connections[using])
+
+
+post_migrate.connect(_ensure_audit_triggers, dispatch_uid="core.audit_triggers")

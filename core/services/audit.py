@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
@@ -137,12 +138,16 @@ def audit_settings_change(
 def audit_prune(*, older_than_days: int, actor: AbstractBaseUser | None = None) -> int:
     """Delete events older than ``older_than_days``: the only way events leave the trail.
 
-    The database trigger (PostgreSQL) refuses any DELETE of an event that is
-    not older than the cutoff recorded in ``AuditPruneWindow`` for this
-    transaction; the ORM refuses every delete. The prune itself is audited.
+    The database triggers (``core.audit_triggers``) refuse any DELETE of an
+    event that is not older than the cutoff recorded in ``AuditPruneWindow`` by
+    this transaction, which removes the row before it commits; the ORM refuses
+    every delete. The prune itself is audited.
     """
-    if older_than_days < 1:
-        raise ValueError("Retention must be at least one day.")
+    minimum = settings.AUDIT_RETENTION_MIN_DAYS
+    if older_than_days < minimum:
+        raise ValueError(
+            f"Audit events are kept at least {minimum} days (AUDIT_RETENTION_MIN_DAYS)."
+        )
     cutoff = timezone.now() - timedelta(days=older_than_days)
     window = AuditPruneWindow.objects.create(cutoff=cutoff)
     with connection.cursor() as cursor:
