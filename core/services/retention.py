@@ -8,23 +8,57 @@ audits itself.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django_q.models import Schedule
 
 from core.models import AuditRetention
+from core.models.retention import MAX_RETENTION_DAYS
 from core.services.audit import audit_prune, audit_settings_change
 
 RETENTION_SCHEDULE_NAME = "audit-retention-prune"
 RETENTION_TASK = "core.services.retention.retention_prune"
 
 
+class RetentionRefused(Exception):
+    """A retention the rules do not allow; the message says why, for the admin."""
+
+
+def retention_minimum_days() -> int:
+    """Events younger than this are never pruned (``AUDIT_RETENTION_MIN_DAYS``)."""
+    return settings.AUDIT_RETENTION_MIN_DAYS
+
+
 @transaction.atomic
-def retention_days_set(*, days: int, actor: AbstractBaseUser | None) -> AuditRetention:
-    """Change how many days events are kept; the change itself is audited (before -> after)."""
+def retention_days_set(
+    *, days: int, actor: AbstractBaseUser | None, confirm_shorten: bool = False
+) -> AuditRetention:
+    """Change how many days events are kept; the change itself is audited (before -> after).
+
+    Below ``AUDIT_RETENTION_MIN_DAYS`` is refused; a shorter retention than the
+    current one only with ``confirm_shorten``, since the next daily prune then
+    deletes events. Either way the change is recorded before any prune runs.
+    """
+    minimum = retention_minimum_days()
+    if days < minimum:
+        raise RetentionRefused(
+            f"Audit events must be kept at least {minimum} days "
+            f"(AUDIT_RETENTION_MIN_DAYS); nothing was changed."
+        )
+    if days > MAX_RETENTION_DAYS:
+        raise RetentionRefused(
+            f"Retention can be at most {MAX_RETENTION_DAYS} days; nothing was changed."
+        )
     retention = AuditRetention.objects.select_for_update().get(pk=AuditRetention.load().pk)
     before = retention.days
+    if days < before and not confirm_shorten:
+        raise RetentionRefused(
+            f"Shortening retention from {before} to {days} days deletes every event older "
+            f"than {days} days at the next daily prune. Tick the confirmation to do it; "
+            "nothing was changed."
+        )
     retention.days = days
     retention.full_clean()
     retention.save()

@@ -30,7 +30,7 @@ from core.selectors.audit import (
     audit_record_keys,
     audit_record_links,
 )
-from core.services.retention import retention_days_set
+from core.services.retention import RetentionRefused, retention_days_set, retention_minimum_days
 
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
 EXPORT_COLUMNS = [
@@ -182,6 +182,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "raw": request.GET,
             "retention": AuditRetention.load(),
             "max_retention_days": MAX_RETENTION_DAYS,
+            "min_retention_days": retention_minimum_days(),
         },
     )
 
@@ -293,6 +294,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
 
 class RetentionForm(forms.Form):
     days = forms.IntegerField(min_value=1, max_value=MAX_RETENTION_DAYS)
+    confirm_shorten = forms.BooleanField(required=False)
 
 
 @require_POST
@@ -301,11 +303,19 @@ def audit_retention(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(
             request,
-            f"Retention must be a whole number of days from 1 to {MAX_RETENTION_DAYS}; "
-            "nothing was changed.",
+            f"Retention must be a whole number of days from {retention_minimum_days()} to "
+            f"{MAX_RETENTION_DAYS}; nothing was changed.",
         )
         return redirect("audit_log")
-    retention = retention_days_set(days=form.cleaned_data["days"], actor=request.user)
+    try:
+        retention = retention_days_set(
+            days=form.cleaned_data["days"],
+            actor=request.user,
+            confirm_shorten=form.cleaned_data["confirm_shorten"],
+        )
+    except RetentionRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("audit_log")
     messages.success(
         request,
         f"Audit events are now kept {retention.days} days; older ones are pruned daily.",
