@@ -1,8 +1,13 @@
 """Security headers on every page, and ``check --deploy`` clean with production settings."""
 
+import json
+import os
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -56,9 +61,7 @@ def test_hsts_and_the_https_redirect_apply_when_set(client) -> None:
     plain = client.get("/login/", HTTP_HOST="sync.example.com")
     assert plain.status_code == 301 and plain["Location"].startswith("https://")
 
-    proxied = client.get(
-        "/login/", HTTP_HOST="sync.example.com", HTTP_X_FORWARDED_PROTO="https"
-    )
+    proxied = client.get("/login/", HTTP_HOST="sync.example.com", HTTP_X_FORWARDED_PROTO="https")
     assert proxied.status_code == 200
     assert proxied["Strict-Transport-Security"].startswith("max-age=31536000")
 
@@ -70,8 +73,53 @@ def test_a_session_ends_after_twelve_hours_without_a_request(settings, admin_web
 
 
 @override_settings(**PRODUCTION)
-def test_check_deploy_reports_nothing_with_the_production_settings() -> None:
+def test_check_deploy_reports_nothing_with_the_production_settings(monkeypatch) -> None:
+    # The browser tests set this in the test process (Playwright runs an event loop);
+    # a deployment never has it.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     out, err = StringIO(), StringIO()
     call_command("check", "--deploy", "--fail-level", "WARNING", stdout=out, stderr=err)
 
     assert "System check identified no issues" in out.getvalue(), out.getvalue() + err.getvalue()
+
+
+def test_the_https_settings_come_from_the_environment_under_djangos_names() -> None:
+    env = {
+        **os.environ,
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_SSL_REDIRECT": "true",
+        "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
+        "SESSION_COOKIE_AGE": "3600",
+        "AXES_FAILURE_LIMIT": "3",
+        "AXES_COOLOFF_MINUTES": "60",
+    }
+    names = [
+        "SECURE_HSTS_SECONDS",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_PROXY_SSL_HEADER",
+        "SESSION_COOKIE_AGE",
+        "AXES_FAILURE_LIMIT",
+        "AXES_COOLOFF_TIME",
+    ]
+    script = (
+        "import json; from django.conf import settings as s; "
+        f"print(json.dumps({{n: str(getattr(s, n)) for n in {names!r}}}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "syncadmin.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+
+    assert json.loads(out) == {
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_SSL_REDIRECT": "True",
+        "SECURE_PROXY_SSL_HEADER": "('HTTP_X_FORWARDED_PROTO', 'https')",
+        "SESSION_COOKIE_AGE": "3600",
+        "AXES_FAILURE_LIMIT": "3",
+        "AXES_COOLOFF_TIME": "1:00:00",
+    }
