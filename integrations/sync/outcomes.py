@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.job_outcomes import skip_reason_known, skip_reason_label, skip_reasons_register
-from core.models import AuditEvent, SyncJob
+from core.models import AuditEvent
 from core.services.audit import audit_event_build
 
 CREATED = "created"
@@ -36,7 +36,6 @@ LINKED = "linked"
 UNCHANGED = "unchanged"
 SKIPPED = "skipped"
 FAILED = "failed"
-OUTCOMES = SyncJob.OUTCOMES
 
 #: which outcome wins when one record has two in the same transaction
 _WEIGHT = {SKIPPED: 0, UNCHANGED: 1, UPDATED: 2, LINKED: 3, CREATED: 4, FAILED: 5}
@@ -56,8 +55,6 @@ SKIP_REASONS = {
     "no_owner_field": "The HubSpot object has no owner to update",
 }
 skip_reasons_register(SKIP_REASONS)
-
-__all__ = ["OutcomeLedger", "skip_reason_label", *OUTCOMES]
 
 
 @dataclass(slots=True)
