@@ -69,6 +69,7 @@ from integrations.models.contacts import (
 )
 from integrations.salesforce.soql import soql_datetime, soql_quote
 from integrations.sync import mapping_rules
+from integrations.sync.auto_create import auto_create_applies
 from integrations.sync.bookkeeping import bookkeeping
 from integrations.sync.inclusion import (
     InclusionGate,
@@ -1057,17 +1058,15 @@ class ContactSync:
             owed |= self._salesforce_unlinked(unlinked)
         return owed
 
-    def _auto_create_applies(self, person: SalesforcePerson) -> bool:
-        settings = self.settings
-        if person.salesforce_type == "Lead":
-            on, since = settings.auto_create_from_leads, settings.auto_create_from_leads_since
-        else:
-            on, since = settings.auto_create_from_contacts, settings.auto_create_from_contacts_since
-        return bool(on and since and person.created_at and person.created_at >= since)
-
     def _salesforce_unlinked(self, people: list[SalesforcePerson]) -> set[str]:
         """Returns the Salesforce ids still owed."""
-        auto = [p for p in people if self._auto_create_applies(p)]
+        auto = [
+            p
+            for p in people
+            if auto_create_applies(
+                self.settings, salesforce_type=p.salesforce_type, created_at=p.created_at
+            )
+        ]
         others = [p for p in people if p not in auto]
         owed: set[str] = set()
         if auto:

@@ -25,6 +25,7 @@ from integrations.models import (
     ReconcileSnapshot,
     RecordError,
 )
+from integrations.sync.auto_create import auto_create_applies
 from integrations.sync.mapping_rules import decide_field
 from integrations.sync.reconcile_duplicates import links_of_salesforce
 from integrations.sync.reconcile_findings import Compared, Found, Kind
@@ -337,15 +338,6 @@ class ContactsCompare:
             )
         return unit
 
-    def _auto_create_applies(self, person: dict) -> bool:
-        settings = self.settings
-        if person["type"] == "Lead":
-            on, since = settings.auto_create_from_leads, settings.auto_create_from_leads_since
-        else:
-            on, since = settings.auto_create_from_contacts, settings.auto_create_from_contacts_since
-        created = vendor_time(person.get("CreatedDate"))
-        return bool(on and since and created and created >= since)
-
     def _unlinked_salesforce(
         self, person: dict, contact: dict | None, *, reported: bool
     ) -> Compared:
@@ -354,7 +346,12 @@ class ContactsCompare:
         with its email; ``reported``: an eligible or linked one, reported there)."""
         email = email_of(person["Email"])
         unit = self._unit(f"sf:{person['Id']}", email=email, salesforce_id=person["Id"])
-        if not self._auto_create_applies(person) or reported:
+        covered = auto_create_applies(
+            self.settings,
+            salesforce_type=person["type"],
+            created_at=vendor_time(person.get("CreatedDate")),
+        )
+        if not covered or reported:
             return unit
         unit.findings.append(
             Found(
