@@ -104,7 +104,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before the session middleware, so connections opened while saving a session
+    # get the short web waits too.
+    "core.database_busy.DatabaseBusyMiddleware",
+    "core.database_busy.SessionRefreshTolerantMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -158,8 +161,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test_syncadmin_{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    # A server that does not answer at all (not even "refused") fails in seconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Seconds a web request waits for a database lock before it answers "the database is
+# busy, nothing was started" (workers wait as long as above).
+DB_WEB_WAIT_S = env.float("DB_WEB_WAIT_S", default=5.0)
+if not 0 < DB_WEB_WAIT_S <= 60:
+    raise ImproperlyConfigured("DB_WEB_WAIT_S is in seconds, more than 0 and at most 60.")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -10,3 +10,6 @@ urlpatterns = [
     path("", include("alerts.urls")),
     path("", include("core.urls")),
 ]
+
+# A database that is locked or down answers "busy", not a 500 (core/database_busy.py).
+handler500 = "core.database_busy.server_error"

@@ -5,25 +5,15 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_q.brokers import get_broker
 
+from core.database_busy import database_state
 from core.models import SyncJob
 
 logger = logging.getLogger(__name__)
-
-
-def database_ok() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
-    except Exception:
-        logger.exception("Health check: the database did not answer.")
-        return False
 
 
 def broker_ok() -> bool:
@@ -52,15 +42,16 @@ def last_successful_sync() -> str | None:
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    database = database_ok()
+    database = database_state()
     broker = broker_ok()
-    healthy = database and broker
+    healthy = database == "ok" and broker
     return JsonResponse(
         {
             "status": "ok" if healthy else "unavailable",
-            "database": "ok" if database else "unavailable",
+            # "busy": it answers reads, but a job could not be started now
+            "database": database,
             "broker": "ok" if broker else "unavailable",
-            "last_successful_sync": last_successful_sync() if database else None,
+            "last_successful_sync": last_successful_sync() if database != "unavailable" else None,
         },
         status=200 if healthy else 503,
     )

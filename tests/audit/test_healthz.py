@@ -42,13 +42,5 @@ def test_it_answers_503_when_the_broker_is_down(monkeypatch) -> None:
     assert response.json()["database"] == "ok"
 
 
-def test_it_answers_503_when_the_database_is_down(monkeypatch) -> None:
-    monkeypatch.setattr(health_check, "database_ok", lambda: False)
-    response = Client().get("/healthz")
-    assert response.status_code == 503
-    assert response.json()["status"] == "unavailable"
-    assert response.json()["database"] == "unavailable"
-
-
 def test_monitors_may_use_head() -> None:
     assert Client().head("/healthz").status_code == 200
