@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
-from axes.helpers import get_client_ip_address, get_client_username
+from axes.helpers import get_client_username
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
@@ -31,6 +31,26 @@ class LockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request, *args, **kwargs)
 
 
+def client_address(request: HttpRequest) -> str | None:
+    """The address a login came from, as axes counts it.
+
+    Behind ``TRUSTED_PROXY_COUNT`` reverse proxies, ``REMOTE_ADDR`` is the nearest
+    proxy's and the client is the entry that many places from the right of
+    ``X-Forwarded-For`` (each proxy appends the address it saw). Entries further left
+    came from the client itself and could be anything, so they are never used; with
+    fewer entries than proxies the header was not set by them and ``REMOTE_ADDR`` counts.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    remote = request.META.get("REMOTE_ADDR")
+    if proxies < 1:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < proxies:
+        return remote
+    return forwarded[-proxies]
+
+
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
 ) -> HttpResponse:
@@ -40,7 +60,7 @@ def lockout_response(
     password: the first is the lockout itself, the others show the guessing went on.
     """
     username = get_client_username(request, credentials) or ""
-    address = get_client_ip_address(request) or "unknown address"
+    address = client_address(request) or "unknown address"
     minutes = settings.AXES_COOLOFF_MINUTES
     audit_record(
         action="login.locked_out",

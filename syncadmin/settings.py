@@ -194,6 +194,12 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "core.login_lockout.lockout_response"
+# Reverse proxies in front of syncadmin that append to X-Forwarded-For: the address a
+# login is counted against is then the client's, not the proxy's (docs/security.md).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if not 0 <= TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is the number of proxies, 0 to 10.")
+AXES_CLIENT_IP_CALLABLE = "core.login_lockout.client_address"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 # The failures themselves are enough; axes' log of every successful login is not needed.
 AXES_DISABLE_ACCESS_LOG = True

@@ -88,3 +88,43 @@ def test_a_shell_authenticate_without_a_request_still_works() -> None:
 
     make_user("alice", ADMIN)
     assert authenticate(username="alice", password=PASSWORD) is not None
+
+
+def _log_in_via_proxy(username: str, password: str, forwarded_for: str):
+    client = Client(REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR=forwarded_for)
+    return client.post("/login/", {"username": username, "password": password})
+
+
+def test_behind_a_proxy_one_guesser_does_not_lock_out_everyone_else(settings) -> None:
+    """All logins arrive from the proxy's address; with TRUSTED_PROXY_COUNT the client's
+    own address is counted, so the guesser is locked out and a colleague is not."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    make_user("alice", ADMIN)
+    for attempt in range(5):
+        _log_in_via_proxy(f"nobody{attempt}", WRONG, "203.0.113.7")
+
+    assert _log_in_via_proxy("alice", PASSWORD, "198.51.100.4").status_code == 302
+    assert _log_in_via_proxy("alice", PASSWORD, "203.0.113.7").status_code == 429
+    locked = AuditEvent.objects.filter(action="login.locked_out")
+    assert locked.exists()
+    assert all("from 203.0.113.7 " in event.message for event in locked)
+
+
+def test_a_forged_x_forwarded_for_entry_does_not_escape_the_lockout(settings) -> None:
+    """The client can put anything left of what the proxy appends: only the proxy's
+    entry counts, so varying the forged part gives no fresh tries."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    make_user("alice", ADMIN)
+    for attempt in range(5):
+        _log_in_via_proxy(f"nobody{attempt}", WRONG, f"192.0.2.{attempt}, 203.0.113.7")
+
+    assert _log_in_via_proxy("alice", PASSWORD, "192.0.2.99, 203.0.113.7").status_code == 429
+
+
+def test_without_trusted_proxies_the_header_is_ignored() -> None:
+    """A direct client cannot dodge the lockout by sending X-Forwarded-For."""
+    make_user("alice", ADMIN)
+    for attempt in range(5):
+        _log_in_via_proxy(f"nobody{attempt}", WRONG, f"192.0.2.{attempt}")
+
+    assert _log_in_via_proxy("alice", PASSWORD, "198.51.100.4").status_code == 429
