@@ -198,9 +198,18 @@ def test_auto_create_bypasses_the_list_once_then_waits_for_membership(hubspot, s
 
 
 def test_auto_create_is_off_by_default(hubspot, salesforce) -> None:
-    salesforce.create("Lead", LastName="New", Company="Acme", Email="quiet@example.com")
-    run_sync()
+    settings = ContactSyncSettings.load()
+    assert not settings.auto_create_from_leads and not settings.auto_create_from_contacts
+    lead = salesforce.create("Lead", LastName="New", Company="Acme", Email="quiet@example.com")
+    contact = salesforce.create("Contact", LastName="Quiet", Email="still@example.com")
+    job = run_sync()
+    assert job.status == SyncJob.Status.SUCCEEDED, job.error
+    assert (job.seen, job.created, job.skipped) == (2, 0, 2)
     assert hubspot.contact_by_email("quiet@example.com") is None
+    assert hubspot.contact_by_email("still@example.com") is None
+    for salesforce_id in (lead, contact):
+        skipped = AuditEvent.objects.get(action="record.skipped", salesforce_id=salesforce_id)
+        assert skipped.message == "No HubSpot contact has its email (auto-create is off)."
 
 
 def test_import_writes_only_the_email_then_fills_members(hubspot, salesforce) -> None:

@@ -13,7 +13,12 @@ from core.models import AuditEvent, SyncJob
 from integrations.connections import hubspot_client
 from integrations.models import ContactLink, ContactSyncSettings
 from integrations.sync.contact_settings import inclusion_list_choose
-from integrations.sync.inclusion import InclusionGate, inclusion_list_problem
+from integrations.sync.inclusion import (
+    InclusionGate,
+    InclusionListPaused,
+    inclusion_gate_load,
+    inclusion_list_problem,
+)
 from tests.contacts.conftest import person, run_sync
 
 PAUSED_UNTIL = (
@@ -96,6 +101,24 @@ def test_the_gate_lets_members_through_by_id_text() -> None:
     assert everyone.allows("1") and everyone.allows(99) and everyone.everyone
     nobody = InclusionGate(list_id="42", members=frozenset())
     assert not nobody.allows("1") and not nobody.everyone
+
+
+@pytest.mark.django_db
+def test_the_gate_is_everyone_without_a_list_and_the_lists_members_with_one(hubspot) -> None:
+    member, _ = hubspot.create_contacts(
+        person("in@example.com", jobtitle="VIP"), person("out@example.com")
+    )
+    assert inclusion_gate_load(hubspot=hubspot_client()) == InclusionGate(list_id="", members=None)
+    list_id = hubspot.create_list("VIPs", jobtitle="VIP")
+    choose_list(list_id)
+    assert inclusion_gate_load(hubspot=hubspot_client()) == InclusionGate(
+        list_id=list_id, members=frozenset({member})
+    )
+    hubspot.delete_list(list_id)
+    with pytest.raises(InclusionListPaused) as paused:
+        inclusion_gate_load(hubspot=hubspot_client())
+    assert str(paused.value) == ContactSyncSettings.load().paused_reason
+    assert str(paused.value).endswith(PAUSED_UNTIL)
 
 
 # --- end to end: pause, then recovery ------------------------------------------------
