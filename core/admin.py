@@ -6,10 +6,11 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from core.models import AuditEvent, SyncJob
-from core.services.users import user_change_audit, user_state
+from core.services.users import user_change_audit, user_delete_audit, user_state
 
 User = get_user_model()
 
@@ -67,6 +68,17 @@ class AuditedUserAdmin(UserAdmin):
             before=getattr(request, "_user_before", None),
             via="the admin site",
         )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            user_delete_audit(actor=request.user, user=obj, via="the admin site")
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        with transaction.atomic():
+            for user in queryset:
+                user_delete_audit(actor=request.user, user=user, via="the admin site")
+            super().delete_queryset(request, queryset)
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""

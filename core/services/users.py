@@ -66,6 +66,21 @@ def user_change_audit(
     )
 
 
+def user_delete_audit(
+    *, actor: AbstractBaseUser | None, user: AbstractUser, via: str
+) -> AuditEvent:
+    """Record that a user is being deleted, with what they were (never the password)."""
+    before = user_state(user)
+    return audit_record(
+        action="user.deleted",
+        object_type="user",
+        object_label=user.username,
+        actor=actor,
+        changes=settings_changes(before, {}, secret_fields=("password",)),
+        message=f"Deleted user {user.username!r} ({before['role'] or 'no role'}) via {via}.",
+    )
+
+
 @transaction.atomic
 def user_create_or_update(
     *,

@@ -120,3 +120,35 @@ def test_creating_a_user_on_the_admin_site_is_audited(superuser_web) -> None:
     [event] = _events("user.created")
     assert event.object_label == "neo" and event.actor_username == "root"
     _no_password_in(event, SECOND)
+
+
+def test_deleting_a_user_on_the_admin_site_is_audited(superuser_web) -> None:
+    call_command("create_user", "ada", "--role", "admin", "--password", FIRST)
+    ada = get_user_model().objects.get(username="ada")
+    password_hash = ada.password
+
+    response = superuser_web.post(f"/admin/auth/user/{ada.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not get_user_model().objects.filter(username="ada").exists()
+    [event] = _events("user.deleted")
+    assert event.object_label == "ada" and event.actor_username == "root"
+    assert "Deleted user 'ada' (admin) via the admin site" in event.message
+    changes = {c["field"]: (c["before"], c["after"]) for c in event.changes}
+    assert changes["role"] == ("admin", None)
+    for secret in (FIRST, password_hash):
+        assert secret not in f"{event.message} {event.changes}"
+
+
+def test_deleting_users_in_bulk_on_the_admin_site_audits_each(superuser_web) -> None:
+    for name in ("ada", "bob"):
+        call_command("create_user", name, "--role", "viewer", "--password", FIRST)
+    ids = get_user_model().objects.filter(username__in=("ada", "bob")).values_list("pk", flat=True)
+
+    response = superuser_web.post(
+        "/admin/auth/user/",
+        {"action": "delete_selected", "_selected_action": list(ids), "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert sorted(e.object_label for e in _events("user.deleted")) == ["ada", "bob"]
