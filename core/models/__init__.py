@@ -1,5 +1,14 @@
 from core.models.audit import AuditEvent, AuditPruneWindow
+from core.models.audit_chain import AuditChainCheck, AuditChainGap, AuditChainHead
 from core.models.jobs import SyncJob
 from core.models.retention import AuditRetention
 
-__all__ = ["AuditEvent", "AuditPruneWindow", "AuditRetention", "SyncJob"]
+__all__ = [
+    "AuditChainCheck",
+    "AuditChainGap",
+    "AuditChainHead",
+    "AuditEvent",
+    "AuditPruneWindow",
+    "AuditRetention",
+    "SyncJob",
+]

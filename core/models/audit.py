@@ -66,6 +66,13 @@ class AuditEvent(models.Model):
     outcome = models.CharField(max_length=10, blank=True)
     #: why a skipped record was skipped (a code of ``integrations.sync.outcomes``)
     reason = models.CharField(max_length=40, blank=True)
+    #: the event before this one in the hash chain (``core.audit_chain``); null for the first
+    chain_prev_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    #: sha256 of the previous event's ``chain_hash`` and this event's fields; null only
+    #: on a row that was never chained (which ``audit verify`` reports)
+    chain_hash = models.CharField(  # noqa: DJ001  (NULL: a row inserted past the app)
+        max_length=64, null=True, blank=True, editable=False
+    )
 
     objects = AuditEventQuerySet.as_manager()
 

@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from core.models import AuditEvent
+from core.models import AuditChainCheck, AuditEvent
 
 PAGE_SIZE = 50
 #: rows per query while streaming an export: bounded memory at any size
@@ -323,3 +323,8 @@ def audit_record_links(*, keys: RecordKeys, object_type: str = "") -> list[Recor
             for salesforce_id in sorted(keys.salesforce_ids)
         ]
     return links
+
+
+def audit_chain_last_check() -> AuditChainCheck | None:
+    """The hash chain's last recorded verification (one row; the page never walks it)."""
+    return AuditChainCheck.objects.filter(pk=1).first()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.models import AuditEvent, AuditPruneWindow
+from core.audit_chain import chain_head_lock, chain_insert
+from core.models import AuditChainGap, AuditChainHead, AuditEvent, AuditPruneWindow
 
 SECRET_PLACEHOLDER = "•••••• (secret)"
 
@@ -64,15 +66,18 @@ def audit_event_build(
 
 
 def audit_record(**fields: Any) -> AuditEvent:
-    """Write one event now. Takes the keyword arguments of ``audit_event_build``."""
+    """Write one event now, chained. Takes the keyword arguments of ``audit_event_build``."""
     event = audit_event_build(**fields)
-    event.save()
+    chain_insert([event])
     return event
 
 
 def audit_events_record(events: Iterable[AuditEvent], *, batch_size: int = 500) -> None:
-    """Write many events with batched INSERTs (the sync engine's path)."""
-    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+    """Write many events with batched INSERTs, chained in order (the sync engine's path).
+
+    The chain stays locked until the caller's transaction commits: write events last.
+    """
+    chain_insert(list(events), batch_size=batch_size)
 
 
 def new_record_changes(
@@ -141,7 +146,10 @@ def audit_prune(*, older_than_days: int, actor: AbstractBaseUser | None = None) 
     The database triggers (``core.audit_triggers``) refuse any DELETE of an
     event that is not older than the cutoff recorded in ``AuditPruneWindow`` by
     this transaction, which removes the row before it commits; the ORM refuses
-    every delete. The prune itself is audited.
+    every delete. In the same transaction the hash chain keeps its proof: the
+    last event of the chain's deleted start becomes its anchor, and an old event
+    deleted after a younger one leaves an ``AuditChainGap`` that bridges it, so
+    the rest still verifies. The prune itself is audited.
     """
     minimum = settings.AUDIT_RETENTION_MIN_DAYS
     if older_than_days < minimum:
@@ -149,6 +157,8 @@ def audit_prune(*, older_than_days: int, actor: AbstractBaseUser | None = None) 
             f"Audit events are kept at least {minimum} days (AUDIT_RETENTION_MIN_DAYS)."
         )
     cutoff = timezone.now() - timedelta(days=older_than_days)
+    head = chain_head_lock()
+    anchor = _prune_keep_links(cutoff)
     window = AuditPruneWindow.objects.create(cutoff=cutoff)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -157,11 +167,49 @@ def audit_prune(*, older_than_days: int, actor: AbstractBaseUser | None = None) 
         )
         deleted = cursor.rowcount
     window.delete()
+    if anchor is not None:
+        head.anchor_id, head.anchor_hash = anchor[0], anchor[1] or ""
+        AuditChainHead.objects.filter(pk=head.pk).update(
+            anchor_id=head.anchor_id, anchor_hash=head.anchor_hash, anchor_at=timezone.now()
+        )
+        AuditChainGap.objects.filter(event_id__lte=head.anchor_id).delete()
+    anchored = f" The chain starts after #{head.anchor_id}." if head.anchor_id else ""
     audit_record(
         action="audit.pruned",
         object_type="audit",
         actor=actor,
         message=f"Pruned {deleted} audit events older than {older_than_days} days "
-        f"(before {cutoff:%Y-%m-%d %H:%M} UTC).",
+        f"(before {cutoff:%Y-%m-%d %H:%M} UTC).{anchored}",
     )
     return deleted
+
+
+def _prune_keep_links(cutoff: datetime) -> tuple[int, str | None] | None:
+    """Before events older than ``cutoff`` go: write a gap for each one after the first
+    younger event, and return ``(id, chain_hash)`` of the last one before it (the new
+    anchor), if any."""
+    events = AuditEvent.objects.order_by("id")
+    first_young = events.filter(occurred_at__gte=cutoff).values_list("id", flat=True).first()
+    if first_young is None:
+        return events.order_by("-id").values_list("id", "chain_hash").first()
+    middle = events.filter(id__gt=first_young, occurred_at__lt=cutoff).values_list(
+        "id", "chain_prev_id", "chain_hash"
+    )
+    gaps = (
+        AuditChainGap(event_id=event_id, prev_id=prev_id, chain_hash=chain_hash or "")
+        for event_id, prev_id, chain_hash in middle.iterator(chunk_size=2000)
+    )
+    while batch := list(islice(gaps, 1000)):
+        AuditChainGap.objects.bulk_create(batch)
+    before = events.filter(id__lt=first_young).order_by("-id")
+    anchor = before.values_list("id", "chain_hash").first()
+    # the chain's last link before the first young event may be a gap an earlier prune left
+    gap = (
+        AuditChainGap.objects.filter(
+            event_id__lt=first_young, event_id__gt=anchor[0] if anchor else 0
+        )
+        .order_by("-event_id")
+        .values_list("event_id", "chain_hash")
+        .first()
+    )
+    return gap or anchor

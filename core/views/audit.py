@@ -22,6 +22,7 @@ from core.models.retention import MAX_RETENTION_DAYS
 from core.selectors.audit import (
     SYSTEM_ACTOR,
     AuditFilters,
+    audit_chain_last_check,
     audit_export_rows,
     audit_filter_choices,
     audit_keyset_page,
@@ -181,6 +182,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "system_actor": SYSTEM_ACTOR,
             "raw": request.GET,
             "retention": AuditRetention.load(),
+            "chain": audit_chain_last_check(),
             "max_retention_days": MAX_RETENTION_DAYS,
             "min_retention_days": retention_minimum_days(),
         },

@@ -23,9 +23,13 @@ def bookkeeping(
     *, ledger: OutcomeLedger, report: Callable[[dict[str, int], dict[str, int]], None]
 ) -> Iterator[None]:
     """Run the block in a transaction that also writes the ledger's pending events and
-    ``report``s their counts and skip reasons; nothing of it commits if the block raises."""
+    ``report``s their counts and skip reasons; nothing of it commits if the block raises.
+
+    The events go last: writing them locks the audit chain until the commit, and a
+    lock taken after it (the job's row, by ``report``) could wait on a transaction that
+    holds that row and waits for the chain."""
     with transaction.atomic():
         yield
         events, counts, reasons = ledger.take()
-        audit_events_record(events)
         report(counts, reasons)
+        audit_events_record(events)

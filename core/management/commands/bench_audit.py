@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent
+from core.services.audit import audit_events_record
 
 REQUESTS_PER_CASE = 20
 INSERT_BATCH = 5000
@@ -211,7 +212,7 @@ class Command(BaseCommand):
     def _insert(self, count: int, rng: random.Random) -> None:
         for batch in self._batches(count, rng):
             with transaction.atomic():
-                AuditEvent.objects.bulk_create(batch)
+                audit_events_record(batch)
 
     def _batches(self, count: int, rng: random.Random) -> Iterator[list[AuditEvent]]:
         """Events in time order (ids grow with time, as in production), 90 days back to now."""
