@@ -8,10 +8,11 @@ the values come from Python before the INSERT or back from SQLite or PostgreSQL:
 - datetimes in UTC with microseconds (``2026-01-02T03:04:05.000006Z``), the
   precision both databases keep;
 - JSON with sorted keys, passed once through ``json.dumps``/``json.loads`` as the
-  JSONField stores it (tuples become lists, int keys strings), and every number
-  written as its normalised decimal (``1``, ``1.0`` and PostgreSQL's ``jsonb``
-  spelling of them hash alike; ``1e300`` and its 301 jsonb digits too);
-- strings JSON-escaped to ASCII.
+  JSONField stores it (tuples become lists, int keys strings), and every number in
+  one spelling: a whole number as an integer (``1``, ``1.0``, ``-0.0`` as ``0``;
+  ``1e300`` as the 301 digits PostgreSQL's ``jsonb`` gives back), any other as the
+  shortest text of its float (``0.1``, ``1e-07``, as jsonb's ``0.0000001`` reads);
+- strings JSON-escaped to ASCII (``json.dumps``, sorted keys, no spaces).
 
 Appending (``chain_extend``) happens inside the inserting transaction, under a
 lock on the one ``AuditChainHead`` row (``SELECT ... FOR UPDATE`` on PostgreSQL;
@@ -29,10 +30,12 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import Context, Decimal
+from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from core.models import AuditChainHead, AuditEvent
@@ -67,8 +70,6 @@ NOT_HASHED = ("chain_hash",)
 GENESIS = ""
 HEAD_PK = 1
 
-_DECIMAL = Context(prec=5000)
-
 
 class AuditChainError(Exception):
     """The chain cannot be extended here (outside a transaction)."""
@@ -76,8 +77,15 @@ class AuditChainError(Exception):
 
 def canonical_text(values: Mapping[str, Any]) -> str:
     """The event's fields as one deterministic text (see the module docstring)."""
-    parts = {"v": CHAIN_VERSION, **{name: values[name] for name in CHAIN_FIELDS}}
-    return _json(parts)
+    parts: dict[str, Any] = {"v": CHAIN_VERSION}
+    for name in CHAIN_FIELDS:
+        value = values[name]
+        if isinstance(value, datetime):
+            value = _utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        elif not isinstance(value, str | bool | None):
+            value = _plain(value)
+        parts[name] = value
+    return json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def chain_digest(previous_hash: str, values: Mapping[str, Any]) -> str:
@@ -86,32 +94,23 @@ def chain_digest(previous_hash: str, values: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _json(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
-        return _number(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=True)
-    if isinstance(value, datetime):
-        return json.dumps(_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+def _plain(value: Any) -> Any:
+    """JSON values with every number in one spelling: a whole number as an int (``1.0``,
+    ``-0.0``, ``1e300`` and jsonb's 301 digits alike), any other as the float it reads as."""
+    if isinstance(value, bool | str) or value is None:
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float | Decimal):
+        number = Decimal(repr(value)) if isinstance(value, float) else value
+        if number.is_finite() and number == number.to_integral_value():
+            return int(number)
+        return float(value)
     if isinstance(value, Mapping):
-        items = sorted((str(key), item) for key, item in value.items())
-        return "{" + ",".join(f"{_json(key)}:{_json(item)}" for key, item in items) + "}"
+        return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return "[" + ",".join(_json(item) for item in value) + "]"
+        return [_plain(item) for item in value]
     raise TypeError(f"cannot chain a {type(value).__name__}")
-
-
-def _number(value: int | float | Decimal) -> str:
-    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if number.is_nan() or number.is_infinite():
-        return str(number)
-    if number.is_zero():
-        return "0"
-    return str(number.normalize(_DECIMAL))
 
 
 def _utc(value: datetime) -> datetime:
@@ -120,12 +119,16 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+@cache
+def _fields() -> tuple[tuple[str, Field], ...]:
+    return tuple((name, AuditEvent._meta.get_field(name)) for name in CHAIN_FIELDS)
+
+
 def stored_values(event: AuditEvent) -> dict[str, Any]:
     """``event``'s fields as the database will give them back, set on the event too, so
     the hash computed before the INSERT is the one a later read computes."""
     values: dict[str, Any] = {}
-    for name in CHAIN_FIELDS:
-        field = AuditEvent._meta.get_field(name)
+    for name, field in _fields():
         value = getattr(event, field.attname)
         if name == "changes":
             value = json.loads(json.dumps(value, cls=field.encoder))
