@@ -18,6 +18,7 @@ from integrations.sync.inclusion import (
     InclusionListPaused,
     inclusion_gate_load,
     inclusion_list_problem,
+    inclusion_pause,
 )
 from tests.contacts.conftest import person, run_sync
 
@@ -119,6 +120,20 @@ def test_the_gate_is_everyone_without_a_list_and_the_lists_members_with_one(hubs
         inclusion_gate_load(hubspot=hubspot_client())
     assert str(paused.value) == ContactSyncSettings.load().paused_reason
     assert str(paused.value).endswith(PAUSED_UNTIL)
+
+
+@pytest.mark.django_db
+def test_pausing_keeps_the_settings_someone_saved_meanwhile() -> None:
+    read_before = ContactSyncSettings.load()
+    updated_before = read_before.updated_at
+    ContactSyncSettings.objects.filter(pk=read_before.pk).update(
+        schedule_minutes=45, auto_create_from_leads=True
+    )
+    inclusion_pause(settings=read_before, reason="The list is gone.", job_id=None)
+    now = ContactSyncSettings.load()
+    assert now.paused_reason == "The list is gone." + PAUSED_UNTIL
+    assert (now.schedule_minutes, now.auto_create_from_leads) == (45, True)
+    assert now.updated_at > updated_before
 
 
 # --- end to end: pause, then recovery ------------------------------------------------
