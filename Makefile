@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install install-dev browser clean
+.PHONY: run test lint format install install-dev browser clean mutation
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ format: install-dev
 ## test: lint, then the whole suite (SQLite + ORM broker unless DATABASE_URL / REDIS_URL say otherwise)
 test: install-dev browser lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## mutation: mutmut (and a table mutator) over the rule modules with their tests; not part of `make test` (docs/mutation.md)
+mutation: install-dev
+	$(PY) scripts/mutation.py $(MODULES)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache
