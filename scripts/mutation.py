@@ -187,7 +187,7 @@ def table_mutants(source: str) -> list[TableMutant]:
                 add(node, repr(value + 1), context)
                 add(node, repr(value - 1), context)
             elif isinstance(value, str):
-                add(node, repr(f"XX{value}XX"), context)
+                add(node, json.dumps(f"XX{value}XX", ensure_ascii=False), context)
             return
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in siblings:
             for other in siblings[node.id]:
