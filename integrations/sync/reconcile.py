@@ -183,8 +183,9 @@ def _record(ctx: JobContext, clients: JobClients, units: list[Compared]) -> None
     agree = sum(1 for unit in units if unit.agrees)
     with transaction.atomic():
         findings_upsert(found=[f for unit in units for f in unit.findings], job_id=ctx.job_id)
-        audit_events_record([_event(ctx.job_id, unit) for unit in units])
         clients.report(seen=len(units), unchanged=agree, failed=len(units) - agree)
+        # last: the audit chain stays locked until the commit (core.audit_chain)
+        audit_events_record([_event(ctx.job_id, unit) for unit in units])
 
 
 def _finish(ctx: JobContext, *, compared: int, agree: int) -> None:
@@ -194,6 +195,9 @@ def _finish(ctx: JobContext, *, compared: int, agree: int) -> None:
         summary = (
             f"Compared {compared} records: {agree} agree on both sides, "
             f"{compared - agree} with findings; {findings_text(counts)}."
+        )
+        SyncJob.objects.filter(pk=ctx.job_id).update(
+            params={**ctx.params, "findings": counts, "summary": summary}
         )
         audit_events_record(
             [
@@ -205,7 +209,4 @@ def _finish(ctx: JobContext, *, compared: int, agree: int) -> None:
                     message=summary,
                 )
             ]
-        )
-        SyncJob.objects.filter(pk=ctx.job_id).update(
-            params={**ctx.params, "findings": counts, "summary": summary}
         )
