@@ -7,8 +7,13 @@ same control API under ``/__sandbox__/``:
 - ``POST /__sandbox__/reset``  ``{"seed": "empty"|"demo", "contacts": N}``
 - ``POST /__sandbox__/faults`` one fault rule (see ``FaultRule``)
 - ``DELETE /__sandbox__/faults`` clears every rule
-- ``GET /__sandbox__/calls`` call accounting; ``POST /__sandbox__/calls/reset``
-- ``GET|PATCH /__sandbox__/settings`` emulator tunables (rate limits, ...)
+- ``GET /__sandbox__/calls`` call accounting, with what the emulator saw of its
+  callers (peak concurrency and rates, limits refused, latency applied: see
+  ``traffic.py``); ``POST /__sandbox__/calls/reset`` clears both
+- ``GET|PATCH /__sandbox__/settings`` emulator tunables (rate limits, ...), and for
+  every emulator the latency model (``latency_model`` fast|realistic,
+  ``latency_ms``, ``latency_seed``; see ``latency.py``); ``reset`` puts back the
+  model the sandbox was started with
 
 Subclasses may add their own control routes with ``control_routes()``.
 Control requests are never counted, rate-limited or faulted.
@@ -28,6 +33,10 @@ from typing import Any
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
+
+from integrations.sandbox import latency
+from integrations.sandbox.latency import Call, LatencyModel, Profile
+from integrations.sandbox.traffic import Traffic
 
 CONTROL_PREFIX = "/__sandbox__"
 
@@ -99,9 +108,17 @@ class Emulator:
     #: used in logs and the info file
     name = "emulator"
 
-    def __init__(self, *, latency_ms: int = 0) -> None:
+    def __init__(
+        self, *, latency_ms: int = 0, latency_model: str = "fast", latency_seed: int = 0
+    ) -> None:
         self.lock = threading.RLock()
-        self.latency_ms = latency_ms
+        self._latency_initial = {
+            "latency_model": latency_model,
+            "latency_ms": latency_ms,
+            "latency_seed": latency_seed,
+        }
+        self.latency = self._latency_from(self._latency_initial)
+        self.traffic = Traffic()
         self.faults: list[FaultRule] = []
         self.calls: Counter[str] = Counter()
         self._served = 0
@@ -139,6 +156,21 @@ class Emulator:
 
     def default_error_body(self, status: int, message: str) -> Any:
         return {"message": message}
+
+    def latency_profiles(self) -> dict[str, Profile]:
+        """The realistic model's latency classes (see ``latency.py``)."""
+        return {}
+
+    def latency_call(self, request: Request, endpoint: str) -> Call:
+        """Which latency class a vendor API request falls in, and its size in units."""
+        return Call("default")
+
+    def limits_seen(self) -> dict[str, Any]:
+        """Vendor-specific peaks for ``/__sandbox__/calls`` (HubSpot's rolling windows)."""
+        return {}
+
+    def limits_seen_clear(self) -> None:
+        """Forget the peaks ``limits_seen`` reports."""
 
     def response_headers(self, request: Request) -> dict[str, str]:
         """Headers added to every vendor API response (rate-limit info, ...)."""
@@ -202,8 +234,18 @@ class Emulator:
         with self.lock:
             self.calls[call_key] += 1
             self._served += 1
-        if self.latency_ms:
-            time.sleep(self.latency_ms / 1000)
+        with self.traffic.serving():
+            return self._serve(request, endpoint, args, call_key)
+
+    def _serve(
+        self, request: Request, endpoint: str, args: dict[str, Any], call_key: str
+    ) -> Response:
+        """One vendor API request, counted as in flight by ``dispatch``; the latency is
+        waited for outside every lock, so concurrent requests wait concurrently."""
+        delay_ms = self.latency.delay_ms(self.latency_call(request, endpoint))
+        self.traffic.latency_applied(call_key, delay_ms)
+        if delay_ms:
+            time.sleep(delay_ms / 1000)
         fault = self._take_fault(request.method, request.path)
         if fault is not None:
             if fault.latency_ms:
@@ -301,7 +343,10 @@ class Emulator:
         with self.lock:
             self.faults.clear()
             self.calls.clear()
+            self.traffic.clear()
+            self.latency = self._latency_from(self._latency_initial)
             self.reset(seed=data.get("seed", "empty"), contacts=data.get("contacts"))
+            self.limits_seen_clear()
         return self.json_response({"ok": True})
 
     def control_faults(self, request: Request) -> Response:
@@ -315,19 +360,44 @@ class Emulator:
     def control_calls(self, request: Request) -> Response:
         with self.lock:
             return self.json_response(
-                {"total": sum(self.calls.values()), "by_endpoint": dict(self.calls)}
+                {
+                    "total": sum(self.calls.values()),
+                    "by_endpoint": dict(self.calls),
+                    "limits": {**self.traffic.to_json(), **self.limits_seen()},
+                    "latency": self.latency.describe(),
+                }
             )
 
     def control_calls_reset(self, request: Request) -> Response:
         with self.lock:
             self.calls.clear()
+            self.traffic.clear()
+            self.limits_seen_clear()
         return self.json_response({"total": 0, "by_endpoint": {}})
 
     def control_settings(self, request: Request) -> Response:
         with self.lock:
             if request.method == "PATCH":
-                self.update_settings(self.json_body(request) or {})
-            return self.json_response(self.settings())
+                changes = dict(self.json_body(request) or {})
+                wanted = {k: changes.pop(k) for k in latency.SETTINGS & set(changes)}
+                new_latency = (
+                    self._latency_from({**self.latency.describe(), **wanted}) if wanted else None
+                )
+                self.update_settings(changes)
+                if new_latency is not None:
+                    self.latency = new_latency
+            return self.json_response({**self.settings(), **self.latency.describe()})
+
+    def _latency_from(self, chosen: dict[str, Any]) -> LatencyModel:
+        for name in ("latency_ms", "latency_seed"):
+            if not isinstance(chosen[name], int) or isinstance(chosen[name], bool):
+                raise ValueError(f"{name} must be an integer")
+        return LatencyModel(
+            str(chosen["latency_model"]),
+            fixed_ms=chosen["latency_ms"],
+            seed=chosen["latency_seed"],
+            profiles=self.latency_profiles(),
+        )
 
     def requests_per_second(self) -> float:
         return self._served / max(time.monotonic() - self._started, 1e-9)

@@ -43,18 +43,38 @@ class SandboxSide:
         self.control("POST", "faults", rule)
 
     def calls(self) -> dict[str, Any]:
+        """Call counts, and under ``limits`` the peaks and refusals the emulator saw."""
         return self.control("GET", "calls")
+
+    def settings(self, **changes: Any) -> dict[str, Any]:
+        """The emulator's settings, after applying ``changes`` (e.g. ``latency_model``)."""
+        return self.control("PATCH" if changes else "GET", "settings", changes or None)
 
 
 class Sandbox:
     """A ``python manage.py sandbox`` child process on free loopback ports."""
 
-    def __init__(self, workdir: Path, seed: str = "empty", extra_args: list[str] | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        seed: str = "empty",
+        extra_args: list[str] | None = None,
+        *,
+        latency_model: str = "fast",
+        latency_ms: int = 0,
+        latency_seed: int = 0,
+    ):
+        """``latency_model`` "realistic" answers with the vendors' per-endpoint latencies
+        (``integrations/sandbox/latency.py``); ``latency_ms`` adds a fixed delay to
+        every call on top."""
         self.info_file = workdir / "sandbox-info.json"
         self.log_file = workdir / "sandbox.log"
         env = {**os.environ, "SYNCADMIN_DATA_DIR": str(workdir)}
         args = [sys.executable, str(ROOT / "manage.py"), "sandbox", "--hubspot-port", "0"]
         args += ["--salesforce-port", "0", "--seed", seed, "--info-file", str(self.info_file)]
+        args += ["--latency-model", latency_model, "--latency-seed", str(latency_seed)]
+        if latency_ms:
+            args += ["--latency-ms", str(latency_ms)]
         self._log = self.log_file.open("wb")
         self.process = subprocess.Popen(
             args + (extra_args or []), cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT

@@ -44,9 +44,18 @@ def local_tls(directory: Path) -> LocalTLS:
 
 
 def start_server(app: Any, host: str, port: int, ssl_context: Any = None) -> BaseWSGIServer:
-    """Start serving ``app`` on a daemon thread; ``port=0`` picks a free port."""
-    server = make_server(
-        host, port, app, threaded=True, request_handler=QuietHandler, ssl_context=ssl_context
-    )
+    """Start serving ``app`` on a daemon thread, one thread per connection; ``port=0``
+    picks a free port.
+
+    With TLS, each connection's handshake runs in that connection's own thread (on its
+    first read) rather than in the accepting thread, where werkzeug would run it: there
+    one client slow or stuck in its handshake held up every other connection.
+    """
+    server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
+    if ssl_context is not None:
+        server.socket = ssl_context.wrap_socket(
+            server.socket, server_side=True, do_handshake_on_connect=False
+        )
+        server.ssl_context = ssl_context  # werkzeug reads it for wsgi.url_scheme
     threading.Thread(target=server.serve_forever, name=f"sandbox:{port}", daemon=True).start()
     return server

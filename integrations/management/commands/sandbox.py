@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from integrations.sandbox.hubspot.app import HubSpotEmulator
+from integrations.sandbox.latency import MODELS
 from integrations.sandbox.salesforce.app import SalesforceEmulator
 from integrations.sandbox.server import local_tls, start_server
 
@@ -27,6 +28,15 @@ class Command(BaseCommand):
         parser.add_argument("--seed", choices=["demo", "empty", "bench"], default="demo")
         parser.add_argument("--contacts", type=int, default=None, help="demo size (contacts)")
         parser.add_argument("--latency-ms", type=int, default=0, help="added to every API call")
+        parser.add_argument(
+            "--latency-model",
+            choices=MODELS,
+            default="fast",
+            help="realistic: per-endpoint vendor latencies with jitter (docs/sandbox.md)",
+        )
+        parser.add_argument(
+            "--latency-seed", type=int, default=0, help="seed of the realistic model's jitter"
+        )
         parser.add_argument("--info-file", type=Path, default=None, help="write connection JSON")
         parser.add_argument(
             "--state-file", type=Path, default=None, help="load at start, save on exit"
@@ -35,8 +45,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         host = options["host"]
-        hubspot = HubSpotEmulator(latency_ms=options["latency_ms"])
-        salesforce = SalesforceEmulator(latency_ms=options["latency_ms"])
+        latency = {
+            "latency_ms": options["latency_ms"],
+            "latency_model": options["latency_model"],
+            "latency_seed": options["latency_seed"],
+        }
+        hubspot = HubSpotEmulator(**latency)
+        salesforce = SalesforceEmulator(**latency)
         state_file: Path | None = options["state_file"]
         started = time.monotonic()
         if state_file and state_file.exists():
@@ -64,7 +79,8 @@ class Command(BaseCommand):
             tmp.write_text(json.dumps(info, indent=2))
             tmp.replace(options["info_file"])
         self.stdout.write(
-            f"Sandbox ready (seed {options['seed']}, {seeded_in:.1f} s): "
+            f"Sandbox ready (seed {options['seed']}, {seeded_in:.1f} s, "
+            f"latency {options['latency_model']}): "
             f"HubSpot {info['hubspot']['base_url']}  "
             f"Salesforce {info['salesforce']['instance_url']}"
         )

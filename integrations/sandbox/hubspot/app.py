@@ -32,12 +32,19 @@ from werkzeug.wrappers import Request, Response
 
 from integrations.sandbox.demo import bench_people, demo_people
 from integrations.sandbox.emulator import Emulator, VendorError
+from integrations.sandbox.hubspot import latency_profile
 from integrations.sandbox.hubspot.activities import HubSpotActivitiesMixin
+from integrations.sandbox.hubspot.association_writes import AssociationWritesMixin
 from integrations.sandbox.hubspot.contacts import ContactsMixin
+from integrations.sandbox.hubspot.engagement_properties import (
+    ENGAGEMENT_PROPERTIES,
+    OBJECT_TYPE_ALIASES,
+)
 from integrations.sandbox.hubspot.lists import ListsMixin
-from integrations.sandbox.hubspot.properties import CONTACT_PROPERTIES, iso
+from integrations.sandbox.hubspot.properties import CONTACT_PROPERTIES, PropertyDef, iso
 from integrations.sandbox.hubspot.ratelimit import RateLimiter, RateLimitSettings, rate_limit_body
 from integrations.sandbox.hubspot.seed import seed_bench, seed_demo, seed_owners
+from integrations.sandbox.latency import Call, Profile
 
 #: the sandbox portal's id (fixed, so connection settings survive restarts)
 PORTAL_ID = 24681357
@@ -102,12 +109,16 @@ _AUTH_MESSAGE = (
 )
 
 
-class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulator):
+class HubSpotEmulator(
+    ContactsMixin, ListsMixin, AssociationWritesMixin, HubSpotActivitiesMixin, Emulator
+):
     """One HubSpot portal in memory; every handler runs under ``self.lock``."""
 
     name = "hubspot"
 
-    def __init__(self, *, latency_ms: int = 0) -> None:
+    def __init__(
+        self, *, latency_ms: int = 0, latency_model: str = "fast", latency_seed: int = 0
+    ) -> None:
         self.contacts: dict[str, dict[str, Any]] = {}
         self.contact_id_by_email: dict[str, str] = {}
         self.contact_order: list[int] = []  # ids ascending, for cursor paging
@@ -121,7 +132,9 @@ class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulato
         self.extra_settings: dict[str, int] = dict(DEFAULT_EXTRA_SETTINGS)
         self.token_revoked = False
         self.missing_scopes: set[str] = set()
-        super().__init__(latency_ms=latency_ms)
+        super().__init__(
+            latency_ms=latency_ms, latency_model=latency_model, latency_seed=latency_seed
+        )
 
     # --- routes ------------------------------------------------------------------------
     def routes(self) -> list[tuple[str, str, list[str]]]:
@@ -129,10 +142,13 @@ class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulato
             ("/account-info/v3/details", "account_details", ["GET"]),
             ("/crm/v3/properties/contacts", "properties_all", ["GET"]),
             ("/crm/v3/properties/contacts/<name>", "properties_one", ["GET"]),
+            ("/crm/v3/properties/<object_type>", "engagement_properties_all", ["GET"]),
+            ("/crm/v3/properties/<object_type>/<name>", "engagement_properties_one", ["GET"]),
             ("/crm/v3/owners", "owners_page", ["GET"]),
             ("/crm/v3/owners/<owner_id>", "owners_one", ["GET"]),
             *self.contact_routes(),
             *self.list_routes(),
+            *self.association_write_routes(),
             *self.activity_routes(),
         ]
 
@@ -292,6 +308,7 @@ class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulato
             verdict = self.limiter.hit(search=search)
         request.environ["sandbox.hubspot.ratelimit"] = verdict.headers
         if verdict.refused_policy:
+            self.traffic.refused(verdict.refused_policy)
             raise VendorError(
                 429,
                 rate_limit_body(verdict.refused_policy),
@@ -304,6 +321,26 @@ class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulato
             with self.lock:
                 headers = self.limiter.headers(search=bool(_SEARCH_PATH.match(request.path)))
         return headers
+
+    def latency_profiles(self) -> dict[str, Profile]:
+        return latency_profile.PROFILES
+
+    def latency_call(self, request: Request, endpoint: str) -> Call:
+        return latency_profile.classify(request)
+
+    def limits_seen(self) -> dict[str, Any]:
+        """The busiest rolling windows, beside the limits HubSpot sets for them."""
+        s = self.limiter.settings
+        return {
+            "max_per_10s": self.limiter.peak_10s,
+            "ten_second_limit": s.ten_second_limit,
+            "search_max_per_s": self.limiter.peak_search_1s,
+            "search_per_second": s.search_per_second,
+        }
+
+    def limits_seen_clear(self) -> None:
+        with self.lock:
+            self.limiter.clear_peaks()
 
     def default_error_body(self, status: int, message: str) -> Any:
         if status == 429:
@@ -362,6 +399,35 @@ class HubSpotEmulator(ContactsMixin, ListsMixin, HubSpotActivitiesMixin, Emulato
                 404, f"Unable to find property {name} for object type 0-1", "OBJECT_NOT_FOUND"
             )
         return self.json_response(CONTACT_PROPERTIES[name].to_json(names.index(name)))
+
+    def engagement_properties_all(self, request: Request, object_type: str) -> Response:
+        """``GET /crm/v3/properties/{notes|calls|emails|meetings|tasks}`` (or type ids)."""
+        catalogue, noun = self._property_catalogue(object_type)
+        return self.json_response(
+            {"results": [p.to_json(i, noun) for i, p in enumerate(catalogue.values())]}
+        )
+
+    def engagement_properties_one(self, request: Request, object_type: str, name: str) -> Response:
+        catalogue, noun = self._property_catalogue(object_type)
+        if name not in catalogue:
+            raise self.hubspot_error(
+                404,
+                f"Unable to find property {name} for object type {object_type}",
+                "OBJECT_NOT_FOUND",
+            )
+        return self.json_response(catalogue[name].to_json(list(catalogue).index(name), noun))
+
+    def _property_catalogue(self, object_type: str) -> tuple[dict[str, PropertyDef], str]:
+        """The catalogue for an object type name or id, and the record noun its
+        descriptions use."""
+        kind = OBJECT_TYPE_ALIASES.get(object_type.lower(), object_type.lower())
+        if kind == "contacts":
+            return CONTACT_PROPERTIES, "contact"
+        if kind not in ENGAGEMENT_PROPERTIES:
+            raise self.hubspot_error(
+                400, f"Unable to infer object type from: {object_type}", "VALIDATION_ERROR"
+            )
+        return ENGAGEMENT_PROPERTIES[kind], kind[:-1]
 
     def owners_page(self, request: Request) -> Response:
         limit = self.int_arg(request, "limit", OWNERS_LIMIT_DEFAULT, OWNERS_LIMIT_MAX)

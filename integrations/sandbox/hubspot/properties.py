@@ -40,13 +40,15 @@ class PropertyDef:
     has_unique_value: bool = False
     external_options: bool = False
 
-    def to_json(self, display_order: int) -> dict[str, Any]:
+    def to_json(self, display_order: int, noun: str = "contact") -> dict[str, Any]:
+        """The property as ``GET /crm/v3/properties/{objectType}`` lists it; ``noun`` is
+        the record the description speaks of (contact, note, call, ...)."""
         return {
             "name": self.name,
             "label": self.label,
             "type": self.type,
             "fieldType": self.field_type,
-            "description": f"The contact's {self.label.lower()}",
+            "description": f"The {noun}'s {self.label.lower()}",
             "groupName": self.group,
             "options": [
                 {"label": label, "value": value, "displayOrder": i, "hidden": False}

@@ -50,6 +50,10 @@ class RateLimiter:
 
     Refused calls are counted too: HubSpot counts every call it answers,
     429s included, so a client hammering through 429s never gets through.
+
+    ``peak_10s`` / ``peak_search_1s``: the most calls seen in any rolling 10-second
+    window / searches in any 1-second window (the window ending at each call, which
+    covers every window's maximum), kept until ``clear_peaks``.
     """
 
     settings: RateLimitSettings = field(default_factory=RateLimitSettings)
@@ -57,6 +61,8 @@ class RateLimiter:
     _window: deque[float] = field(default_factory=deque)
     _search_window: deque[float] = field(default_factory=deque)
     _daily: int = 0
+    peak_10s: int = 0
+    peak_search_1s: int = 0
 
     def _trim(self, now: float) -> None:
         while self._window and now - self._window[0] >= TEN_SECOND_WINDOW_MS / 1000:
@@ -82,9 +88,14 @@ class RateLimiter:
             policy, retry_after = "SECONDLY", 1
         self._window.append(now)
         self._daily += 1
+        self.peak_10s = max(self.peak_10s, len(self._window))
         if search:
             self._search_window.append(now)
+            self.peak_search_1s = max(self.peak_search_1s, len(self._search_window))
         return Verdict(self.headers(search=search), policy, retry_after)
+
+    def clear_peaks(self) -> None:
+        self.peak_10s = self.peak_search_1s = 0
 
     def headers(self, *, search: bool = False) -> dict[str, str]:
         """The ``X-HubSpot-RateLimit-*`` headers for the current state."""

@@ -41,7 +41,8 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from integrations.sandbox.emulator import Emulator, VendorError
-from integrations.sandbox.salesforce import bulk2, ids
+from integrations.sandbox.latency import Call, Profile
+from integrations.sandbox.salesforce import bulk2, ids, latency_profile
 from integrations.sandbox.salesforce import seed as seed_module
 from integrations.sandbox.salesforce.describe import (
     CLOSED_TASK_STATUSES,
@@ -123,10 +124,14 @@ class SalesforceEmulator(Emulator):
 
     name = "salesforce"
 
-    def __init__(self, *, latency_ms: int = 0) -> None:
+    def __init__(
+        self, *, latency_ms: int = 0, latency_model: str = "fast", latency_seed: int = 0
+    ) -> None:
         self.daily_api_limit = DEFAULT_DAILY_API_LIMIT
         self.api_usage = 0
-        super().__init__(latency_ms=latency_ms)
+        super().__init__(
+            latency_ms=latency_ms, latency_model=latency_model, latency_seed=latency_seed
+        )
 
     # --- routes -----------------------------------------------------------------------
     def routes(self) -> list[tuple[str, str, list[str]]]:
@@ -279,8 +284,15 @@ class SalesforceEmulator(Emulator):
             return
         with self.lock:
             if self.api_usage >= self.daily_api_limit:
+                self.traffic.refused("REQUEST_LIMIT_EXCEEDED")
                 raise sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
             self.api_usage += 1
+
+    def latency_profiles(self) -> dict[str, Profile]:
+        return latency_profile.PROFILES
+
+    def latency_call(self, request: Request, endpoint: str) -> Call:
+        return latency_profile.classify(request, endpoint)
 
     def response_headers(self, request: Request) -> dict[str, str]:
         return {"Sforce-Limit-Info": f"api-usage={self.api_usage}/{self.daily_api_limit}"}
@@ -339,6 +351,12 @@ class SalesforceEmulator(Emulator):
 
     def record_url(self, sobject: str, record_id: str) -> str:
         return f"/services/data/v{API_VERSION}/sobjects/{sobject}/{record_id}"
+
+    @staticmethod
+    def location(request: Request, sobject: str, record_id: str) -> str:
+        """The ``Location`` of a record just created, in the API version the caller used."""
+        version = request.path.split("/sobjects/", 1)[0]
+        return f"{version}/sobjects/{sobject}/{record_id}"
 
     def present(self, sobject: str, record: dict[str, Any], fields: list[str]) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -805,7 +823,11 @@ class SalesforceEmulator(Emulator):
         name = self._writable(sobject)
         values = self._record_body(request)
         record_id = self.store.create(name, values, self.user_of(request))
-        return self.json_response({"id": record_id, "success": True, "errors": []}, 201)
+        return self.json_response(
+            {"id": record_id, "success": True, "errors": []},
+            201,
+            {"Location": self.location(request, name, record_id)},
+        )
 
     def _record_body(self, request: Request) -> dict[str, Any]:
         values = self.body(request)
@@ -905,7 +927,9 @@ class SalesforceEmulator(Emulator):
         values = {k: v for k, v in values.items() if k.lower() != ext.lower()}
         record_id = self.store.create(name, {**values, ext: value}, user)
         return self.json_response(
-            {"id": record_id, "success": True, "errors": [], "created": True}, 201
+            {"id": record_id, "success": True, "errors": [], "created": True},
+            201,
+            {"Location": self.location(request, name, record_id)},
         )
 
     # --- sObject Collections ------------------------------------------------------------
@@ -1007,7 +1031,7 @@ class SalesforceEmulator(Emulator):
 
             def create(record: dict[str, Any]) -> dict[str, Any]:
                 sobject = self._record_type(record)
-                if record.get("Id"):
+                if _record_id(record):
                     raise RecordError(
                         "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"]
                     )
@@ -1018,7 +1042,7 @@ class SalesforceEmulator(Emulator):
 
         def update(record: dict[str, Any]) -> dict[str, Any]:
             sobject = self._record_type(record)
-            record_id = ids.normalize(str(record.get("Id") or ""))
+            record_id = ids.normalize(_record_id(record))
             if not record_id:
                 raise RecordError("MISSING_ARGUMENT", "Id not specified in an update call", ["Id"])
             if self.store.get(sobject, record_id) is None:
@@ -1137,10 +1161,10 @@ class SalesforceEmulator(Emulator):
                         f"Invalid reference specified. No value for {exc.args[0]} found in "
                         "the referenced subrequest."
                     )
-                    status = 400
+                    status, headers = 400, {}
                     result = [{"errorCode": "INVALID_REFERENCE", "message": message}]
                 else:
-                    status, result = self._internal(
+                    status, result, headers = self._internal(
                         request, sub.get("method", "GET"), url, sub_body
                     )
                 if status >= 400:
@@ -1150,7 +1174,7 @@ class SalesforceEmulator(Emulator):
                 out.append(
                     {
                         "body": result,
-                        "httpHeaders": {},
+                        "httpHeaders": headers,
                         "httpStatusCode": status,
                         "referenceId": ref,
                     }
@@ -1165,8 +1189,11 @@ class SalesforceEmulator(Emulator):
             raise
         return self.json_response({"compositeResponse": out})
 
-    def _internal(self, request: Request, method: str, url: str, body: Any) -> tuple[int, Any]:
-        """Run one subrequest through the router, as part of the outer (counted) call."""
+    def _internal(
+        self, request: Request, method: str, url: str, body: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        """Run one subrequest through the router, as part of the outer (counted) call:
+        its status, body and the headers a composite answer repeats (``Location``)."""
         parts = urlsplit(url)
         builder = EnvironBuilder(
             path=parts.path,
@@ -1186,13 +1213,16 @@ class SalesforceEmulator(Emulator):
             self.authenticate(sub, endpoint)
             response = getattr(self, endpoint)(sub, **args)
         except VendorError as exc:
-            return exc.status, exc.body
+            return exc.status, exc.body, {}
         except HTTPException:
-            return 404, [
-                {"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}
-            ]
+            return (
+                404,
+                [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}],
+                {},
+            )
         data = response.get_data()
-        return response.status_code, json.loads(data) if data else None
+        headers = {k: v for k, v in response.headers.items() if k == "Location"}
+        return response.status_code, json.loads(data) if data else None, headers
 
     # --- Bulk API 2.0 -----------------------------------------------------------------
     def ingest_jobs(self, request: Request) -> Response:
@@ -1345,6 +1375,8 @@ class SalesforceEmulator(Emulator):
             return self.json_response(record)
 
     def _control(self, request: Request, endpoint: str, args: dict[str, Any]) -> Response:
+        with self.lock:
+            self.bulk.advance()
         try:
             return super()._control(request, endpoint, args)
         except RecordError as exc:
@@ -1358,6 +1390,7 @@ def _vendor_handler(handler: Any) -> Any:
     def wrapped(self: SalesforceEmulator, request: Request, **args: Any) -> Response:
         try:
             with self.lock:
+                self.bulk.advance()
                 self._check_version(args.pop("ver", None))
                 return handler(self, request, **args)
         except RecordError as exc:
@@ -1398,8 +1431,15 @@ def _failure(
 
 def _item_id(item: Any) -> str | None:
     if isinstance(item, dict):
-        return ids.normalize(str(item.get("Id") or "")) or None
+        return ids.normalize(_record_id(item)) or None
     return None
+
+
+def _record_id(record: dict[str, Any]) -> str:
+    """A record's ``Id`` however the body spells it: field names are case-insensitive in
+    Salesforce (``id``, as jsforce sends it, is the same field)."""
+    value = next((v for k, v in record.items() if k.lower() == "id"), None)
+    return str(value or "")
 
 
 def _halted(ref: str) -> dict[str, Any]:

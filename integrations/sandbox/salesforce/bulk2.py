@@ -1,14 +1,20 @@
 """Bulk API 2.0: ingest jobs (CSV in, per-row results out) and query jobs (CSV pages).
 
-Jobs run synchronously when the upload is closed (ingest) or created (query),
-so a client's first poll already sees ``JobComplete``; the shapes and headers
-are what simple-salesforce 1.12.10's ``sf.bulk2.<Object>`` reads.
+With the fast latency model (the default) jobs run synchronously when the
+upload is closed (ingest) or created (query), so a client's first poll already
+sees ``JobComplete``. With the realistic model a job is processed in the
+background as on Salesforce: ``UploadComplete`` when closed, ``InProgress`` on
+the next look, ``JobComplete`` once its processing time has passed (see
+``latency_profile.py``); only then are its rows applied and its results ready.
+The shapes and headers are what simple-salesforce 1.12.10's
+``sf.bulk2.<Object>`` reads.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import time
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
@@ -47,6 +53,35 @@ class BulkJobs:
         self.ingest_count = 0
         self.query_count = 0
         self.serial = 0
+
+    # --- background processing --------------------------------------------------------
+    def advance(self) -> None:
+        """Move jobs on whose processing time has passed (called under the emulator lock
+        before every request, so whatever a client reads reflects finished jobs)."""
+        now = time.monotonic()
+        for job in self.jobs.values():
+            ready_at = job.get("_ready_at")
+            if ready_at is None or job["state"] not in ("UploadComplete", "InProgress"):
+                continue
+            if now < ready_at:
+                job["state"] = "InProgress"
+            elif job["_kind"] == "ingest":
+                self._process(job)
+            else:
+                job["state"] = "JobComplete"
+                job["numberRecordsProcessed"] = len(job["_rows"])
+            if job["state"] == "JobComplete":
+                job["totalProcessingTime"] = int(job.pop("_processing_s") * 1000)
+                job.pop("_ready_at")
+
+    def _schedule(self, job: dict[str, Any], latency_class: str, units: int) -> bool:
+        """Give ``job`` its processing time; False when the model has none (run it now)."""
+        seconds = self.emulator.latency.processing_s(latency_class, units)
+        if seconds <= 0:
+            return False
+        job["_processing_s"] = seconds
+        job["_ready_at"] = time.monotonic() + seconds
+        return True
 
     # --- shared -----------------------------------------------------------------------
     def _new_job(self, request: Request, kind: str, extra: dict[str, Any]) -> dict[str, Any]:
@@ -139,9 +174,15 @@ class BulkJobs:
             state = self._body(request).get("state")
             if state == "UploadComplete" and job["state"] == "Open":
                 job["state"] = "UploadComplete"
-                self._process(request, job)
-            elif state == "Aborted" and job["state"] in ("Open", "UploadComplete"):
+                # who closed it and the record errors a fault rule attached, for later
+                job["_user"] = self.emulator.user_of(request)
+                job["_injected"] = self.emulator.record_errors_for(request)
+                rows = sum(chunk.count("\n") for chunk in job["_data"]) - len(job["_data"])
+                if not self._schedule(job, "bulk_ingest_processing", max(rows, 0)):
+                    self._process(job)
+            elif state == "Aborted" and job["state"] in ("Open", "UploadComplete", "InProgress"):
                 job["state"] = "Aborted"
+                job.pop("_ready_at", None)
             else:
                 raise _error(400, "INVALIDJOBSTATE", f"Invalid job state transition to {state}")
         return self.emulator.json_response(self._public(job))
@@ -153,14 +194,14 @@ class BulkJobs:
         job["_data"].append(request.get_data(as_text=True))
         return Response(status=201)
 
-    def _process(self, request: Request, job: dict[str, Any]) -> None:
+    def _process(self, job: dict[str, Any]) -> None:
         """Apply every uploaded row; each row succeeds or fails on its own, as in Bulk 2.0."""
         store = self.emulator.store
-        user = self.emulator.user_of(request)
+        user = job["_user"]
         sobject, operation, ext = job["object"], job["operation"], job["externalIdFieldName"]
         delimiter = DELIMITERS[job["columnDelimiter"]]
         # a fault rule on the UploadComplete PATCH can fail chosen rows (0-based, whole job)
-        injected = self.emulator.record_errors_for(request)
+        injected = job["_injected"]
         index = -1
         header: list[str] | None = None
         for chunk in job["_data"]:
@@ -286,8 +327,9 @@ class BulkJobs:
         )
         job["state"] = "UploadComplete"
         response = self.emulator.json_response(self._public(job))
-        job["state"] = "JobComplete"
-        job["numberRecordsProcessed"] = len(rows)
+        if not self._schedule(job, "bulk_query_processing", len(rows)):
+            job["state"] = "JobComplete"
+            job["numberRecordsProcessed"] = len(rows)
         return response
 
     def query_job(self, request: Request, job_id: str) -> Response:
@@ -297,6 +339,7 @@ class BulkJobs:
             return self.emulator.json_response(None, 204)
         if request.method == "PATCH" and self._body(request).get("state") == "Aborted":
             job["state"] = "Aborted"
+            job.pop("_ready_at", None)
         return self.emulator.json_response(self._public(job))
 
     def query_job_results(self, request: Request, job_id: str) -> Response:
