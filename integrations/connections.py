@@ -123,10 +123,11 @@ def hubspot_connection_update(
     )
 
 
+@transaction.atomic
 def salesforce_connection_update(
     *, actor: AbstractBaseUser | None, values: dict[str, Any]
 ) -> SalesforceConnection:
-    return _connection_update(
+    row = _connection_update(
         SalesforceConnection,
         actor=actor,
         values=values,
@@ -134,6 +135,17 @@ def salesforce_connection_update(
         secrets=SALESFORCE_SECRETS,
         label="Salesforce connection",
     )
+    salesforce_caches_forget()  # whatever changed, the next call proves the saved settings
+    return row
+
+
+def salesforce_caches_forget() -> None:
+    """The next Salesforce client logs in and describes afresh (docs/salesforce-calls.md)."""
+    from integrations.salesforce.describe_cache import salesforce_describes_forget
+    from integrations.salesforce.session_cache import salesforce_session_forget
+
+    salesforce_session_forget()
+    salesforce_describes_forget()
 
 
 def connections_use_sandbox(*, info: dict[str, Any], actor: AbstractBaseUser | None = None) -> None:
@@ -213,19 +225,29 @@ def salesforce_session(  # noqa: ANN201
 
 
 def salesforce_client(  # noqa: ANN201
-    *, meter: CallMeter | None = None, before_call: Sequence[Hook] = ()
+    *,
+    meter: CallMeter | None = None,
+    before_call: Sequence[Hook] = (),
+    describe_max_age_s: float | None = None,
 ):
     """A logged-in Salesforce client on the saved connection, within the daily budget.
 
     ``before_call`` hooks run before each attempt (the login too), ahead of the budget.
+    The session stored by an earlier login is reused (``salesforce.session_cache``).
+    Describes are read from the database while younger than ``describe_max_age_s``
+    (jobs); by default (pages) they are read live, and stored either way
+    (``salesforce.describe_cache``).
     """
     from integrations.salesforce.client import SalesforceClient
+    from integrations.salesforce.describe_cache import DbDescribeStore
+    from integrations.salesforce.session_cache import DbSessionStore, credentials_fingerprint
 
     row = SalesforceConnection.load()
     if not row.is_configured:
         raise NotConfigured("Salesforce credentials are not set.", side="Salesforce")
     session = salesforce_session(meter=meter or CallMeter(), row=row, before_call=before_call)
     watch = CallWatch(connection_state.SALESFORCE)
+    describes = DbDescribeStore(describe_max_age_s)
     if row.auth_mode == SalesforceConnection.AuthMode.TOKEN:
         return SalesforceClient.from_token(
             session=session,
@@ -233,6 +255,7 @@ def salesforce_client(  # noqa: ANN201
             access_token=decrypt(row.access_token),
             api_version=row.api_version,
             watch=watch,
+            describes=describes,
         )
     return SalesforceClient.login(
         session=session,
@@ -242,6 +265,8 @@ def salesforce_client(  # noqa: ANN201
         security_token=decrypt(row.security_token),
         api_version=row.api_version,
         watch=watch,
+        sessions=DbSessionStore(credentials_fingerprint(row)),
+        describes=describes,
     )
 
 
@@ -298,6 +323,7 @@ def _test_hubspot() -> SideResult:
 
 def _test_salesforce() -> SideResult:
     row = SalesforceConnection.load()
+    salesforce_caches_forget()  # a test proves the credentials: a fresh login, fresh describes
     try:
         client = salesforce_client()
         identity = client.identity()

@@ -18,6 +18,7 @@ import requests
 
 from core.services.job_runtime import JobContext
 from integrations.connections import hubspot_client, salesforce_client
+from integrations.salesforce.describe_cache import describe_max_age_s
 from integrations.transport import CallMeter, is_read
 
 
@@ -33,7 +34,13 @@ class JobClients:
 
     @cached_property
     def salesforce(self) -> Any:
-        return salesforce_client(meter=self.salesforce_meter, before_call=[self._writes_owned])
+        """Reuses the stored session and the stored describes while they are young enough
+        (``docs/salesforce-calls.md``)."""
+        return salesforce_client(
+            meter=self.salesforce_meter,
+            before_call=[self._writes_owned],
+            describe_max_age_s=describe_max_age_s(),
+        )
 
     def _writes_owned(self, request: requests.PreparedRequest) -> None:
         if not is_read(request):

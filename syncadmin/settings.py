@@ -265,6 +265,8 @@ if AUDIT_RETENTION_MIN_DAYS < 1:
     raise ImproperlyConfigured("AUDIT_RETENTION_MIN_DAYS must be at least 1.")
 # How long each API call waits for the vendor's answer before giving up.
 VENDOR_TIMEOUT_S = env.float("VENDOR_TIMEOUT_S", default=60.0)
+# Salesforce describes (fields, picklists) are reused this long by jobs (pages read live).
+SALESFORCE_DESCRIBE_MAX_AGE_S = env.int("SALESFORCE_DESCRIBE_MAX_AGE_S", default=86400)
 # A create whose answer was lost may still become visible this long after it was sent
 # (Salesforce ends any request after 10 minutes): until then it is looked up, never
 # sent again.

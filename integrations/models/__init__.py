@@ -17,6 +17,7 @@ from integrations.models.contacts import (
 )
 from integrations.models.limits import ApiUsageDay, RateLimitBucket, RateLimitCall
 from integrations.models.reconcile import ReconcileFinding, ReconcileSettings, ReconcileSnapshot
+from integrations.models.salesforce_cache import SalesforceDescribe, SalesforceSession
 
 __all__ = [
     "ActivityLink",
@@ -37,7 +38,9 @@ __all__ = [
     "ReconcileSnapshot",
     "RecordError",
     "SalesforceConnection",
+    "SalesforceDescribe",
     "SalesforcePerson",
+    "SalesforceSession",
     "SecretField",
     "SyncCursor",
 ]

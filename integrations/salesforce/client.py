@@ -15,7 +15,11 @@ request; so this module never retries 429/5xx itself. What it adds:
   ``message`` and ``errorCode``, without credentials;
 - **lazy paging** of queries, **chunked** sObject Collections writes, and
   **Bulk API 2.0** above a threshold, all returning per-record results in
-  input order.
+  input order;
+- **caches given to it** (``integrations.salesforce.caching``): a ``SessionStore``
+  whose session is reused instead of logging in (and replaced by the one re-login),
+  and a ``DescribeStore`` whose describes are reused instead of describing, dropped
+  when Salesforce refuses a field or a picklist value they promised.
 """
 
 from __future__ import annotations
@@ -37,6 +41,12 @@ from simple_salesforce.exceptions import (
 
 from integrations import errors
 from integrations.salesforce import bulk, limits
+from integrations.salesforce.caching import (
+    DESCRIBE_CHANGED,
+    DescribeStore,
+    SessionStore,
+    describe_essentials,
+)
 from integrations.salesforce.errors import SIDE, error_code, translate
 from integrations.salesforce.results import (
     ApiUsage,
@@ -141,6 +151,8 @@ class SalesforceClient:
         bulk_threshold: int = limits.BULK_THRESHOLD,
         bulk_first_poll_s: float = limits.BULK_FIRST_POLL_S,
         watch: Watch | None = None,
+        sessions: SessionStore | None = None,
+        describes: DescribeStore | None = None,
     ) -> None:
         self.session = session
         #: told of every call's answer (see ``Watch``); the connection's auth state
@@ -158,6 +170,8 @@ class SalesforceClient:
         self._relogin_lock = threading.Lock()
         self._describes: dict[str, dict[str, Any]] = {}
         self._usage: ApiUsage | None = None
+        self._sessions = sessions
+        self._describe_store = describes
 
     # --- construction -----------------------------------------------------------------
     @classmethod
@@ -173,12 +187,16 @@ class SalesforceClient:
         bulk_threshold: int = limits.BULK_THRESHOLD,
         bulk_first_poll_s: float = limits.BULK_FIRST_POLL_S,
         watch: Watch | None = None,
+        sessions: SessionStore | None = None,
+        describes: DescribeStore | None = None,
     ) -> SalesforceClient:
         """Log in with username + password + security token (SOAP ``login()``).
 
         ``login_url`` is the login host, e.g. ``https://login.salesforce.com``
         or the sandbox's ``https://127.0.0.1:PORT``; the API calls then go to
-        the instance the login answer names.
+        the instance the login answer names. With ``sessions`` holding a session
+        (of these credentials: the store's concern), nothing is sent: that session
+        is used until Salesforce refuses it; a new login is kept there.
         https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_login.htm
         """
         credentials = _Credentials(
@@ -188,25 +206,39 @@ class SalesforceClient:
             security_token=security_token or "",
         )
         version = api_version.removeprefix("v")
+        options: dict[str, Any] = {
+            "session": session,
+            "api_version": version,
+            "credentials": credentials,
+            "bulk_threshold": bulk_threshold,
+            "bulk_first_poll_s": bulk_first_poll_s,
+            "watch": watch,
+            "sessions": sessions,
+            "describes": describes,
+        }
+        stored = sessions.load() if sessions is not None else None
+        if stored is not None:
+            sf = Salesforce(
+                session_id=stored.session_id,
+                instance_url=stored.instance_url,
+                version=version,
+                session=session,
+            )
+            return cls(sf=sf, **options)
         operation = call_operation("POST", f"/services/Soap/u/{version}")
         try:
             sf, identity = _soap_login(session, credentials, version)
         except errors.ApiError as exc:
+            if sessions is not None:
+                sessions.drop()
             if watch is not None:
                 watch(exc, operation)
             raise
         if watch is not None:
             watch(None, operation)
-        return cls(
-            session=session,
-            api_version=version,
-            sf=sf,
-            credentials=credentials,
-            login_identity=identity,
-            bulk_threshold=bulk_threshold,
-            bulk_first_poll_s=bulk_first_poll_s,
-            watch=watch,
-        )
+        client = cls(sf=sf, login_identity=identity, **options)
+        client._keep_session()
+        return client
 
     @classmethod
     def from_token(
@@ -219,6 +251,7 @@ class SalesforceClient:
         bulk_threshold: int = limits.BULK_THRESHOLD,
         bulk_first_poll_s: float = limits.BULK_FIRST_POLL_S,
         watch: Watch | None = None,
+        describes: DescribeStore | None = None,
     ) -> SalesforceClient:
         """Use an existing session id / OAuth access token on ``instance_url``.
 
@@ -240,6 +273,7 @@ class SalesforceClient:
             bulk_threshold=bulk_threshold,
             bulk_first_poll_s=bulk_first_poll_s,
             watch=watch,
+            describes=describes,
         )
 
     # --- reads ------------------------------------------------------------------------
@@ -301,15 +335,33 @@ class SalesforceClient:
             page = self._call(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True))
 
     def describe(self, object_type: str) -> dict[str, Any]:
-        """The object's describe, fetched once per client (it changes only with the org's setup).
+        """The object's name, label and fields (``caching.describe_essentials``), fetched
+        once per client, or taken from the describe store while it holds it (it changes
+        only with the org's setup); what is fetched is kept there.
 
         https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
         """
-        if object_type not in self._describes:
-            self._describes[object_type] = self._call(
-                lambda sf: getattr(sf, object_type).describe()
+        if object_type in self._describes:
+            return self._describes[object_type]
+        store = self._describe_store
+        described = store.load(object_type) if store is not None else None
+        if described is None:
+            described = describe_essentials(
+                self._call(lambda sf: getattr(sf, object_type).describe())
             )
-        return self._describes[object_type]
+            if store is not None:
+                store.save(object_type, described)
+        self._describes[object_type] = described
+        return described
+
+    def _describe_changed(self, object_type: str | None) -> None:
+        """Salesforce refused what a describe promised: the next describe asks it again."""
+        if object_type is None:
+            self._describes.clear()
+        else:
+            self._describes.pop(object_type, None)
+        if self._describe_store is not None:
+            self._describe_store.drop(object_type)
 
     def picklist_values(self, object_type: str, field: str) -> list[PicklistValue]:
         """Active values of a picklist field, in Salesforce's order.
@@ -369,10 +421,13 @@ class SalesforceClient:
         external_id_field: str | None = None,
     ) -> list[RecordResult]:
         if len(records) > self.bulk_threshold:
-            return self._bulk_write(operation, object_type, records, external_id_field)
-        results: list[RecordResult] = []
-        for chunk in _chunks(records, limits.COLLECTION_BATCH_SIZE):
-            results.extend(self._collection(operation, object_type, chunk, external_id_field))
+            results = self._bulk_write(operation, object_type, records, external_id_field)
+        else:
+            results = []
+            for chunk in _chunks(records, limits.COLLECTION_BATCH_SIZE):
+                results.extend(self._collection(operation, object_type, chunk, external_id_field))
+        if any(e.status_code in DESCRIBE_CHANGED for r in results for e in r.errors):
+            self._describe_changed(object_type)
         return results
 
     def _collection(
@@ -485,14 +540,17 @@ class SalesforceClient:
         again once and repeat it once (if ``repeatable``). Errors come out named, and
         the answer is told to ``watch`` (an expired session only once the re-login
         could not cure it)."""
-        if self.watch is None:
-            return self._call_relogging(fn, repeatable)
         self._calls.operation = ""
         try:
             result = self._call_relogging(fn, repeatable)
         except errors.ApiError as exc:
-            self.watch(exc, self._calls.operation)
+            if exc.category in DESCRIBE_CHANGED:
+                self._describe_changed(None)
+            if self.watch is not None:
+                self.watch(exc, self._calls.operation)
             raise
+        if self.watch is None:
+            return result
         self.watch(None, self._calls.operation)
         return result
 
@@ -506,6 +564,7 @@ class SalesforceClient:
             return self._attempt(fn, stale)
         except SalesforceExpiredSession as exc:
             if self._credentials is None or error_code(exc) != "INVALID_SESSION_ID":
+                self._forget_session(stale)
                 raise translate(exc, secrets=self._secrets()) from None
             self._relogin(stale)
             if not repeatable(exc):
@@ -517,9 +576,11 @@ class SalesforceClient:
                     status=failure.status,
                     category=failure.category,
                 ) from None
+        fresh = self._sf
         try:
-            return self._attempt(fn, self._sf)
+            return self._attempt(fn, fresh)
         except SalesforceExpiredSession as exc:
+            self._forget_session(fresh)
             failure = translate(exc, secrets=self._secrets())
             raise errors.AuthenticationFailed(
                 f"Salesforce refused a fresh session right after logging in again: "
@@ -546,11 +607,27 @@ class SalesforceClient:
         return result
 
     def _relogin(self, stale: Salesforce) -> None:
-        """Log in again, unless another thread already replaced the stale session."""
+        """Log in again, unless another thread already replaced the stale session; the new
+        session is kept in the session store, a refused login forgets the stored one."""
         assert self._credentials is not None
         with self._relogin_lock:
-            if self._sf is stale:
+            if self._sf is not stale:
+                return
+            try:
                 self._sf, _ = _soap_login(self.session, self._credentials, self.api_version)
+            except errors.ApiError:
+                self._forget_session(stale)
+                raise
+            self._keep_session()
+
+    def _keep_session(self) -> None:
+        if self._sessions is not None:
+            self._sessions.save(str(self._sf.session_id), f"https://{self._sf.sf_instance}")
+
+    def _forget_session(self, refused: Salesforce) -> None:
+        """Salesforce refused ``refused``'s session: no other run should try it again."""
+        if self._sessions is not None:
+            self._sessions.drop(str(refused.session_id))
 
 
 def _soap_login(
