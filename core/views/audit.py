@@ -181,7 +181,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "directions": AuditEvent.Direction.choices[1:],
             "system_actor": SYSTEM_ACTOR,
             "raw": request.GET,
-            "retention": AuditRetention.load(),
+            # read, never created: a GET writes nothing (the first save creates the row)
+            "retention": AuditRetention.objects.filter(pk=1).first() or AuditRetention(),
             "chain": audit_chain_last_check(),
             "max_retention_days": MAX_RETENTION_DAYS,
             "min_retention_days": retention_minimum_days(),

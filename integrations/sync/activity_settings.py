@@ -41,8 +41,15 @@ def activity_type_update(
     if row is None:
         raise SettingRefused(f"There is no activity type “{key}”.")
     is_timeline = row.direction == ActivityType.Direction.HUBSPOT_TO_SALESFORCE
-    # turning a type off never needs a valid task type
-    if is_timeline and enabled and task_type and task_type not in (allowed_task_types or []):
+    # turning a type off never needs its stored task type to be valid still, but a new
+    # task type is one of the picklist's values, on or off
+    changed = task_type != row.task_type
+    if (
+        is_timeline
+        and (enabled or changed)
+        and task_type
+        and task_type not in (allowed_task_types or [])
+    ):
         raise SettingRefused(
             f"“{task_type}” is not a value of Salesforce's Task Type picklist (any more). "
             "Choose another type or “-- No task type --”. Nothing was changed."
@@ -91,14 +98,25 @@ def owners_refresh(*, hubspot: Any, salesforce: Any) -> tuple[int, int]:
     return matched, unmatched
 
 
+def owner_mapping_find(*, hubspot_owner_id: str, for_update: bool = False) -> OwnerMapping:
+    """The owner's mapping, or ``SettingRefused`` if there is no such owner (an id with a
+    NUL in it names none, and never reaches the database, which would refuse it)."""
+    rows = OwnerMapping.objects.select_for_update() if for_update else OwnerMapping.objects
+    row = None
+    if "\x00" not in hubspot_owner_id:
+        row = rows.filter(hubspot_owner_id=hubspot_owner_id).first()
+    if row is None:
+        shown = hubspot_owner_id.replace("\x00", "")[:40]
+        raise SettingRefused(f"There is no HubSpot owner {shown}.")
+    return row
+
+
 @transaction.atomic
 def owner_mapping_update(
     *, actor: AbstractBaseUser | None, hubspot_owner_id: str, salesforce_user_id: str, users: dict
 ) -> OwnerMapping:
     """An admin's choice of Salesforce user for a HubSpot owner ("" = none)."""
-    row = OwnerMapping.objects.select_for_update().filter(hubspot_owner_id=hubspot_owner_id).first()
-    if row is None:
-        raise SettingRefused(f"There is no HubSpot owner {hubspot_owner_id}.")
+    row = owner_mapping_find(hubspot_owner_id=hubspot_owner_id, for_update=True)
     if salesforce_user_id and salesforce_user_id not in users:
         raise SettingRefused(f"Salesforce has no active user {salesforce_user_id}.")
     before = {"salesforce_user": row.salesforce_email or row.salesforce_user_id or "unmatched"}

@@ -21,6 +21,7 @@ from integrations.sync.activities import activity_preview
 from integrations.sync.activity_jobs import ACTIVITY_SYNC, activities_sync_start
 from integrations.sync.activity_settings import (
     activity_type_update,
+    owner_mapping_find,
     owner_mapping_update,
     owners_refresh,
     task_type_choices,
@@ -130,7 +131,8 @@ def activities(request: HttpRequest) -> HttpResponse:
 @require_POST
 def activity_type_save(request: HttpRequest, key: str) -> HttpResponse:
     kind = TIMELINE_BY_KEY.get(key) or SALESFORCE_BY_KEY.get(key)
-    row = ActivityType.objects.filter(key=key).first()
+    # only a known key reaches the database (PostgreSQL refuses a NUL in a query)
+    row = ActivityType.objects.filter(key=key).first() if kind is not None else None
     if kind is None or row is None:
         raise Http404(f"There is no activity type “{key}”.")
     enabled = request.POST.get("enabled") == "on"
@@ -275,6 +277,11 @@ def owners_match(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def owner_mapping_save(request: HttpRequest, owner_id: str) -> HttpResponse:
+    try:  # before Salesforce is asked anything
+        owner_mapping_find(hubspot_owner_id=owner_id)
+    except SettingRefused as exc:
+        messages.error(request, f"The owner was not saved: {exc} Nothing was changed.")
+        return redirect("activities_owners")
     users, users_error = _salesforce_users()
     if users is None:
         messages.error(

@@ -42,9 +42,15 @@ def _settings_snapshot(settings: ContactSyncSettings) -> dict[str, Any]:
     }
 
 
+def is_list_id(value: str) -> bool:
+    """HubSpot list ids are ASCII digits ("²" is a digit too, but names no list): anything
+    else is refused before HubSpot is asked, and never lands in an API path."""
+    return value.isascii() and value.isdecimal()
+
+
 def active_list_get(*, hubspot: Any, list_id: str) -> dict[str, Any]:
     """The list, if it can be the inclusion list; ``SettingRefused`` says why not."""
-    if not list_id.isdigit():
+    if not is_list_id(list_id):
         raise SettingRefused(f"“{list_id}” is not a HubSpot list id (list ids are numbers).")
     try:
         found = hubspot.list_get(list_id)

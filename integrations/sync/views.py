@@ -24,6 +24,7 @@ from integrations.sync.contact_settings import (
     contact_settings_update,
     inclusion_list_choose,
     inclusion_list_preview,
+    is_list_id,
 )
 from integrations.sync.contacts import Mode
 from integrations.sync.health import (
@@ -292,10 +293,13 @@ def list_builder_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def list_status(request: HttpRequest, list_id: str) -> HttpResponse:
     """While HubSpot processes a new list: polled by htmx until it is ready to select."""
-    try:
-        found, error = hubspot_client().list_get(list_id), ""
-    except errors.ApiError as exc:
-        found, error = {}, str(exc)
+    shown = list_id[:40].replace("\x00", "")
+    found, error = {}, f"“{shown}” is not a HubSpot list id (list ids are numbers)."
+    if is_list_id(list_id):
+        try:
+            found, error = hubspot_client().list_get(list_id), ""
+        except errors.ApiError as exc:
+            found, error = {}, str(exc)
     template = (
         "integrations/_list_status.html"
         if request.headers.get("HX-Request")

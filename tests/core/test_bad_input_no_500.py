@@ -3,15 +3,24 @@ clear message, never a 500, and nothing changes (no row, no audit event, no vend
 
 import html
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
 
-from core.models import AuditEvent, SyncJob
-from integrations.models import ContactLink, RecordError, SalesforceConnection
+from core.models import AuditEvent, AuditRetention, SyncJob
+from integrations.models import (
+    ActivityType,
+    ContactLink,
+    ContactSyncSettings,
+    OwnerMapping,
+    RecordError,
+    SalesforceConnection,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +275,82 @@ def test_the_list_builder_still_takes_a_plain_number(admin_web: Client, connecte
     )
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="list.created").count() == 1
+
+
+# --- Activities: a type or owner named in the URL, a task type ----------------------------
+# (found by the fuzz in tests/fuzz/: PostgreSQL refuses a NUL in any query, a 500 before)
+
+
+def salesforce_calls(sandbox) -> int:
+    return sandbox.salesforce.calls()["total"]
+
+
+@pytest.mark.parametrize("key", [f"form_submission{NUL}", NUL, "x" * 300])
+def test_an_activity_type_that_does_not_exist_is_not_found(
+    admin_web: Client, connected, key
+) -> None:
+    events = AuditEvent.objects.count()
+    response = admin_web.post(f"/activities/{quote(key)}/", {"enabled": "on"})
+    assert response.status_code == 404
+    assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize("owner", [f"70000100{NUL}", NUL, "no-such-owner"])
+def test_an_owner_that_does_not_exist_is_refused_before_salesforce_is_asked(
+    admin_web: Client, connected, owner
+) -> None:
+    OwnerMapping.objects.create(hubspot_owner_id="70000100", hubspot_email="o@example.com")
+    calls, events = salesforce_calls(connected), AuditEvent.objects.count()
+    response = admin_web.post(f"/activities/owners/{quote(owner)}/", {"salesforce_user_id": ""})
+    assert salesforce_calls(connected) == calls  # (the owners page it goes back to reads them)
+    assert response.status_code == 302
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("The owner was not saved: There is no HubSpot owner" in m for m in said), said
+    assert AuditEvent.objects.count() == events
+    assert OwnerMapping.objects.get().automatic  # untouched
+
+
+@pytest.mark.parametrize("task_type", ["Lunch", f"Call{NUL}", "x" * 10_000])
+def test_turning_a_type_off_does_not_save_a_task_type_salesforce_lacks(
+    admin_web: Client, connected, task_type
+) -> None:
+    before = model_to_dict(ActivityType.objects.get(key="call_logged"))
+    events = AuditEvent.objects.count()
+    response = admin_web.post(
+        reverse("activity_type_save", args=["call_logged"]), {"task_type": task_type}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Call logged was not saved" in page_of(response)
+    assert "is not a value of Salesforce's Task Type picklist" in page_of(response)
+    assert model_to_dict(ActivityType.objects.get(key="call_logged")) == before
+    assert AuditEvent.objects.count() == events
+
+
+# --- a GET writes nothing, whatever it is sent ----------------------------------------------
+
+
+def test_the_audit_page_creates_no_retention_row(admin_web: Client) -> None:
+    AuditRetention.objects.all().delete()  # as on a database no admin has saved it in
+    response = admin_web.get(reverse("audit_log"), {"q": "x" * 300, "job": "²"})
+    assert response.status_code == 200
+    assert "events older than 365 days are pruned daily" in page_of(response)
+    assert not AuditRetention.objects.exists()
+
+
+# --- HubSpot list ids: digits, checked before HubSpot is asked -----------------------------
+
+
+@pytest.mark.parametrize("list_id", ["²", "١٢", "..", "1?x=1", f"1{NUL}"])
+def test_a_list_id_that_is_no_number_is_refused_before_hubspot_is_asked(
+    admin_web: Client, connected, list_id
+) -> None:
+    calls, events = hubspot_calls(connected), AuditEvent.objects.count()
+    response = admin_web.get(f"/contacts/lists/{quote(list_id, safe='')}/status/")
+    assert response.status_code == 200
+    assert "is not a HubSpot list id" in page_of(response)
+    response = admin_web.post(reverse("contacts_list_save"), {"list_id": list_id})
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("is not a HubSpot list id" in m for m in said), said
+    assert hubspot_calls(connected) == calls
+    assert AuditEvent.objects.count() == events
+    assert ContactSyncSettings.load().inclusion_list_id == ""
