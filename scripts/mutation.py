@@ -63,9 +63,35 @@ MODULES: tuple[Module, ...] = (
         "integrations/sync/activity_types.py",
         ("tests/activities/test_subjects_and_rules.py", "tests/activities/test_windows.py"),
     ),
-    Module("integrations/sync/mapping_rules.py", ("tests/contacts/test_mapping_rules.py",)),
-    Module("integrations/sync/inclusion.py", ("tests/contacts/test_contact_sync.py",)),
-    Module("integrations/sync/assigned_to.py", ("tests/activities/test_subjects_and_rules.py",)),
+    Module(
+        "integrations/sync/mapping_rules.py",
+        ("tests/contacts/test_mapping_rules.py", "tests/contacts/test_mapping_rules_record.py"),
+    ),
+    Module(
+        "integrations/sync/inclusion.py",
+        (
+            "tests/contacts/test_inclusion_pause.py",
+            "tests/reconcile/test_reconcile_inclusion_pause.py",
+        ),
+    ),
+    Module(
+        "integrations/sync/auto_create.py",
+        ("tests/contacts/test_auto_create_rule.py", "tests/contacts/test_auto_create_sync.py"),
+    ),
+    Module(
+        "integrations/sync/assigned_to.py",
+        (
+            "tests/activities/test_subjects_and_rules.py",
+            "tests/activities/test_assigned_to_rule.py",
+        ),
+    ),
+    Module(
+        "integrations/sync/activity_contact.py",
+        (
+            "tests/activities/test_subjects_and_rules.py",
+            "tests/activities/test_main_contact_rule.py",
+        ),
+    ),
 )
 
 #: mutmut exit codes (mutmut.stats.status_by_exit_code) that mean "a test noticed"

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils import timezone
-
 from core.services.audit import audit_record
 from integrations import errors
 from integrations.models.contacts import ContactSyncSettings
@@ -99,5 +97,4 @@ def inclusion_pause(*, settings: ContactSyncSettings, reason: str, job_id: int |
             status="failed",
             error_category="inclusion_list",
             message=full,
-            occurred_at=timezone.now(),
         )
