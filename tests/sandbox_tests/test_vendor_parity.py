@@ -12,8 +12,8 @@ from hubspot.crm.associations import v4 as assoc_v4
 
 from tests.sandbox import Sandbox
 from tests.sandbox_tests.test_hubspot_http import Api as HubSpotApi
-from tests.sandbox_tests.test_salesforce_http import V
 from tests.sandbox_tests.test_salesforce_http import Api as SalesforceApi
+from tests.sandbox_tests.test_salesforce_http import V
 
 TIMESTAMP = "2025-01-01T12:00:00Z"
 ENGAGEMENT_PROPERTY = {
@@ -98,9 +98,7 @@ def test_composite_created_subresponse_carries_its_location(sf: SalesforceApi):
     assert response.status_code == 200, response.text
     created, renamed = response.json()["compositeResponse"]
     assert created["httpStatusCode"] == 201
-    assert created["httpHeaders"] == {
-        "Location": f"{V}/sobjects/Account/{created['body']['id']}"
-    }
+    assert created["httpHeaders"] == {"Location": f"{V}/sobjects/Account/{created['body']['id']}"}
     assert renamed["httpStatusCode"] == 204 and renamed["httpHeaders"] == {}
 
 
@@ -128,7 +126,9 @@ def test_engagement_properties_are_served(hs: HubSpotApi, sandbox: Sandbox, kind
 def test_unknown_property_of_an_engagement_is_404(hs: HubSpotApi):
     response = hs("GET", "/crm/v3/properties/notes/no_such_property")
     assert response.status_code == 404
-    assert response.json()["category"] == "OBJECT_NOT_FOUND"
+    body = response.json()
+    assert body["category"] == "OBJECT_NOT_FOUND"
+    assert body["message"] == "Unable to find property no_such_property for object type notes"
 
 
 def _note_and_contact(hs: HubSpotApi) -> tuple[str, str]:
