@@ -63,10 +63,11 @@ def test_a_job_describes_again_once_the_setting_s_max_age_has_passed(
     assert describes(connected) == 2
 
 
-def test_a_picklist_value_added_in_salesforce_shows_on_the_page_at_once_and_the_run_uses_it(
+def test_a_picklist_value_added_in_salesforce_shows_on_the_page_at_once_and_is_stored(
     connected: Sandbox, admin_web
 ) -> None:
-    run_sync("all")  # Task is not described by a contact sync; Lead and Contact are
+    assert "Demo" not in admin_web.get(reverse("activities")).content.decode()
+    assert SalesforceDescribe.objects.filter(object_type="Task").exists()
     connected.salesforce.control("PUT", "picklists/Task/Type", {"values": ["Call", "Demo"]})
     reset_calls(connected)
 
