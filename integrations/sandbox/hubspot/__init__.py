@@ -12,6 +12,8 @@ Modules:
 - ``seed``: the ``empty`` and ``demo`` portals;
 - ``activities`` (and its helpers): engagements, associations, forms, email
   and events.
+- ``association_writes``: v4 associations with labels (PUT) and ``batch/archive``;
+- ``latency_profile``: HubSpot's latencies for the realistic latency model.
 
 Sandbox-only control routes beside the shared ones (see ``emulator.py``):
 ``GET|PATCH /__sandbox__/settings`` takes ``ten_second_limit``,

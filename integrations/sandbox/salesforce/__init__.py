@@ -3,7 +3,8 @@
 Modules: ``app`` (routes, auth, limits, query, sObjects, collections, composite),
 ``soql`` (parser/evaluator), ``store`` (records, validation, indexes), ``describe``
 (metadata), ``bulk2`` (Bulk API 2.0), ``seed`` (demo/empty orgs), ``ids``,
-``client`` (how simple-salesforce logs in to the sandbox).
+``client`` (how simple-salesforce logs in to the sandbox), ``latency_profile``
+(Salesforce's latencies for the realistic latency model).
 
 Control API (besides the shared reset/faults/calls/settings, see ``emulator.py``):
 
