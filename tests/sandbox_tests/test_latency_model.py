@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from integrations.sandbox.latency import Call, LatencyModel, Profile
 from integrations.sandbox.salesforce.latency_profile import PROFILES as SALESFORCE
@@ -53,8 +54,11 @@ def test_the_fast_model_adds_only_the_fixed_latency():
 def test_an_unknown_model_is_refused(sandbox: Sandbox):
     with pytest.raises(ValueError):
         LatencyModel("slow")
-    response = sandbox.hubspot.settings()
-    assert response["latency_model"] == "fast"
+    for bad in ({"latency_model": "slow"}, {"latency_ms": -1}, {"latency_seed": "x"}):
+        with pytest.raises(requests.HTTPError) as refused:
+            sandbox.hubspot.settings(**bad)
+        assert refused.value.response.status_code == 400
+    assert sandbox.hubspot.settings()["latency_model"] == "fast"
 
 
 # --- applied per endpoint ------------------------------------------------------------------
