@@ -3,6 +3,8 @@ excluded here with a reason, and each exclusion still names a route that exists.
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from django.db import transaction
 from django.test import Client
@@ -64,3 +66,17 @@ def test_every_path_parameter_has_objects_to_point_at() -> None:
     """A new ``<int:thing_id>`` needs a real thing in the fuzz's world (conftest.py)."""
     params = {p for r in post_routes() + get_routes() for p in r.params}
     assert params <= WORLD_PATH_PARAMS, f"add to the world: {params - WORLD_PATH_PARAMS}"
+
+
+def test_the_fuzz_cannot_leave_loopback() -> None:
+    """A fuzzed webhook or base URL that names a real host fails as an unreachable one."""
+    for host in ("example.com", "169.254.169.254", "10.0.0.1", "2001:db8::1"):
+        with pytest.raises(OSError):
+            socket.getaddrinfo(host, 443)
+    with pytest.raises(OSError), socket.socket() as sock:
+        sock.connect(("192.0.2.1", 9))  # TEST-NET-1: never reached
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        with socket.create_connection(server.getsockname(), timeout=5):
+            pass  # loopback still works (the sandbox, PostgreSQL, Redis)
