@@ -249,10 +249,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # a refused request (a viewer's POST) is one line, who/method/path, not a traceback
+    "filters": {"forbidden_one_line": {"()": "core.forbidden_log.ForbiddenOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-q2 logs as "django-q"; its INFO lines (every task picked up) drown the rest
-    "loggers": {"django-q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")}},
+    "loggers": {
+        # django-q2 logs as "django-q"; its INFO lines (every task picked up) drown the rest
+        "django-q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")},
+        "django.request": {"filters": ["forbidden_one_line"]},
+    },
 }
 
 # Modules imported at start-up that register job kinds (each capability adds its own).
