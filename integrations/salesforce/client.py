@@ -549,9 +549,8 @@ class SalesforceClient:
             if self.watch is not None:
                 self.watch(exc, self._calls.operation)
             raise
-        if self.watch is None:
-            return result
-        self.watch(None, self._calls.operation)
+        if self.watch is not None:
+            self.watch(None, self._calls.operation)
         return result
 
     def _call_relogging(
