@@ -177,12 +177,27 @@ def salesforce(connected: Sandbox) -> SalesforceSide:
     return SalesforceSide(connected)
 
 
-def run_sync(mode: str = "incremental", contact: str = "", user=None) -> SyncJob:
-    """Start a contact sync job and run it the way a django-q2 worker does."""
+def run_sync(
+    mode: str = "incremental",
+    contact: str = "",
+    user=None,
+    expect: str | None = SyncJob.Status.SUCCEEDED,
+) -> SyncJob:
+    """Start a contact sync job and run it the way a django-q2 worker does.
+
+    The job must end ``expect`` (succeeded unless the test says otherwise; ``None``
+    when the test asserts the status itself)."""
     job, _ = contacts_sync_start(mode=mode, requested_by=user, contact=contact)
     result = job_run(job_id=job.pk)
     assert result is not None
+    assert_job_status(result, expect)
     return result
+
+
+def assert_job_status(job: SyncJob, expect: str | None) -> None:
+    """A helper that ran a job checks how it ended, with the job's error if it is not so."""
+    if expect is not None:
+        assert job.status == expect, f"job {job.pk} ended {job.status}: {job.error}"
 
 
 def person(email: str, **extra: str) -> dict[str, str]:

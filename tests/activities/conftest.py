@@ -17,7 +17,7 @@ from integrations.sync.activity_settings import (
     owners_refresh,
     task_type_choices,
 )
-from tests.sides import HubSpotSide, SalesforceSide, person, run_sync
+from tests.sides import HubSpotSide, SalesforceSide, assert_job_status, person, run_sync
 
 
 def iso(moment: datetime) -> str:
@@ -35,10 +35,13 @@ def enable(key: str, task_type: str = "") -> None:
     )
 
 
-def run_activities() -> SyncJob:
+def run_activities(expect: str | None = SyncJob.Status.SUCCEEDED) -> SyncJob:
+    """Run an activity sync the way a worker does; it must end ``expect`` (``None``: the
+    test checks the status itself)."""
     job, _ = activities_sync_start()
     result = job_run(job_id=job.pk)
     assert result is not None
+    assert_job_status(result, expect)
     return result
 
 

@@ -126,7 +126,7 @@ def test_a_crash_after_salesforce_created_records_never_duplicates_them(
         return real_create(**kwargs)
 
     monkeypatch.setattr(ContactLink.objects, "create", crash_on_third)
-    crashed = run_sync()
+    crashed = run_sync(expect="failed")
     assert crashed.status == SyncJob.Status.FAILED
     monkeypatch.undo()
     rerun = run_sync()
@@ -140,7 +140,7 @@ def test_a_salesforce_validation_error_fails_the_record_not_the_batch(
     connected, hubspot, salesforce
 ) -> None:
     hubspot.create_contacts(person("good@example.com"), person("bad@example.com", company=""))
-    job = run_sync()
+    job = run_sync(expect="partially_failed")
     assert job.status == SyncJob.Status.PARTIALLY_FAILED
     assert (job.created, job.failed) == (1, 1)
     error = RecordError.objects.get(email="bad@example.com")
@@ -159,7 +159,7 @@ def test_a_deleted_list_pauses_contact_sync_instead_of_syncing_everyone(
     list_id = hubspot.create_list("VIPs", jobtitle="VIP")
     choose_list(list_id)
     hubspot.delete_list(list_id)
-    job = run_sync("all")
+    job = run_sync("all", expect="failed")
     assert job.status == SyncJob.Status.FAILED
     assert "no longer exists" in job.error and "paused" in job.error
     assert not salesforce.people("x@example.com") and not salesforce.people("vip@example.com")
@@ -259,7 +259,7 @@ def test_the_salesforce_budget_is_never_passed_and_the_job_waits(connected, hubs
     hubspot.create_contacts(*(person(f"b{i}@example.com") for i in range(5)))
     SalesforceConnection.objects.update(daily_budget=3)
     connected.salesforce.control("POST", "calls/reset")
-    job = run_sync("all")
+    job = run_sync("all", expect="waiting")
     assert job.status == SyncJob.Status.WAITING
     assert "daily Salesforce API budget of 3 calls is used up" in job.waiting_reason
     assert connected.salesforce.calls()["total"] == 3

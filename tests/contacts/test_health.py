@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def failing(hubspot, salesforce):
     [contact] = hubspot.create_contacts(person("bad@example.com", company=""))
-    run_sync()
+    run_sync(expect="partially_failed")
     return contact
 
 
@@ -60,6 +60,6 @@ def test_a_deleted_inclusion_list_shows_as_a_paused_state(viewer_web: Client, hu
     list_id = hubspot.create_list("VIPs", jobtitle="VIP")
     inclusion_list_choose(actor=None, list_id=list_id, hubspot=hubspot_client())
     hubspot.delete_list(list_id)
-    run_sync()
+    run_sync(expect="failed")
     page = viewer_web.get(reverse("health")).content.decode()
     assert "Contact sync is paused" in page and "no longer exists" in page

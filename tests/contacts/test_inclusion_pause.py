@@ -40,7 +40,7 @@ def sync(mode: str = "incremental") -> SyncJob:
 
 def paused_sync(mode: str = "incremental") -> tuple[SyncJob, datetime, datetime]:
     started = timezone.now()
-    job = run_sync(mode)
+    job = run_sync(mode, expect="failed")
     ended = timezone.now()
     assert job.status == SyncJob.Status.FAILED
     return job, started, ended
