@@ -86,9 +86,9 @@ def test_a_password_changed_in_salesforce_fails_the_run_and_forgets_the_session(
         "POST", "integration-user/password", {"password": "N3w-pa55word", "security_token": "tok"}
     )
 
-    failed = run_sync()
+    failed = run_sync(expect=SyncJob.Status.FAILED)
 
-    assert failed.status == SyncJob.Status.FAILED and "INVALID_LOGIN" in failed.error
+    assert "INVALID_LOGIN" in failed.error
     assert not SalesforceSession.objects.exists()
     # the admin enters the new password: the next run logs in with it
     salesforce_connection_update(
