@@ -24,7 +24,8 @@ class TimelineType:
     source_filter: str = ""
     #: readable only through HubSpot Enterprise's Events API
     needs_enterprise: bool = False
-    #: Salesforce task subject, formatted with ``name`` (SPEC §4b table)
+    #: Salesforce task subject, formatted with ``name`` (SPEC §4b table); a task created
+    #: keeps its own subject, an integration event's name is already "<app>: <event>"
     subject: str = "{name}"
 
 
@@ -113,7 +114,7 @@ HUBSPOT_TO_SALESFORCE: tuple[TimelineType, ...] = (
         needs_enterprise=True,
         subject="Viewed document: {name}",
     ),
-    TimelineType("task_created", "Task created", AFTER_TOGGLE, "crm", "tasks", subject="{name}"),
+    TimelineType("task_created", "Task created", AFTER_TOGGLE, "crm", "tasks"),
     TimelineType(
         "integration_event",
         "Integration event (installed app)",
@@ -121,7 +122,6 @@ HUBSPOT_TO_SALESFORCE: tuple[TimelineType, ...] = (
         "events",
         "e_integration_event",
         needs_enterprise=True,
-        subject="{name}",
     ),
 )
 

@@ -1,0 +1,75 @@
+"""The Activities page names each of the 18 types as SPEC §4 does, with its window and,
+for the four read through HubSpot Enterprise's Events API, the note that says so."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("connected")]
+
+YEAR = "Form submissions from the year before turning it on"
+MONTH = "Marketing email events from the 30 days before turning it on"
+AFTER = "Only those after turning it on and after the contact first synced. Never retroactive."
+ENTERPRISE = "needs HubSpot Enterprise (Events API)"
+
+#: key -> (name on the page, window, read through the Events API)
+TIMELINE_ROWS = {
+    "form_submission": ("Form submission", YEAR, False),
+    "marketing_email_sent": ("Marketing email sent", MONTH, False),
+    "marketing_email_opened": ("Marketing email opened", MONTH, False),
+    "marketing_email_clicked": ("Marketing email clicked", MONTH, False),
+    "sales_email_sent": ("Sales email sent", AFTER, False),
+    "sales_email_opened": ("Sales email opened", AFTER, True),
+    "sales_email_clicked": ("Sales email clicked", AFTER, True),
+    "sales_email_replied": ("Sales email replied", AFTER, False),
+    "meeting_booked": ("Meeting booked", AFTER, False),
+    "call_logged": ("Call logged", AFTER, False),
+    "note_created": ("Note created", AFTER, False),
+    "document_viewed": ("Sales content (document) viewed", AFTER, True),
+    "task_created": ("Task created", AFTER, False),
+    "integration_event": ("Integration event (installed app)", AFTER, True),
+}
+SALESFORCE_ROWS = {
+    "sf_tasks": "Tasks",
+    "sf_emails": "Emails",
+    "sf_calls": "Calls",
+    "sf_meetings": "Meetings",
+}
+
+
+def rows(web: Client) -> dict[str, BeautifulSoup]:
+    response = web.get(reverse("activities"))
+    assert response.status_code == 200
+    page = BeautifulSoup(response.content, "html.parser")
+    return {
+        row["data-testid"].removeprefix("type-"): row
+        for row in page.select('tr[data-testid^="type-"]')
+    }
+
+
+def name_of(row: BeautifulSoup) -> str:
+    """The row's label, as a viewer reads it (followed by On/Off)."""
+    header = BeautifulSoup(str(row.find("th")), "html.parser")
+    for note in header.select('[data-testid="needs-enterprise"], .status'):
+        note.extract()
+    return header.get_text(" ", strip=True)
+
+
+def test_every_timeline_type_is_named_with_its_window_and_enterprise_note(viewer_web) -> None:
+    shown = rows(viewer_web)
+    for key, (name, window, enterprise) in TIMELINE_ROWS.items():
+        row = shown[key]
+        text = row.get_text(" ", strip=True)
+        assert window in text, key
+        assert (ENTERPRISE in text) is enterprise, key
+        assert name_of(row) == name
+
+
+def test_the_four_salesforce_types_are_named(viewer_web) -> None:
+    shown = rows(viewer_web)
+    assert set(shown) == set(TIMELINE_ROWS) | set(SALESFORCE_ROWS)
+    for key, name in SALESFORCE_ROWS.items():
+        assert name_of(shown[key]) == name
