@@ -61,7 +61,12 @@ MODULES: tuple[Module, ...] = (
     ),
     Module(
         "integrations/sync/activity_types.py",
-        ("tests/activities/test_subjects_and_rules.py", "tests/activities/test_windows.py"),
+        (
+            "tests/activities/test_windows.py",
+            "tests/activities/test_subjects_and_rules.py",
+            "tests/activities/test_activity_type_rows.py",
+            "tests/activities/test_every_type_syncs.py",
+        ),
     ),
     Module(
         "integrations/sync/mapping_rules.py",
@@ -387,6 +392,10 @@ def table_worker(module: Module) -> None:
             killed.add(index)
         elif first_pass:
             todo.insert(0, (index, tests))
+            continue
+        verdict = "killed" if index in killed else "survived"
+        print(f"table mutant {index + 1}/{len(mutants)} {verdict}: {mutants[index].context}")
+        sys.stdout.flush()
     rows = [
         {
             "module": module.path,
