@@ -9,7 +9,7 @@ pages must not offer them an enabled control that would only answer 403.
     {% admin_only quiet %}…{% endadmin_only %}
         viewers see nothing (a per-row button in a table)
     {% admin_only locked %}…{% endadmin_only %}
-        viewers see the controls disabled (a <fieldset disabled> around them) and the note
+        viewers see the note, then the controls disabled (in a <fieldset disabled>)
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class AdminOnlyNode(template.Node):
         if self.mode == "locked":
             body = self.nodelist.render(context)
             return format_html(
-                '<fieldset disabled class="viewer-locked">{}</fieldset>{}', body, viewer_note()
+                '{}<fieldset disabled class="viewer-locked">{}</fieldset>', viewer_note(), body
             )
         return viewer_note()
 
