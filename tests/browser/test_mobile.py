@@ -66,6 +66,8 @@ def full_pages(page: Page, base_url: str, paths: list[str]) -> list[str]:
 
 def test_every_page_fits_a_phone(browser: Browser, live_server, demo: World) -> None:
     page = at_size(browser, PHONE)
+    page.goto(f"{live_server.url}/login/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     log_in(page, live_server.url, "alice")
     shown = full_pages(page, live_server.url, pages(demo))
     assert len(shown) >= 14, shown
