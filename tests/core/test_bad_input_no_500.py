@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.forms.models import model_to_dict
@@ -354,3 +355,15 @@ def test_a_list_id_that_is_no_number_is_refused_before_hubspot_is_asked(
     assert hubspot_calls(connected) == calls
     assert AuditEvent.objects.count() == events
     assert ContactSyncSettings.load().inclusion_list_id == ""
+
+
+# --- the login form ---------------------------------------------------------------------
+
+
+def test_a_username_longer_than_any_user_has_is_a_failed_login(client: Client, admin) -> None:
+    for username in ("a" * 151, "0" * 3000):
+        response = client.post(reverse("login"), {"username": username, "password": "x"})
+        assert response.status_code == 200  # a 500 on PostgreSQL before
+        assert "Your username and password didn't match" in page_of(response)
+    assert not AccessAttempt.objects.exists()  # nothing to count: no user has such a name
+    assert "_auth_user_id" not in client.session

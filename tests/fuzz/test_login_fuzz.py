@@ -22,7 +22,12 @@ TRACES = ("axes_", "core_audit")
 
 
 def test_login_fuzz(admin, request_errors) -> None:  # noqa: ANN001
-    usernames = st.one_of(garbage, st.just(admin.username), st.just(f"{admin.username}\x00"))
+    usernames = st.one_of(
+        garbage,
+        st.text(min_size=1, max_size=3).map(lambda s: s * 400),  # longer than any column
+        st.just(admin.username),
+        st.just(f"{admin.username}\x00"),
+    )
     passwords = st.one_of(garbage, st.just(f"{PASSWORD}\x00"), st.just(PASSWORD.upper()))
 
     @fuzz_settings(LOGIN)
