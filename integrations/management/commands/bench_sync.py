@@ -1,6 +1,7 @@
 """Benchmark contact sync end to end, on a sandbox and a database of its own.
 
     python manage.py bench_sync --contacts 10000 [--latency-ms 20] [--workers 2]
+                                [--latency-model fast|realistic] [--database-url URL]
 
 Seeds the sandbox with N HubSpot contacts (half of them already in Salesforce
 by email) and an active inclusion list holding 80% of them; runs a full sync
@@ -10,11 +11,16 @@ the two, a Reconcile compares both sides (one ``reconcile.*`` line each: after
 the initial sync, then after the incremental one; 0 missing / drift /
 duplicates after a correct sync; each in fresh workers, so ``reconcile.peak_rss_mb``
 is the Reconcile's alone). API calls are counted by the sandbox, not by
-our clients. Prints ``key=value`` lines.
+our clients. Prints ``key=value`` lines, among them how close the initial run came
+to the vendors' limits (``limits.*``, recorded by the sandbox; ``limits.exceeded`` is
+the requests it refused for a limit) and ``initial.bound_s``, the shortest time the
+limits allow for the calls it made: HubSpot calls / 19 per s, search calls / 5 per
+s, or Salesforce call-seconds / the concurrency used, whichever is largest.
 
 Everything runs in a throwaway data folder (SQLite database, keys, sandbox CA)
-that is deleted afterwards; ``--database-url`` uses that database server
-instead of SQLite (a ``bench_syncadmin`` database is created there).
+that is deleted afterwards; ``--database-url`` uses that PostgreSQL server instead
+of SQLite: a ``bench_syncadmin_<pid>`` database is created there and dropped after,
+so the database the URL names is never touched.
 """
 
 from __future__ import annotations
@@ -24,8 +30,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.management import call_command
@@ -115,6 +124,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--contacts", type=int, default=10_000)
         parser.add_argument("--latency-ms", type=int, default=0)
+        parser.add_argument(
+            "--latency-model",
+            choices=("fast", "realistic"),
+            default="fast",
+            help="realistic: the vendors' per-endpoint latencies (see docs/sandbox.md)",
+        )
+        parser.add_argument("--latency-seed", type=int, default=0)
         parser.add_argument("--workers", type=int, default=1, help="qcluster processes")
         parser.add_argument(
             "--activities", type=int, default=0, help="also sync M activities of every type"
@@ -135,14 +151,17 @@ class Command(BaseCommand):
                 "LOG_LEVEL": "WARNING",
             }
             env.pop("DATABASE_URL", None)
-            if options["database_url"]:
-                env["DATABASE_URL"] = options["database_url"]
             command = [sys.executable, str(ROOT / "manage.py"), "bench_sync", "--inner"]
             command += ["--contacts", str(options["contacts"])]
             command += ["--latency-ms", str(options["latency_ms"])]
+            command += ["--latency-model", options["latency_model"]]
+            command += ["--latency-seed", str(options["latency_seed"])]
             command += ["--workers", str(options["workers"])]
             command += ["--activities", str(options["activities"])]
-            result = subprocess.run(command, env=env, cwd=ROOT, check=False)
+            with _bench_database(options["database_url"]) as database_url:
+                if database_url:
+                    env["DATABASE_URL"] = database_url
+                result = subprocess.run(command, env=env, cwd=ROOT, check=False)
             if result.returncode:
                 raise CommandError(f"bench_sync failed (exit {result.returncode})")
 
@@ -156,12 +175,10 @@ class Command(BaseCommand):
         sandbox = Sandbox(
             data_dir,
             seed="bench",
-            extra_args=[
-                "--contacts",
-                str(options["contacts"]),
-                "--latency-ms",
-                str(options["latency_ms"]),
-            ],
+            extra_args=["--contacts", str(options["contacts"])],
+            latency_model=options["latency_model"],
+            latency_ms=options["latency_ms"],
+            latency_seed=options["latency_seed"],
         )
         self.stderr.write(f"sandbox seeded in {time.monotonic() - started:.1f} s")
         workers: list[subprocess.Popen] = []
@@ -193,6 +210,16 @@ class Command(BaseCommand):
             f"initial.calls_per_contact={calls / n:.4f} "
             f"initial.created={initial['created']} initial.updated={initial['updated']} "
             f"initial.failed={initial['failed']}"
+        )
+        limits = initial["limits"]
+        self.stdout.write(
+            f"initial.bound_s={limits['bound_s']:.2f} "
+            f"initial.wall_vs_bound={initial['wall_s'] / max(limits['bound_s'], 0.001):.2f} "
+            f"limits.hubspot_max_per_10s={limits['hubspot_max_per_10s']} "
+            f"limits.hubspot_search_max_per_s={limits['hubspot_search_max_per_s']} "
+            f"limits.salesforce_max_concurrent={limits['salesforce_max_concurrent']} "
+            f"limits.exceeded={limits['exceeded']} "
+            f"latency_model={options['latency_model']}"
         )
         self.stdout.write(
             f"incremental.calls={incremental['hubspot_calls'] + incremental['salesforce_calls']} "
@@ -322,6 +349,7 @@ class Command(BaseCommand):
         )
         return {
             "wall_s": wall,
+            "limits": _limits_reached(hubspot_calls, salesforce_calls),
             "hubspot_calls": hubspot_calls["total"],
             "salesforce_calls": salesforce_calls["total"],
             "writes": writes,
@@ -330,6 +358,45 @@ class Command(BaseCommand):
             "failed": job.failed,
             "findings": job.params.get("findings", {}),
         }
+
+
+def _limits_reached(hubspot: dict[str, Any], salesforce: dict[str, Any]) -> dict[str, Any]:
+    """How close a run came to the vendors' limits, and the shortest time they allow for
+    its calls (HubSpot: 190 per 10 s, 5 searches per s; Salesforce: its call-seconds
+    spread over the concurrency the run used)."""
+    hubspot_limits, salesforce_limits = hubspot["limits"], salesforce["limits"]
+    searches = sum(n for endpoint, n in hubspot["by_endpoint"].items() if "search" in endpoint)
+    salesforce_seconds = salesforce_limits["latency_total_s"] / max(
+        salesforce_limits["max_concurrent"], 1
+    )
+    return {
+        "bound_s": max(hubspot["total"] / 19, searches / 5, salesforce_seconds),
+        "hubspot_max_per_10s": hubspot_limits["max_per_10s"],
+        "hubspot_search_max_per_s": hubspot_limits["search_max_per_s"],
+        "salesforce_max_concurrent": salesforce_limits["max_concurrent"],
+        "exceeded": hubspot_limits["exceeded"] + salesforce_limits["exceeded"],
+    }
+
+
+@contextmanager
+def _bench_database(url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database beside the one ``url`` names, dropped afterwards;
+    ``""`` (SQLite in the throwaway folder) when no URL is given."""
+    if not url:
+        yield ""
+        return
+    import psycopg
+
+    parts = urlsplit(url)
+    name = f"bench_syncadmin_{os.getpid()}"
+    server = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _bench_activities(count: int, contacts: list[tuple[str, str]]) -> Any:
