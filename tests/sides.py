@@ -14,6 +14,8 @@ import requests
 from core.models import SyncJob
 from core.services.jobs import job_run
 from integrations.connections import connections_use_sandbox
+from integrations.models import ContactSyncSettings
+from integrations.sync.contact_settings import contact_settings_update
 from integrations.sync.jobs import contacts_sync_start
 from tests.sandbox import Sandbox
 
@@ -209,3 +211,19 @@ def person(email: str, **extra: str) -> dict[str, str]:
         "company": "Acme",
         **extra,
     }
+
+
+def contact_options(**values: Any) -> None:
+    """Change some contact sync options as the Contacts page saves them; the others
+    stay as they are."""
+    current = ContactSyncSettings.load()
+    contact_settings_update(
+        actor=None,
+        values={
+            "create_new_as": current.create_new_as,
+            "auto_create_from_leads": current.auto_create_from_leads,
+            "auto_create_from_contacts": current.auto_create_from_contacts,
+            "schedule_minutes": current.schedule_minutes,
+            **values,
+        },
+    )

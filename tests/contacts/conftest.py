@@ -4,6 +4,7 @@ from tests.sides import (  # noqa: F401  (re-exported for the tests' imports)
     HubSpotSide,
     SalesforceSide,
     connected,
+    contact_options,
     hubspot,
     person,
     run_sync,

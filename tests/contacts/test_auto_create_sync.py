@@ -10,8 +10,7 @@ import pytest
 
 from core.models import AuditEvent, SyncJob
 from integrations.models import ContactLink, ContactSyncSettings
-from integrations.sync.contact_settings import contact_settings_update
-from tests.contacts.conftest import run_sync
+from tests.contacts.conftest import contact_options, run_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -20,17 +19,7 @@ OTHER = {"Lead": "Contact", "Contact": "Lead"}
 
 
 def turn(flag: str, on: bool) -> None:
-    current = ContactSyncSettings.load()
-    contact_settings_update(
-        actor=None,
-        values={
-            "create_new_as": current.create_new_as,
-            "auto_create_from_leads": current.auto_create_from_leads,
-            "auto_create_from_contacts": current.auto_create_from_contacts,
-            "schedule_minutes": current.schedule_minutes,
-            flag: on,
-        },
-    )
+    contact_options(**{flag: on})
     # Salesforce stamps CreatedDate in whole milliseconds: the next record is created
     # in a later millisecond than the moment the setting was turned on
     time.sleep(0.002)

@@ -9,30 +9,15 @@ from integrations.models import ContactLink, ContactSyncSettings, RecordError
 from integrations.sync.contact_settings import (
     SettingRefused,
     contact_explain,
-    contact_settings_update,
     inclusion_list_choose,
 )
-from tests.contacts.conftest import person, run_sync
+from tests.contacts.conftest import contact_options, person, run_sync
 
 pytestmark = pytest.mark.django_db
 
 
 def choose_list(list_id: str) -> None:
     inclusion_list_choose(actor=None, list_id=list_id, hubspot=hubspot_client())
-
-
-def options(**values) -> None:
-    current = ContactSyncSettings.load()
-    contact_settings_update(
-        actor=None,
-        values={
-            "create_new_as": current.create_new_as,
-            "auto_create_from_leads": current.auto_create_from_leads,
-            "auto_create_from_contacts": current.auto_create_from_contacts,
-            "schedule_minutes": current.schedule_minutes,
-            **values,
-        },
-    )
 
 
 def test_without_a_list_every_contact_with_an_email_syncs(hubspot, salesforce) -> None:
@@ -183,7 +168,7 @@ def test_two_way_fields_follow_the_side_that_changed(hubspot, salesforce) -> Non
 
 def test_auto_create_bypasses_the_list_once_then_waits_for_membership(hubspot, salesforce) -> None:
     choose_list(hubspot.create_list("VIPs", jobtitle="VIP"))
-    options(auto_create_from_leads=True)
+    contact_options(auto_create_from_leads=True)
     lead = salesforce.create("Lead", LastName="New", Company="Acme", Email="new@example.com")
     run_sync()
     created = hubspot.contact_by_email("new@example.com")
