@@ -119,6 +119,8 @@ def test_a_forged_x_forwarded_for_entry_does_not_escape_the_lockout(settings) ->
         _log_in_via_proxy(f"nobody{attempt}", WRONG, f"192.0.2.{attempt}, 203.0.113.7")
 
     assert _log_in_via_proxy("alice", PASSWORD, "192.0.2.99, 203.0.113.7").status_code == 429
+    # and the guesser's lockout is theirs alone, not the proxy's
+    assert _log_in_via_proxy("alice", PASSWORD, "198.51.100.4").status_code == 302
 
 
 def test_without_trusted_proxies_the_header_is_ignored() -> None:

@@ -14,6 +14,8 @@ from core.models import SyncJob
 from integrations.connections import connections_test, salesforce_connection_update
 from integrations.models import SalesforceConnection, SalesforceDescribe, SalesforceSession
 from integrations.secrets import encrypt
+from tests.compare import contacts_compare
+from tests.outcomes import assert_counts_add_up
 from tests.salesforce.conftest import calls, reset_calls, soap_logins
 from tests.sandbox import Sandbox
 from tests.sides import HubSpotSide, SalesforceSide, person, run_sync
@@ -71,6 +73,9 @@ def test_an_expired_session_is_logged_in_again_once_and_the_run_loses_nothing(
     assert soap_logins(connected) == 1
     assert job.created == 5
     assert all(salesforce.people(f"new{i}@example.com") for i in range(5))
+    comparison = contacts_compare(hubspot, salesforce)
+    assert (comparison.lost, comparison.duplicated) == (0, 0), comparison
+    assert_counts_add_up(job)
     # the new session was kept: the run after it logs in no more
     reset_calls(connected)
     synced(run_sync())
