@@ -56,10 +56,6 @@ def database_unreachable(exc: BaseException | None) -> bool:
     return False
 
 
-def web_wait_s() -> float:
-    return float(settings.DB_WEB_WAIT_S)
-
-
 @contextmanager
 def serving_request() -> Iterator[None]:
     token = _serving_request.set(True)
@@ -72,7 +68,7 @@ def serving_request() -> Iterator[None]:
 @receiver(connection_created)
 def _short_waits_for_requests(sender: Any, connection: Any, **kwargs: Any) -> None:
     if _serving_request.get():
-        database_wait_set(connection, web_wait_s())
+        database_wait_set(connection, settings.DB_WEB_WAIT_S)
 
 
 def database_wait_set(conn: Any, seconds: float) -> None:
