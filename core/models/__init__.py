@@ -1,5 +1,6 @@
 from core.models.audit import AuditEvent, AuditPruneWindow
 from core.models.audit_chain import AuditChainCheck, AuditChainGap, AuditChainHead
+from core.models.job_units import JobUnit
 from core.models.jobs import SyncJob
 from core.models.retention import AuditRetention
 
@@ -10,5 +11,6 @@ __all__ = [
     "AuditEvent",
     "AuditPruneWindow",
     "AuditRetention",
+    "JobUnit",
     "SyncJob",
 ]
