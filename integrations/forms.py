@@ -54,6 +54,9 @@ class SecretInput(forms.PasswordInput):
 
 
 class HubSpotConnectionForm(forms.Form):
+    """Its ids start ``hubspot-`` (the names stay), so the two connection forms on one
+    page never share an id and each label points at its own field."""
+
     base_url = forms.URLField(
         label="API base URL",
         help_text="https://api.hubapi.com for HubSpot itself.",
@@ -74,8 +77,14 @@ class HubSpotConnectionForm(forms.Form):
         label="Search requests per second", min_value=1, max_value=5
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "hubspot-%s")
+        super().__init__(*args, **kwargs)
+
 
 class SalesforceConnectionForm(forms.Form):
+    """Its ids start ``salesforce-``, as the HubSpot form's start ``hubspot-``."""
+
     auth_mode = forms.ChoiceField(
         label="Sign in with", choices=SalesforceConnection.AuthMode.choices
     )
@@ -114,6 +123,7 @@ class SalesforceConnectionForm(forms.Form):
     )
 
     def __init__(self, *args: Any, current: SalesforceConnection | None = None, **kwargs: Any):
+        kwargs.setdefault("auto_id", "salesforce-%s")
         super().__init__(*args, **kwargs)
         self.current = current
 
