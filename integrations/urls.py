@@ -1,7 +1,7 @@
 from django.urls import path
 
 from integrations import views
-from integrations.sync import activity_views, mapping_views, reconcile_views
+from integrations.sync import activity_views, contact_page_views, mapping_views, reconcile_views
 from integrations.sync import views as contact_views
 
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("contacts/settings/", contact_views.settings_save, name="contacts_settings_save"),
     path("contacts/sync/", contact_views.sync_now, name="contacts_sync_now"),
     path("contacts/explain/", contact_views.explain, name="contacts_explain"),
+    path("contacts/c/<path:ref>/", contact_page_views.contact_page, name="contact_page"),
     path("contacts/mappings/", mapping_views.mappings, name="contacts_mappings"),
     path("contacts/mappings/add/", mapping_views.mapping_add_view, name="contacts_mappings_add"),
     path(

@@ -24,6 +24,7 @@ EXPORT_CHUNK = 2000
 #: a record's identities (emails, ids) are followed at most this many hops
 HISTORY_HOPS = 3
 SYSTEM_ACTOR = "system"
+CONTACT, ACTIVITY = "contact", "activity"
 
 
 @dataclass(frozen=True)
@@ -278,13 +279,33 @@ def audit_record_keys(
     return keys
 
 
+def _contact_activities(keys: RecordKeys) -> Q:
+    """A contact's activity events. They name the contact by its HubSpot id and email;
+    their Salesforce id is the task's own (a failure names the contact's instead), so
+    a contact's Salesforce ids find only its failures, never another record."""
+    query = Q(pk__in=[])
+    if keys.hubspot_ids:
+        query |= Q(hubspot_id__in=keys.hubspot_ids)
+    if keys.emails:
+        query |= Q(email__in=keys.emails)
+    if keys.salesforce_ids:
+        query |= Q(salesforce_id__in=keys.salesforce_ids)
+    return Q(object_type=ACTIVITY) & query
+
+
 def audit_record_history(*, keys: RecordKeys, object_type: str = "") -> QuerySet[AuditEvent]:
-    """Every event that touched the record identified by ``keys``, newest first."""
+    """Every event that touched the record identified by ``keys``, newest first; a
+    contact's includes its activities (the Salesforce tasks made for it, and back)."""
     if not keys:
         return AuditEvent.objects.none()
-    events = AuditEvent.objects.filter(keys.q())
-    if object_type:
-        events = events.filter(object_type=object_type)
+    if object_type == CONTACT:
+        events = AuditEvent.objects.filter(
+            (Q(object_type=CONTACT) & keys.q()) | _contact_activities(keys)
+        )
+    elif object_type:
+        events = AuditEvent.objects.filter(keys.q(), object_type=object_type)
+    else:
+        events = AuditEvent.objects.filter(keys.q())
     return events.order_by("-id")
 
 
@@ -295,33 +316,22 @@ class RecordLink:
     url: str
 
 
-#: HubSpot's object type id for contacts in record URLs
-HUBSPOT_CONTACT_TYPE = "0-1"
-
-
 def audit_record_links(*, keys: RecordKeys, object_type: str = "") -> list[RecordLink]:
     """Links to the record in HubSpot and Salesforce, where the connections say where."""
-    from integrations.models import HubSpotConnection, SalesforceConnection
+    from integrations.record_urls import hubspot_contact_url, salesforce_record_url
 
     links = []
-    portal_id = HubSpotConnection.load().portal_id
-    if portal_id and object_type in ("", "contact"):
+    if object_type in ("", "contact"):
         links += [
-            RecordLink(
-                "HubSpot",
-                hubspot_id,
-                f"https://app.hubspot.com/contacts/{portal_id}/record/"
-                f"{HUBSPOT_CONTACT_TYPE}/{hubspot_id}",
-            )
+            RecordLink("HubSpot", hubspot_id, url)
             for hubspot_id in sorted(keys.hubspot_ids)
+            if (url := hubspot_contact_url(hubspot_id))
         ]
-    salesforce = SalesforceConnection.load()
-    base = (salesforce.instance_url or salesforce.login_url).rstrip("/")
-    if base:
-        links += [
-            RecordLink("Salesforce", salesforce_id, f"{base}/{salesforce_id}")
-            for salesforce_id in sorted(keys.salesforce_ids)
-        ]
+    links += [
+        RecordLink("Salesforce", salesforce_id, url)
+        for salesforce_id in sorted(keys.salesforce_ids)
+        if (url := salesforce_record_url(salesforce_id))
+    ]
     return links
 
 

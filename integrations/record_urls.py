@@ -1,0 +1,42 @@
+"""Where a record opens in HubSpot's and Salesforce's own web apps.
+
+Built from what the connections store: HubSpot's portal id (read when the connection
+is tested) and Salesforce's instance URL (set for an access-token connection, learnt
+at login otherwise). A connection pointed at the sandbox gets sandbox URLs, so a
+demo never opens a real account.
+"""
+
+from __future__ import annotations
+
+from integrations.models import HubSpotConnection, SalesforceConnection, SalesforceSession
+
+#: HubSpot's web app, for portals reached through its public API host
+HUBSPOT_APP_URL = "https://app.hubspot.com"
+#: HubSpot's object type id for contacts in record URLs
+HUBSPOT_CONTACT_TYPE = "0-1"
+
+
+def hubspot_contact_url(hubspot_id: str) -> str:
+    """The contact's record page in HubSpot ("" until the connection's portal id is known)."""
+    row = HubSpotConnection.load()
+    if not (row.portal_id and hubspot_id):
+        return ""
+    default = row.base_url.rstrip("/") == HubSpotConnection.DEFAULT_BASE_URL
+    app = HUBSPOT_APP_URL if default else row.base_url.rstrip("/")
+    return f"{app}/contacts/{row.portal_id}/record/{HUBSPOT_CONTACT_TYPE}/{hubspot_id}"
+
+
+def salesforce_instance_url() -> str:
+    """The org's own host: the token connection's, else the last login's, else the login
+    host (which sends a signed-in user on to the record)."""
+    row = SalesforceConnection.load()
+    if row.auth_mode == SalesforceConnection.AuthMode.TOKEN and row.instance_url:
+        return row.instance_url.rstrip("/")
+    session = SalesforceSession.objects.filter(pk=1).only("instance_url").first()
+    return (row.instance_url or (session and session.instance_url) or row.login_url).rstrip("/")
+
+
+def salesforce_record_url(salesforce_id: str) -> str:
+    """Any record's page in Salesforce: ``/<id>`` opens it in Classic and Lightning alike."""
+    base = salesforce_instance_url()
+    return f"{base}/{salesforce_id}" if base and salesforce_id else ""
