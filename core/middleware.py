@@ -11,8 +11,8 @@ from django.urls import resolve
 from core.roles import user_is_admin
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-#: POSTs any signed-in user may make
-OPEN_TO_VIEWERS = ("logout",)
+#: POSTs any signed-in user may make (their own browser's time zone changes only their view)
+OPEN_TO_VIEWERS = ("logout", "time_zone_save")
 
 
 class ViewerReadOnlyMiddleware:

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from core.login_form import LoginForm
+from core.time_zones import time_zone_save
 from core.views import audit, health_check, jobs, pages
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("me/time-zone/", time_zone_save, name="time_zone_save"),
     path("", pages.overview, name="overview"),
     path("jobs/", jobs.jobs, name="jobs"),
     path("jobs/<int:job_id>/", jobs.job_detail, name="job_detail"),

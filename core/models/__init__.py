@@ -3,6 +3,7 @@ from core.models.audit_chain import AuditChainCheck, AuditChainGap, AuditChainHe
 from core.models.job_units import JobUnit
 from core.models.jobs import SyncJob
 from core.models.retention import AuditRetention
+from core.models.time_zone import UserTimeZone
 
 __all__ = [
     "AuditChainCheck",
@@ -13,4 +14,5 @@ __all__ = [
     "AuditRetention",
     "JobUnit",
     "SyncJob",
+    "UserTimeZone",
 ]
