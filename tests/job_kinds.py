@@ -10,10 +10,13 @@ from core.services.job_runtime import JobContext
 
 
 def count_up(ctx: JobContext) -> None:
-    """Counts ``steps`` records, ``delay`` seconds apart; fails the ones in ``fail``."""
+    """Counts ``steps`` records, ``delay`` seconds apart; fails the ones in ``fail``;
+    with ``say_total``, says first how many it will count."""
     steps = int(ctx.params.get("steps", 3))
     delay = float(ctx.params.get("delay", 0))
     fail = set(ctx.params.get("fail", []))
+    if ctx.params.get("say_total"):
+        ctx.set_total(steps)
     for step in range(steps):
         ctx.raise_if_cancelled()
         if step in fail:

@@ -52,6 +52,9 @@ class SyncJob(models.Model):
     #: ``{reason code: count}`` of the skipped records (``integrations.sync.outcomes``)
     skipped_reasons = models.JSONField(default=dict, blank=True)
     failed = models.PositiveIntegerField(default=0)
+    #: how many records the run expects to look at, once it knows (``JobContext.set_total``);
+    #: empty while unknown, and the page then shows "N of ?" rather than a guess
+    total = models.PositiveIntegerField(null=True, blank=True)
     hubspot_calls = models.PositiveIntegerField(default=0)
     salesforce_calls = models.PositiveIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)

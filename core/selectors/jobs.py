@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from core.job_outcomes import OUTCOME_LABELS, skip_reason_label
 from core.models import AuditEvent, SyncJob
@@ -82,3 +84,82 @@ def job_ahead(*, job: SyncJob) -> SyncJob | None:
         .order_by("-pk")
         .first()
     )
+
+
+#: the audit actions that close a job's trail: once one is written nothing more comes
+JOB_END_ACTIONS = ("job.finished", "job.cancelled", "job.abandoned")
+#: how long after its end a job's page still polls if no closing event showed up
+#: (the closing event is written just after the status flips)
+JOB_SETTLE_S = 10
+#: the progress bar's width in SVG units (the bar scales to the page)
+BAR_WIDTH = 600
+
+
+def job_settled(job: SyncJob) -> bool:
+    """Nothing on the job's page will change any more: it ended and its trail is closed."""
+    if job.is_active:
+        return False
+    if AuditEvent.objects.filter(job_id=job.pk, action__in=JOB_END_ACTIONS).exists():
+        return True
+    ended = job.finished_at or job.updated_at
+    return ended is None or timezone.now() - ended > timedelta(seconds=JOB_SETTLE_S)
+
+
+@dataclass(frozen=True)
+class BarSegment:
+    key: str
+    label: str
+    count: int
+    x: float
+    width: float
+
+
+@dataclass(frozen=True)
+class JobProgressBar:
+    """The job's progress: records seen of the expected total (None while unknown),
+    drawn as one segment per outcome bucket."""
+
+    seen: int
+    total: int | None
+    segments: tuple[BarSegment, ...]
+    width: int = BAR_WIDTH
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, round(100 * self.seen / self.total))
+
+    @property
+    def text(self) -> str:
+        of = f"{self.total:,}" if self.total is not None else "?"
+        tail = f" ({self.percent} %)" if self.percent is not None else ""
+        return f"{self.seen:,} of {of} records{tail}"
+
+
+def job_progress_bar(job: SyncJob) -> JobProgressBar:
+    """Segments are scaled to the total when the run said one, else to what it has seen
+    (the bar then shows the mix of outcomes, and the text says the total is unknown)."""
+    scale = max(job.total or 0, job.seen, 1)
+    segments, x = [], 0.0
+    for outcome in SyncJob.OUTCOMES:
+        count = getattr(job, outcome)
+        if not count:
+            continue
+        width = BAR_WIDTH * count / scale
+        segments.append(
+            BarSegment(
+                key=outcome,
+                label=OUTCOME_LABELS[outcome],
+                count=count,
+                x=round(x, 1),
+                width=round(width, 1),
+            )
+        )
+        x += width
+    return JobProgressBar(seen=job.seen, total=job.total, segments=tuple(segments))
+
+
+def job_list_live(jobs: list[SyncJob]) -> bool:
+    """A list of jobs still changes while one of them is active."""
+    return any(job.is_active for job in jobs)

@@ -89,6 +89,14 @@ class JobContext:
             return
         job.update(updated_at=timezone.now(), **updates)
 
+    def set_total(self, n: int) -> None:
+        """How many records this run expects to look at, once it knows (a list's member
+        count, a retry's records): the job page then shows "seen of total". Called again,
+        the latest figure wins; a run that never calls it shows "seen of ?"."""
+        if n < 0:
+            raise ValueError(f"A job's total cannot be negative ({n}).")
+        SyncJob.objects.filter(pk=self.job_id).update(updated_at=timezone.now(), total=n)
+
     def is_cancelled(self) -> bool:
         return SyncJob.objects.filter(pk=self.job_id, cancel_requested=True).exists()
 

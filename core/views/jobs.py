@@ -10,32 +10,57 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.job_kinds import job_kind_label, job_kind_purpose
 from core.models import SyncJob
-from core.selectors.jobs import job_ahead, job_events, job_list, job_outcomes
+from core.selectors.jobs import (
+    job_ahead,
+    job_events,
+    job_list,
+    job_list_live,
+    job_outcomes,
+    job_progress_bar,
+    job_settled,
+)
 from core.services.job_heartbeat import job_silent_since
 from core.services.jobs import JobStart, JobStartOutcome, job_cancel
 
 
-@require_GET
-def jobs(request: HttpRequest) -> HttpResponse:
+def _jobs_page(request: HttpRequest) -> dict[str, object]:
     status = request.GET.get("status", "")
     if status not in SyncJob.Status.values:
         status = ""
     page = Paginator(job_list(status=status), 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "core/jobs.html",
-        {"page": page, "status": status, "statuses": SyncJob.Status.choices},
-    )
+    return {
+        "page": page,
+        "status": status,
+        "statuses": SyncJob.Status.choices,
+        "live": job_list_live(list(page.object_list)),
+    }
+
+
+@require_GET
+def jobs(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/jobs.html", _jobs_page(request))
+
+
+@require_GET
+def jobs_table(request: HttpRequest) -> HttpResponse:
+    """The Jobs list's table, which the page polls to follow its jobs."""
+    return render(request, "core/_jobs_live.html", _jobs_page(request))
 
 
 def _progress(job: SyncJob) -> dict[str, object]:
     """What the live part of the job page shows besides the row."""
     return {
         "job": job,
+        "bar": job_progress_bar(job),
         "outcomes": job_outcomes(job),
         "ahead": job_ahead(job=job),
         "silent_since": job_silent_since(job),
+        "settled": job_settled(job),
     }
+
+
+def _events(job: SyncJob) -> dict[str, object]:
+    return {"job": job, "events": job_events(job_id=job.pk), "settled": job_settled(job)}
 
 
 @require_GET
@@ -48,7 +73,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             **_progress(job),
             "kind_label": job_kind_label(job.kind),
             "purpose": job_kind_purpose(job.kind, job.params),
-            "events": job_events(job_id=job.pk),
+            **_events(job),
         },
     )
 
@@ -58,6 +83,28 @@ def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     """The fragment htmx polls while the job is active."""
     job = get_object_or_404(SyncJob, pk=job_id)
     return render(request, "core/_job_progress.html", _progress(job))
+
+
+@require_GET
+def job_events_view(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The job page's audit events, polled until the job's trail is closed."""
+    job = get_object_or_404(SyncJob, pk=job_id)
+    return render(request, "core/_job_events.html", _events(job))
+
+
+@require_GET
+def job_cancel_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Cancelling asks first, on a page of its own (works without JavaScript)."""
+    job = get_object_or_404(SyncJob, pk=job_id)
+    return render(
+        request,
+        "core/job_cancel.html",
+        {
+            "job": job,
+            "kind_label": job_kind_label(job.kind),
+            "silent_since": job_silent_since(job),
+        },
+    )
 
 
 @require_POST
