@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q
@@ -11,6 +11,9 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from core.models import AuditEvent, SyncJob
+from core.selectors.jobs import job_active_list, job_list, job_list_live
+from integrations.budget import SALESFORCE, budget_today
+from integrations.models import ActivityLink, ContactLink, RecordError
 
 CHART_DAYS = 14
 #: audit actions that mean "a record was written by the sync"
@@ -33,55 +36,108 @@ class DayBar:
 
 
 @dataclass(frozen=True)
+class Tick:
+    """One y-axis value and its height in SVG coordinates."""
+
+    value: int
+    y: float
+
+
+@dataclass(frozen=True)
 class BarShape:
-    """One day's two bars (synced, errors) in SVG coordinates."""
+    """One day's bars in SVG coordinates: synced in the upper panel, errors in the lower."""
 
     bar: DayBar
     x: float
     width: float
     synced_y: float
     synced_height: float
-    errors_x: float
     errors_y: float
     errors_height: float
     label_x: float
+
+
+def nice_ticks(peak: int, *, most: int = 5) -> list[int]:
+    """Round y-axis values from 0 to at least ``peak`` (steps of 1, 2 or 5 times a power
+    of ten), at most ``most`` + 1 of them; an empty chart still gets 0 and 1."""
+    if peak <= 0:
+        return [0, 1]
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if peak <= step * factor * most:
+                size = step * factor
+                count = -(-peak // size)
+                return [size * i for i in range(count + 1)]
+        step *= 10
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A band of the chart with its own scale: records synced are thousands where errors
+    are a handful, so errors get a panel of their own to stay visible."""
+
+    top: float
+    height: float
+    ticks: list[int]
+
+    @property
+    def bottom(self) -> float:
+        return self.top + self.height
+
+    def tall(self, value: int) -> float:
+        return self.height * value / self.ticks[-1]
+
+    def tick_marks(self) -> list[Tick]:
+        return [Tick(value=t, y=round(self.bottom - self.tall(t), 1)) for t in self.ticks]
+
+
+def synced_panel(peak: int) -> Panel:
+    return Panel(top=22, height=120, ticks=nice_ticks(peak))
+
+
+def errors_panel(peak: int) -> Panel:
+    return Panel(top=172, height=48, ticks=nice_ticks(peak, most=2))
 
 
 @dataclass(frozen=True)
 class Chart:
     bars: list[DayBar]
     peak: int
+    errors_peak: int = 0
     width: int = 700
-    height: int = 180
-    #: room under the bars for the day labels
-    axis: int = 20
+    height: int = 250
+    #: room left of the bars for the y-axis values
+    left: int = 52
+    synced_panel: Panel = field(default_factory=lambda: synced_panel(0))
+    errors_panel: Panel = field(default_factory=lambda: errors_panel(0))
 
     @property
-    def baseline(self) -> int:
-        return self.height - self.axis
+    def baseline(self) -> float:
+        return self.synced_panel.bottom
+
+    @property
+    def label_y(self) -> float:
+        return self.errors_panel.bottom + 18
 
     def shapes(self) -> list[BarShape]:
-        slot = self.width / max(len(self.bars), 1)
-        bar_width = slot * 0.38
-
-        def tall(value: int) -> float:
-            return 0.0 if not self.peak else (self.baseline - 8) * value / self.peak
-
+        slot = (self.width - self.left) / max(len(self.bars), 1)
+        bar_width = slot * 0.6
+        synced, errors = self.synced_panel, self.errors_panel
         shapes = []
         for i, bar in enumerate(self.bars):
-            x = i * slot + slot * 0.1
-            synced, errors = tall(bar.synced), tall(bar.errors)
+            x = self.left + i * slot + slot * 0.2
+            synced_tall, errors_tall = synced.tall(bar.synced), errors.tall(bar.errors)
             shapes.append(
                 BarShape(
                     bar=bar,
                     x=round(x, 1),
                     width=round(bar_width, 1),
-                    synced_y=round(self.baseline - synced, 1),
-                    synced_height=round(synced, 1),
-                    errors_x=round(x + bar_width, 1),
-                    errors_y=round(self.baseline - errors, 1),
-                    errors_height=round(errors, 1),
-                    label_x=round(i * slot + slot / 2, 1),
+                    synced_y=round(synced.bottom - synced_tall, 1),
+                    synced_height=round(synced_tall, 1),
+                    errors_y=round(errors.bottom - errors_tall, 1),
+                    errors_height=round(errors_tall, 1),
+                    label_x=round(self.left + i * slot + slot / 2, 1),
                 )
             )
         return shapes
@@ -111,7 +167,15 @@ def activity_chart(*, days: int = CHART_DAYS) -> Chart:
         )
         for i in range(days)
     ]
-    return Chart(bars=bars, peak=max((max(b.synced, b.errors) for b in bars), default=0))
+    peak = max((b.synced for b in bars), default=0)
+    errors_peak = max((b.errors for b in bars), default=0)
+    return Chart(
+        bars=bars,
+        peak=peak,
+        errors_peak=errors_peak,
+        synced_panel=synced_panel(peak),
+        errors_panel=errors_panel(errors_peak),
+    )
 
 
 def last_finished_job(*, kind: str) -> SyncJob | None:
@@ -124,3 +188,49 @@ def last_finished_job(*, kind: str) -> SyncJob | None:
 
 def next_scheduled_run(*, name: str) -> datetime | None:
     return Schedule.objects.filter(name=name).values_list("next_run", flat=True).first()
+
+
+@dataclass(frozen=True)
+class ApiUsageCard:
+    """The Salesforce API figures of the Overview, each measured its own way.
+
+    ``calls`` is syncadmin's own count for the UTC day, of the requests Salesforce
+    counts against API limits (logins are not: ``integrations.budget``), held to
+    ``cap``. ``org_used`` / ``org_max`` are the whole org's usage, every app and user,
+    as Salesforce reported it on syncadmin's latest response. Salesforce counts a rolling
+    24 hours (a sandbox, since it was last reset), so its figure can be behind ours
+    when its count started after some of our calls today; ``org_behind`` says so,
+    and the page explains it rather than showing a share larger than the whole.
+    """
+
+    calls: int
+    cap: int
+    org_used: int | None
+    org_max: int | None
+
+    @property
+    def org_behind(self) -> bool:
+        return self.org_used is not None and self.org_used < self.calls
+
+    @property
+    def cap_left(self) -> int:
+        return max(self.cap - self.calls, 0)
+
+
+def api_usage_card(*, cap: int) -> ApiUsageCard:
+    usage = budget_today(side=SALESFORCE)
+    return ApiUsageCard(calls=usage.calls, cap=cap, org_used=usage.org_used, org_max=usage.org_max)
+
+
+def overview_live() -> dict[str, object]:
+    """The Overview's figures that change while jobs run (the page polls them)."""
+    active = list(job_active_list()[:10])
+    recent = list(job_list()[:5])
+    return {
+        "contacts_linked": ContactLink.objects.count(),
+        "activities_synced": ActivityLink.objects.exclude(salesforce_id="").count(),
+        "open_errors": RecordError.objects.count(),
+        "active_jobs": active,
+        "recent_jobs": recent,
+        "live": job_list_live(active + recent),
+    }

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
-from core.selectors.jobs import job_active_list, job_list
-from core.selectors.overview import activity_chart, last_finished_job, next_scheduled_run
-from integrations.budget import SALESFORCE, budget_today
-from integrations.models import (
-    ActivityLink,
-    ContactLink,
-    ContactSyncSettings,
-    HubSpotConnection,
-    RecordError,
-    SalesforceConnection,
+from core.selectors.overview import (
+    activity_chart,
+    api_usage_card,
+    last_finished_job,
+    next_scheduled_run,
+    overview_live,
 )
+from integrations.models import ContactSyncSettings, HubSpotConnection, SalesforceConnection
 from integrations.sync.jobs import CONTACT_SYNC, SCHEDULE_NAME
+
+
+def _live(salesforce: SalesforceConnection) -> dict[str, object]:
+    return {
+        **overview_live(),
+        "salesforce": salesforce,
+        "usage": api_usage_card(cap=salesforce.daily_budget),
+        "contact_settings": ContactSyncSettings.load(),
+        "last_sync": last_finished_job(kind=CONTACT_SYNC),
+        "next_sync": next_scheduled_run(name=SCHEDULE_NAME),
+    }
 
 
 def overview(request: HttpRequest) -> HttpResponse:
@@ -26,19 +35,16 @@ def overview(request: HttpRequest) -> HttpResponse:
         request,
         "core/overview.html",
         {
+            **_live(salesforce),
             "hubspot": HubSpotConnection.load(),
-            "salesforce": salesforce,
-            "usage": budget_today(side=SALESFORCE),
-            "contacts_linked": ContactLink.objects.count(),
-            "activities_synced": ActivityLink.objects.exclude(salesforce_id="").count(),
-            "open_errors": RecordError.objects.count(),
-            "contact_settings": ContactSyncSettings.load(),
-            "last_sync": last_finished_job(kind=CONTACT_SYNC),
-            "next_sync": next_scheduled_run(name=SCHEDULE_NAME),
             "chart": chart,
             "chart_synced": sum(bar.synced for bar in chart.bars),
             "chart_errors": sum(bar.errors for bar in chart.bars),
-            "active_jobs": job_active_list()[:10],
-            "recent_jobs": job_list()[:5],
         },
     )
+
+
+@require_GET
+def overview_live_view(request: HttpRequest) -> HttpResponse:
+    """The Overview's counters and job tables, which the page polls."""
+    return render(request, "core/_overview_live.html", _live(SalesforceConnection.load()))
