@@ -3,14 +3,18 @@
 Every Salesforce call reserves one unit of today's budget *before* it is sent
 (a conditional UPDATE, so concurrent workers can never pass the cap between
 them); when none is left, ``BudgetExhausted`` stops the job, which waits until
-the next UTC day. The org's own usage, from ``Sforce-Limit-Info`` on every
-response, is stored beside ours for the pages.
+the next UTC day. Logging in is not an API call Salesforce counts against the
+org's limits, so it takes nothing from the budget either: otherwise our count
+ran ahead of the org's own (the Overview read "198 of 5000" for syncadmin next
+to "141 of 15000" for the whole org). The org's own usage, from
+``Sforce-Limit-Info`` on every response, is stored beside ours for the pages.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
 
 import requests
 from django.db import IntegrityError, transaction
@@ -22,6 +26,10 @@ from integrations.models import ApiUsageDay
 SALESFORCE = "Salesforce"
 HUBSPOT = "HubSpot"
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
+#: requests Salesforce does not count against the org's daily API requests: the SOAP
+#: and OAuth logins, the identity (userinfo) call, and the list of API versions.
+#: https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm
+_UNCOUNTED = re.compile(r"^/services/(Soap/u/[^/]+/?|oauth2/(token|userinfo)|data/?)$")
 
 
 def _today() -> date:
@@ -41,8 +49,18 @@ def _usage_row(side: str, day: date) -> None:
         pass  # another worker created it first
 
 
-def budget_reserve(*, side: str = SALESFORCE, cap: int) -> None:
-    """Take one call from today's budget, or raise ``BudgetExhausted``."""
+def budget_counts(request: requests.PreparedRequest) -> bool:
+    """Whether Salesforce counts this request against the org's API limits."""
+    return not _UNCOUNTED.match(urlsplit(request.url or "").path)
+
+
+def budget_reserve(
+    *, side: str = SALESFORCE, cap: int, request: requests.PreparedRequest | None = None
+) -> None:
+    """Take one call from today's budget, or raise ``BudgetExhausted``; a ``request``
+    Salesforce does not count (a login) takes nothing."""
+    if request is not None and not budget_counts(request):
+        return
     day = _today()
     _usage_row(side, day)
     taken = ApiUsageDay.objects.filter(side=side, day=day, calls__lt=cap).update(

@@ -217,7 +217,7 @@ def salesforce_session(  # noqa: ANN201
         meter=meter,
         before_call=[
             *before_call,
-            lambda _request: budget.budget_reserve(cap=row.daily_budget),
+            lambda request: budget.budget_reserve(cap=row.daily_budget, request=request),
         ],
         after_call=[budget.budget_record_org_usage],
         ca_bundle=row.ca_bundle or None,
