@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
+from django.urls import reverse
 from django_q.models import Schedule
 
-from core.job_kinds import register_job_kind
+from core.job_kinds import JobPurpose, register_job_kind
 from core.models import SyncJob
 from core.services.jobs import JobStart, job_start
 from core.services.schedules import schedule_every
+from integrations.models import ActivityType
 from integrations.sync.activities import activities_sync_run
+from integrations.sync.activity_settings import activity_type_label
 
 ACTIVITY_SYNC = "activities.sync"
 ACTIVITIES_SCOPE = "activities"
 SCHEDULE_NAME = "activity-sync"
 
-register_job_kind(ACTIVITY_SYNC, label="Activity sync", run=activities_sync_run)
+
+def activity_job_purpose(params: dict[str, Any]) -> JobPurpose:
+    """What an activity sync is for, with the types it covers (those that were on)."""
+    types = params.get("types")
+    which = f": {', '.join(activity_type_label(key) for key in types)}" if types else ""
+    if "types" in params and not types:
+        which = " (no type was on)"
+    return JobPurpose(
+        "Activity sync, both directions, of every activity type that is on"
+        f"{which}, inside each type's window.",
+        (("Activity types", reverse("activities")),),
+    )
+
+
+register_job_kind(
+    ACTIVITY_SYNC, label="Activity sync", run=activities_sync_run, purpose=activity_job_purpose
+)
 
 
 def activities_sync_start(
@@ -30,7 +51,13 @@ def activities_sync_start(
         scope=ACTIVITIES_SCOPE,
         trigger=trigger,
         requested_by=requested_by,
-        params={"mode": mode},
+        # the types that were on when it was asked for, for its page
+        params={
+            "mode": mode,
+            "types": sorted(
+                ActivityType.objects.filter(enabled=True).values_list("key", flat=True)
+            ),
+        },
     )
 
 

@@ -13,6 +13,7 @@ from core.job_kinds import JobPurpose, register_job_kind
 from core.models import SyncJob
 from core.services.jobs import JobStart, job_start
 from core.services.schedules import schedule_every
+from integrations.models import ContactSyncSettings
 from integrations.sync.contact_ref import NotAContact, contact_ref_parse
 from integrations.sync.contacts import Mode, contacts_sync_run
 
@@ -32,15 +33,51 @@ MODE_LABELS = {
 }
 
 
+#: at most this many of a retry's records are named (with links) on its page
+PURPOSE_RECORDS_SHOWN = 10
+#: modes that run over the inclusion list's members: the page names the list they used
+LIST_MODES = (Mode.INCREMENTAL, Mode.ALL, Mode.LIST, Mode.IMPORT)
+
+
+def _record_history_url(key: str) -> str:
+    side, _, record_id = key.partition(":")
+    id_field = {"hs": "hubspot_id", "sf": "salesforce_id"}.get(side, "hubspot_id")
+    query = urlencode({"object_type": "contact", id_field: record_id})
+    return f"{reverse('audit_history')}?{query}"
+
+
+def _list_words(params: dict[str, Any]) -> str:
+    if "list_name" not in params:  # started before runs recorded their list
+        return ""
+    if not params["list_name"]:
+        return " (no inclusion list: every contact is eligible)"
+    return f" in the inclusion list “{params['list_name']}”"
+
+
 def contact_job_purpose(params: dict[str, Any]) -> JobPurpose:
-    """The job page's words for what a contact sync is for: which contact, how many records."""
+    """The job page's words for what a contact sync is for: which list, which contact,
+    which records."""
     mode = params.get("mode", Mode.INCREMENTAL)
     if mode == Mode.RETRY:
-        count = len(params.get("records", []))
-        return JobPurpose(f"Retry of {count} failed record{'s' if count != 1 else ''}.")
+        records = list(params.get("records", []))
+        count = len(records)
+        shown = records[:PURPOSE_RECORDS_SHOWN]
+        more = f" and {count - len(shown)} more" if count > len(shown) else ""
+        return JobPurpose(
+            f"Retry of {count} failed record{'s' if count != 1 else ''}"
+            f"{': ' if shown else ''}{', '.join(shown)}{more}.",
+            tuple((f"History of {key}", _record_history_url(key)) for key in shown),
+        )
+    if mode == Mode.IMPORT:
+        return JobPurpose(
+            "Import from Salesforce: Salesforce leads and contacts HubSpot does not have "
+            "are created there with their email only, then the contacts"
+            f"{_list_words(params) or ' of the inclusion list'} get their other mapped "
+            "fields."
+        )
     contact = params.get("contact", "")
     if mode != Mode.ONE or not contact:
-        return JobPurpose(f"Contact sync of {MODE_LABELS.get(mode, mode)}.")
+        return JobPurpose(f"Contact sync of {MODE_LABELS.get(mode, mode)}{_list_words(params)}.")
     links = [
         ("Does it sync, and why not?", f"{reverse('contacts_explain')}?{urlencode({'q': contact})}")
     ]
@@ -74,6 +111,9 @@ def contacts_sync_start(
         params["contact"] = contact
     if records:
         params["records"] = records
+    if mode in LIST_MODES:
+        # the list as it was asked for: the job page names it even after it changed
+        params["list_name"] = ContactSyncSettings.load().inclusion_list_name
     return job_start(
         kind=CONTACT_SYNC,
         scope=CONTACTS_SCOPE,
