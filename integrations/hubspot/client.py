@@ -25,6 +25,7 @@ from integrations import errors
 from integrations.hubspot import limits
 from integrations.hubspot.streams import (
     CONTACTS,
+    OBJECT_ID,
     Record,
     by_id,
     engagement_stream,
@@ -451,6 +452,32 @@ class HubSpotClient:
         # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/search/post-crm-v3-objects-contacts-search
         answer = self._search("contacts", {"filterGroups": [], "properties": ["email"], "limit": 1})
         return int(answer.get("total", 0))
+
+    def contacts_without_email(self) -> Iterator[list[str]]:
+        """Pages of the ids of contacts that have no email (they cannot sync: contacts are
+        matched by email), ascending, keyset-paged on the id."""
+        # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/search/post-crm-v3-objects-contacts-search
+        last_id = 0
+        while True:
+            filters = [
+                {"propertyName": "email", "operator": "NOT_HAS_PROPERTY"},
+                {"propertyName": OBJECT_ID, "operator": "GT", "value": str(last_id)},
+            ]
+            answer = self._search(
+                "contacts",
+                {
+                    "filterGroups": [{"filters": filters}],
+                    "sorts": [{"propertyName": OBJECT_ID, "direction": "ASCENDING"}],
+                    "properties": ["email"],
+                    "limit": limits.SEARCH_PAGE_SIZE,
+                },
+            )
+            results = answer.get("results") or []
+            if results:
+                yield [str(r["id"]) for r in results]
+            if len(results) < limits.SEARCH_PAGE_SIZE:
+                return
+            last_id = int(results[-1]["id"])
 
     # --- properties and owners --------------------------------------------------------
     def properties(self, object_type: str = "contacts") -> list[dict[str, Any]]:

@@ -68,16 +68,32 @@ def active_list_get(*, hubspot: Any, list_id: str) -> dict[str, Any]:
     return found
 
 
+class ChosenMeanwhile(SettingRefused):
+    """The inclusion list changed after the admin saw the preview they confirmed."""
+
+
 @transaction.atomic
 def inclusion_list_choose(
-    *, actor: AbstractBaseUser | None, list_id: str, hubspot: Any
+    *,
+    actor: AbstractBaseUser | None,
+    list_id: str,
+    hubspot: Any,
+    confirmed_from: str | None = None,
 ) -> ContactSyncSettings:
-    """Save the inclusion list ("" for none). Syncs nothing by itself (SPEC §3.3)."""
+    """Save the inclusion list ("" for none). Syncs nothing by itself (SPEC §3.3).
+
+    ``confirmed_from`` is the list that was chosen when the admin confirmed the preview's
+    counts: if another list has been chosen since, nothing is saved (``ChosenMeanwhile``)."""
     list_id = (list_id or "").strip()
     name = ""
     if list_id:
         name = str(active_list_get(hubspot=hubspot, list_id=list_id).get("name", ""))
     settings = ContactSyncSettings.objects.select_for_update().get(pk=ContactSyncSettings.load().pk)
+    if confirmed_from is not None and confirmed_from != settings.inclusion_list_id:
+        raise ChosenMeanwhile(
+            "The inclusion list was changed by someone else after you saw the counts. Nothing "
+            "was changed: check the new counts below."
+        )
     before = _settings_snapshot(settings)
     settings.inclusion_list_id, settings.inclusion_list_name = list_id, name
     settings.paused_reason = ""
@@ -131,32 +147,66 @@ def _members(hubspot: Any, list_id: str) -> set[str]:
 
 @dataclass
 class ListPreview:
+    """What choosing a list would change, counting only contacts that can sync (a contact
+    without an email never syncs, whichever list is chosen)."""
+
+    list_id: str
     list_label: str
     eligible_now: int
     eligible_after: int
     would_start: int
     would_stop: int
+    #: contact sync is paused now (the chosen list is gone or static): nothing syncs
+    paused: bool = False
+    #: the inclusion list chosen when the preview was made: a confirmation holds it, so a
+    #: change made meanwhile by someone else is noticed before it is saved
+    current_id: str = ""
+
+    @property
+    def changes_nothing(self) -> bool:
+        return self.list_id == self.current_id and not self.paused
 
 
 def inclusion_list_preview(*, hubspot: Any, list_id: str) -> ListPreview:
-    """How many contacts would start and stop syncing if ``list_id`` ("" = all) were chosen."""
+    """How many contacts would start and stop syncing if ``list_id`` ("" = all) were chosen.
+
+    Counts only what can sync: contacts without an email are left out. While contact
+    sync is paused, nobody syncs now, so everyone the new choice allows would start."""
     settings = ContactSyncSettings.load()
     new_id = (list_id or "").strip()
     label = "No inclusion list (all contacts)"
     if new_id:
         label = str(active_list_get(hubspot=hubspot, list_id=new_id).get("name", new_id))
-    current_id = settings.inclusion_list_id
-    if bool(new_id) and bool(current_id):
-        now, after = _members(hubspot, current_id), _members(hubspot, new_id)
-        return ListPreview(label, len(now), len(after), len(after - now), len(now - after))
-    total = hubspot.contacts_total()
-    if not new_id and not current_id:
-        return ListPreview(label, total, total, 0, 0)
-    if new_id:  # from everyone to a list
-        after = len(_members(hubspot, new_id))
-        return ListPreview(label, total, after, 0, total - after)
-    now = len(_members(hubspot, current_id))  # from a list to everyone
-    return ListPreview(label, now, total, total - now, 0)
+    current_id, paused = settings.inclusion_list_id, bool(settings.paused_reason)
+    no_email = {member for page in hubspot.contacts_without_email() for member in page}
+
+    def can_sync(chosen: str) -> set[str] | None:
+        """The members that can sync; None for everyone (no list)."""
+        return _members(hubspot, chosen) - no_email if chosen else None
+
+    after = can_sync(new_id)
+    now = set() if paused else (after if new_id == current_id else can_sync(current_id))
+    everyone = 0
+    if now is None or after is None:
+        everyone = hubspot.contacts_total() - len(no_email)
+
+    def size(side: set[str] | None) -> int:
+        return everyone if side is None else len(side)
+
+    if now is None or after is None:  # every list member is one of everyone
+        start, stop = max(size(after) - size(now), 0), max(size(now) - size(after), 0)
+    else:
+        start, stop = len(after - now), len(now - after)
+    return ListPreview(
+        list_id=new_id,
+        list_label=label,
+        eligible_now=size(now),
+        eligible_after=size(after),
+        would_start=start,
+        would_stop=stop,
+        paused=paused,
+        current_id=current_id,
+    )
 
 
 @dataclass

@@ -21,6 +21,7 @@ from integrations.sync.mappings import (
     mapping_add,
     mapping_catalog_load,
     mapping_change,
+    mapping_deletable_get,
     mapping_delete,
     types_compatible,
 )
@@ -155,7 +156,14 @@ def mapping_change_view(request: HttpRequest, mapping_id: int) -> HttpResponse:
 
 @require_POST
 def mapping_delete_view(request: HttpRequest, mapping_id: int) -> HttpResponse:
+    """Deleted only once confirmed (``confirm``); without it, the confirmation answers."""
     try:
+        if request.POST.get("confirm") != "delete":
+            return render(
+                request,
+                "integrations/mapping_delete_confirm.html",
+                {"mapping": mapping_deletable_get(mapping_id=mapping_id)},
+            )
         deleted = mapping_delete(actor=request.user, mapping_id=mapping_id)
     except SettingRefused as exc:
         messages.error(request, f"The mapping was not deleted: {exc}")

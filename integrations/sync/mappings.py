@@ -369,15 +369,30 @@ def mapping_change(
     return MappingSaved(mapping, warnings)
 
 
-@transaction.atomic
-def mapping_delete(*, actor: AbstractBaseUser | None, mapping_id: int) -> PropertyMapping:
-    """Stop syncing a property. Values already written stay on both sides."""
-    mapping = _locked(mapping_id)
+def _deletable(mapping: PropertyMapping) -> PropertyMapping:
     if mapping.hubspot_property == EMAIL_PROPERTY:
         raise SettingRefused(
             "The email mapping cannot be deleted: contacts are matched between HubSpot and "
             "Salesforce by email. Nothing was changed."
         )
+    return mapping
+
+
+def mapping_deletable_get(*, mapping_id: int) -> PropertyMapping:
+    """The mapping a delete would remove (for its confirmation), or ``SettingRefused``
+    saying why it cannot be deleted. Reads only."""
+    mapping = PropertyMapping.objects.filter(pk=mapping_id).first()
+    if mapping is None:
+        raise SettingRefused(
+            "That mapping no longer exists (someone else may have deleted it). Nothing was changed."
+        )
+    return _deletable(mapping)
+
+
+@transaction.atomic
+def mapping_delete(*, actor: AbstractBaseUser | None, mapping_id: int) -> PropertyMapping:
+    """Stop syncing a property. Values already written stay on both sides."""
+    mapping = _deletable(_locked(mapping_id))
     before = _snapshot(mapping)
     mapping.delete()
     _audit(actor, before["hubspot_property"], before, _snapshot(None))

@@ -19,6 +19,7 @@ from integrations.models.contacts import (
 )
 from integrations.sync.contact_ref import NotAContact, contact_ref_parse
 from integrations.sync.contact_settings import (
+    ChosenMeanwhile,
     SettingRefused,
     contact_explain,
     contact_settings_update,
@@ -77,14 +78,27 @@ def list_choices(request: HttpRequest) -> HttpResponse:
         error = ""
     except errors.ApiError as exc:
         lists, error = [], str(exc)
+    settings = ContactSyncSettings.load()
+    chosen = request.GET.get("list_id", settings.inclusion_list_id)
+    shown = lists[:LIST_CHOICES_SHOWN]
+    # the list chosen now stays offered (and selected) when the search does not find it,
+    # above all a deleted or static one: falling back to "No inclusion list" would make
+    # one Save sync everyone
+    keep_current = (
+        bool(chosen)
+        and chosen == settings.inclusion_list_id
+        and all(str(found.get("listId")) != chosen for found in shown)
+    )
     return render(
         request,
         "integrations/_list_choices.html",
         {
-            "lists": lists[:LIST_CHOICES_SHOWN],
+            "lists": shown,
             "more": len(lists) > LIST_CHOICES_SHOWN,
             "error": error,
-            "chosen": request.GET.get("list_id", ContactSyncSettings.load().inclusion_list_id),
+            "chosen": chosen,
+            "settings": settings,
+            "keep_current": keep_current,
         },
     )
 
@@ -101,12 +115,43 @@ def list_preview(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/_list_preview.html", {"preview": preview, "error": error})
 
 
+def _list_change_confirm(
+    request: HttpRequest, *, list_id: str, hubspot: object, note: str = ""
+) -> HttpResponse:
+    """The step a list change must pass: the preview's counts and a button that confirms
+    them. Writes nothing; a list that cannot be chosen is refused here already."""
+    try:
+        preview = inclusion_list_preview(hubspot=hubspot, list_id=list_id)
+    except (SettingRefused, errors.ApiError) as exc:
+        messages.error(request, f"The inclusion list was not changed: {exc}")
+        return redirect("contacts")
+    return render(
+        request,
+        "integrations/list_confirm.html",
+        {"preview": preview, "settings": ContactSyncSettings.load(), "note": note},
+    )
+
+
 @require_POST
 def inclusion_list_save(request: HttpRequest) -> HttpResponse:
+    """Saved only once the admin has confirmed the counts (``confirm_from``: the list that
+    was chosen when they saw them); without it, the confirmation page answers."""
+    list_id = request.POST.get("list_id", "").strip()
+    hubspot = hubspot_client()
+    current = ContactSyncSettings.load()
+    unchanged = list_id == current.inclusion_list_id and not current.paused_reason
+    confirmed_from = request.POST.get("confirm_from")
+    if confirmed_from is None and not unchanged:
+        return _list_change_confirm(request, list_id=list_id, hubspot=hubspot)
     try:
         settings = inclusion_list_choose(
-            actor=request.user, list_id=request.POST.get("list_id", ""), hubspot=hubspot_client()
+            actor=request.user,
+            list_id=list_id,
+            hubspot=hubspot,
+            confirmed_from=current.inclusion_list_id if confirmed_from is None else confirmed_from,
         )
+    except ChosenMeanwhile as exc:
+        return _list_change_confirm(request, list_id=list_id, hubspot=hubspot, note=str(exc))
     except (SettingRefused, errors.ApiError) as exc:
         messages.error(request, str(exc))
         return redirect("contacts")

@@ -21,7 +21,12 @@ def test_the_list_dropdown_offers_active_lists_only(admin_web: Client, hubspot) 
 
 def test_saving_a_list_says_nothing_synced_and_audits_it(admin_web: Client, hubspot) -> None:
     active = hubspot.create_list("VIPs", jobtitle="VIP")
-    response = admin_web.post(reverse("contacts_list_save"), {"list_id": active}, follow=True)
+    asked = admin_web.post(reverse("contacts_list_save"), {"list_id": active}, follow=True)
+    assert "Yes, change the inclusion list" in asked.content.decode()
+    assert ContactSyncSettings.load().inclusion_list_id == ""  # not before it is confirmed
+    response = admin_web.post(
+        reverse("contacts_list_save"), {"list_id": active, "confirm_from": ""}, follow=True
+    )
     assert "Nothing has synced yet" in response.content.decode()
     assert ContactSyncSettings.load().inclusion_list_id == active
     assert not SyncJob.objects.exists()

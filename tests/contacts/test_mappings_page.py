@@ -200,7 +200,9 @@ def test_changing_the_field_is_checked_and_audited(admin_web: Client, connected:
 
 def test_deleting_a_mapping_is_audited(admin_web: Client, connected: Sandbox) -> None:
     phone = PropertyMapping.objects.get(hubspot_property="phone")
-    response = admin_web.post(reverse("contacts_mappings_delete", args=[phone.pk]), follow=True)
+    response = admin_web.post(
+        reverse("contacts_mappings_delete", args=[phone.pk]), {"confirm": "delete"}, follow=True
+    )
     assert "Mapping deleted: phone ↔ Phone" in unescape(response.content.decode())
     assert "phone" not in mapped()
     [event] = mapping_audits()
