@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -41,15 +42,9 @@ def activity_type_update(
     if row is None:
         raise SettingRefused(f"There is no activity type “{key}”.")
     is_timeline = row.direction == ActivityType.Direction.HUBSPOT_TO_SALESFORCE
-    # turning a type off never needs its stored task type to be valid still, but a new
-    # task type is one of the picklist's values, on or off
-    changed = task_type != row.task_type
-    if (
-        is_timeline
-        and (enabled or changed)
-        and task_type
-        and task_type not in (allowed_task_types or [])
-    ):
+    # on or off, a type keeps only a value of the picklist: one saved off would become a
+    # refused task the day it is turned on again
+    if is_timeline and task_type and task_type not in (allowed_task_types or []):
         raise SettingRefused(
             f"“{task_type}” is not a value of Salesforce's Task Type picklist (any more). "
             "Choose another type or “-- No task type --”. Nothing was changed."
@@ -69,6 +64,64 @@ def activity_type_update(
         after={"enabled": row.enabled, "task_type": row.task_type or "-- No task type --"},
     )
     return row
+
+
+@dataclass(frozen=True)
+class TypeWanted:
+    """One row of the Activities page as the admin left it."""
+
+    key: str
+    enabled: bool
+    task_type: str
+
+
+def activity_types_changed(wanted: list[TypeWanted]) -> list[TypeWanted]:
+    """The rows whose toggle or task type differ from what is stored."""
+    rows = {row.key: row for row in ActivityType.objects.filter(key__in=[w.key for w in wanted])}
+    changed = []
+    for want in wanted:
+        row = rows.get(want.key)
+        if row is None:
+            raise SettingRefused(f"There is no activity type “{want.key}”. Nothing was changed.")
+        timeline = row.direction == ActivityType.Direction.HUBSPOT_TO_SALESFORCE
+        if want.enabled != row.enabled or (timeline and want.task_type != row.task_type):
+            changed.append(want)
+    return changed
+
+
+@transaction.atomic
+def activity_types_update(
+    *,
+    actor: AbstractBaseUser | None,
+    wanted: list[TypeWanted],
+    allowed_task_types: list[str] | None = None,
+) -> list[ActivityType]:
+    """Save every changed row of the page at once, or none: one refused row (a task type
+    not in the picklist) refuses them all, with every reason (``SettingRefused``)."""
+    changed = activity_types_changed(wanted)
+    refused = [
+        f"{activity_type_label(w.key)}: “{w.task_type}” is not a value of Salesforce's Task "
+        "Type picklist (any more)"
+        for w in changed
+        if w.key in TIMELINE_BY_KEY
+        and w.task_type
+        and w.task_type not in (allowed_task_types or [])
+    ]
+    if refused:
+        raise SettingRefused(
+            "; ".join(refused)
+            + ". Choose another type or “-- No task type --”. Nothing was changed."
+        )
+    return [
+        activity_type_update(
+            actor=actor,
+            key=w.key,
+            enabled=w.enabled,
+            task_type=w.task_type,
+            allowed_task_types=allowed_task_types,
+        )
+        for w in changed
+    ]
 
 
 def owners_refresh(*, hubspot: Any, salesforce: Any) -> tuple[int, int]:

@@ -10,17 +10,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.timezone import localtime
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.models import SyncJob
 from core.views.jobs import job_start_flash
 from integrations import errors
 from integrations.connections import hubspot_client, salesforce_client
 from integrations.models import ActivityType, OwnerMapping
-from integrations.sync.activities import activity_preview
 from integrations.sync.activity_jobs import ACTIVITY_SYNC, activities_sync_start
+from integrations.sync.activity_preview import (
+    TypeSynced,
+    activity_synced_by_type,
+    activity_type_preview,
+)
 from integrations.sync.activity_settings import (
-    activity_type_update,
+    TypeWanted,
+    activity_types_changed,
+    activity_types_update,
     owner_mapping_find,
     owner_mapping_update,
     owners_refresh,
@@ -61,12 +67,23 @@ class TimelineRow:
     syncs_from: datetime | None
     #: the stored task type is no longer a value of Salesforce's picklist
     stale_task_type: bool
+    synced: TypeSynced
+    #: what the admin posted, when a refused save shows the page again (else the stored)
+    shown_enabled: bool
+    shown_task_type: str
+    unsaved: bool
 
 
 @dataclass
 class SalesforceRow:
     kind: SalesforceActivityType
     row: ActivityType
+    synced: TypeSynced
+    shown_enabled: bool
+    unsaved: bool
+
+
+NOT_SYNCED = TypeSynced(count=0, last_at=None)
 
 
 def _rows_by_key() -> dict[str, ActivityType]:
@@ -86,10 +103,18 @@ def _activities_url(key: str) -> str:
     return f"{reverse('activities')}#type-{key}"
 
 
-@require_GET
-def activities(request: HttpRequest) -> HttpResponse:
+def _page(
+    request: HttpRequest, *, posted: dict[str, TypeWanted] | None = None, status: int = 200
+) -> HttpResponse:
     rows = _rows_by_key()
     choices, salesforce_error = _task_types()
+    synced = activity_synced_by_type()
+    posted = posted or {}
+
+    def shown(key: str) -> TypeWanted:
+        row = rows[key]
+        return posted.get(key) or TypeWanted(key, row.enabled, row.task_type)
+
     timeline = [
         TimelineRow(
             kind=kind,
@@ -101,14 +126,25 @@ def activities(request: HttpRequest) -> HttpResponse:
                 else None
             ),
             stale_task_type=choices is not None
-            and bool(rows[kind.key].task_type)
-            and rows[kind.key].task_type not in choices,
+            and bool(shown(kind.key).task_type)
+            and shown(kind.key).task_type not in choices,
+            synced=synced.get(kind.key, NOT_SYNCED),
+            shown_enabled=shown(kind.key).enabled,
+            shown_task_type=shown(kind.key).task_type,
+            unsaved=shown(kind.key)
+            != TypeWanted(kind.key, rows[kind.key].enabled, rows[kind.key].task_type),
         )
         for kind in HUBSPOT_TO_SALESFORCE
         if kind.key in rows
     ]
     from_salesforce = [
-        SalesforceRow(kind=kind, row=rows[kind.key])
+        SalesforceRow(
+            kind=kind,
+            row=rows[kind.key],
+            synced=synced.get(kind.key, NOT_SYNCED),
+            shown_enabled=shown(kind.key).enabled,
+            unsaved=shown(kind.key).enabled != rows[kind.key].enabled,
+        )
         for kind in SALESFORCE_TO_HUBSPOT
         if kind.key in rows
     ]
@@ -124,74 +160,129 @@ def activities(request: HttpRequest) -> HttpResponse:
             "owners_unmatched": OwnerMapping.objects.filter(salesforce_user_id="").count(),
             "owners_total": OwnerMapping.objects.count(),
             "recent_jobs": SyncJob.objects.filter(kind=ACTIVITY_SYNC)[:5],
+            "unsaved": sum(1 for r in [*timeline, *from_salesforce] if r.unsaved),
         },
+        status=status,
     )
+
+
+def _wanted_from_post(request: HttpRequest) -> dict[str, TypeWanted]:
+    """Each row the page posted (``type``), as the admin left it. A disabled dropdown
+    (Salesforce unreachable) is not posted: the row keeps its stored task type."""
+    stored = _rows_by_key()
+    wanted: dict[str, TypeWanted] = {}
+    for key in request.POST.getlist("type"):
+        if key not in stored or not (key in TIMELINE_BY_KEY or key in SALESFORCE_BY_KEY):
+            raise SettingRefused(f"There is no activity type “{key[:40]}”. Nothing was changed.")
+        task_type = request.POST.get(f"task_type-{key}", stored[key].task_type).strip()
+        wanted[key] = TypeWanted(
+            key=key,
+            enabled=request.POST.get(f"enabled-{key}") == "on",
+            task_type=task_type if key in TIMELINE_BY_KEY else stored[key].task_type,
+        )
+    return wanted
+
+
+def _save(request: HttpRequest, wanted: dict[str, TypeWanted]) -> list[ActivityType]:
+    """Save the changed rows, checking new task types against the picklist read now."""
+    changed = activity_types_changed(list(wanted.values()))
+    allowed: list[str] = []
+    needs_check = [w for w in changed if w.key in TIMELINE_BY_KEY and w.task_type]
+    if needs_check:
+        choices, salesforce_error = _task_types()
+        if choices is None:
+            labels = ", ".join(TIMELINE_BY_KEY[w.key].label for w in needs_check)
+            raise SettingRefused(
+                f"Salesforce's Task Type picklist could not be read to check the task types "
+                f"of {labels} ({salesforce_error}). Nothing was changed."
+            )
+        allowed = choices
+    return activity_types_update(
+        actor=request.user, wanted=list(wanted.values()), allowed_task_types=allowed
+    )
+
+
+def _saved_message(saved: ActivityType) -> str:
+    kind = TIMELINE_BY_KEY.get(saved.key) or SALESFORCE_BY_KEY[saved.key]
+    if not saved.enabled:
+        return f"{kind.label}: off. Nothing more of this type will sync."
+    as_type = ""
+    if saved.key in TIMELINE_BY_KEY:
+        as_type = (
+            f", as Salesforce tasks of type “{saved.task_type}”"
+            if saved.task_type
+            else ", as Salesforce tasks without a task type"
+        )
+    return f"{kind.label}: on since {localtime(saved.enabled_at):%Y-%m-%d %H:%M %Z}{as_type}."
+
+
+@require_http_methods(["GET", "POST"])
+def activities(request: HttpRequest) -> HttpResponse:
+    """The page, and its one *Save changes* (POST): every changed row at once, or none."""
+    if request.method == "GET":
+        return _page(request)
+    try:
+        wanted = _wanted_from_post(request)
+    except SettingRefused as exc:
+        messages.error(request, f"Nothing was saved: {exc}")
+        return redirect("activities")
+    try:
+        saved = _save(request, wanted)
+    except SettingRefused as exc:
+        messages.error(request, f"Nothing was saved: {exc}")
+        return _page(request, posted=wanted, status=400)
+    if not saved:
+        messages.info(request, "Nothing to save: no row was changed.")
+        return redirect("activities")
+    for row in saved:
+        messages.success(request, _saved_message(row))
+    messages.info(
+        request,
+        "Activities sync on the next activity sync, or when you press Sync activities now.",
+    )
+    return redirect("activities")
 
 
 @require_POST
 def activity_type_save(request: HttpRequest, key: str) -> HttpResponse:
+    """One row on its own (``enabled``, ``task_type``), saved as the page saves it."""
     kind = TIMELINE_BY_KEY.get(key) or SALESFORCE_BY_KEY.get(key)
     # only a known key reaches the database (PostgreSQL refuses a NUL in a query)
     row = ActivityType.objects.filter(key=key).first() if kind is not None else None
     if kind is None or row is None:
         raise Http404(f"There is no activity type “{key}”.")
-    enabled = request.POST.get("enabled") == "on"
-    # a disabled dropdown (Salesforce unreachable) is not posted: keep the stored type
-    task_type = request.POST.get("task_type", row.task_type).strip()
-    allowed: list[str] = []
-    if key in TIMELINE_BY_KEY and task_type:
-        choices, salesforce_error = _task_types()
-        if choices is None:
-            messages.error(
-                request,
-                f"{kind.label} was not saved: Salesforce's Task Type picklist could not be "
-                f"read to check “{task_type}” ({salesforce_error}). Nothing was changed.",
-            )
-            return redirect(_activities_url(key))
-        allowed = choices
+    wanted = TypeWanted(
+        key=key,
+        enabled=request.POST.get("enabled") == "on",
+        task_type=request.POST.get("task_type", row.task_type).strip(),
+    )
     try:
-        saved = activity_type_update(
-            actor=request.user,
-            key=key,
-            enabled=enabled,
-            task_type=task_type,
-            allowed_task_types=allowed,
-        )
+        saved = _save(request, {key: wanted})
     except SettingRefused as exc:
         messages.error(request, f"{kind.label} was not saved: {exc}")
         return redirect(_activities_url(key))
-    if not saved.enabled:
-        messages.success(request, f"{kind.label}: off. Nothing more of this type will sync.")
-    else:
-        as_type = ""
-        if key in TIMELINE_BY_KEY:
-            as_type = (
-                f", as Salesforce tasks of type “{saved.task_type}”"
-                if saved.task_type
-                else ", as Salesforce tasks without a task type"
-            )
-        messages.success(
-            request,
-            f"{kind.label}: on since {localtime(saved.enabled_at):%Y-%m-%d %H:%M %Z}{as_type}. "
-            "Activities sync on the next activity sync, or when you press Sync activities now.",
-        )
+    messages.success(
+        request,
+        (_saved_message(saved[0]) if saved else f"{kind.label}: unchanged.")
+        + " Activities sync on the next activity sync, or when you press Sync activities now.",
+    )
     return redirect(_activities_url(key))
 
 
 @require_GET
 def activity_preview_view(request: HttpRequest, key: str) -> HttpResponse:
-    """How many activities turning a timeline type on would sync now (htmx)."""
+    """How many activities of a timeline type would sync that have not yet (htmx)."""
     kind = TIMELINE_BY_KEY.get(key)
     if kind is None:
         raise Http404(f"There is no HubSpot event type “{key}”.")
     try:
-        count, error = activity_preview(key=key), ""
+        preview, error = activity_type_preview(key=key, hubspot=hubspot_client()), ""
     except errors.ApiError as exc:
-        count, error = None, str(exc)
+        preview, error = None, str(exc)
     return render(
         request,
         "integrations/_activity_preview.html",
-        {"kind": kind, "count": count, "error": error},
+        {"kind": kind, "preview": preview, "error": error},
     )
 
 

@@ -95,9 +95,10 @@ def test_turning_a_type_on_records_when_and_audits_it_then_off(
     }
     shown = page(admin_web)
     assert f"since {row.enabled_at:%Y-%m-%d %H:%M}" in shown
-    assert 'id="enabled-form_submission" name="enabled" form="form-form_submission" checked' in (
-        shown
-    )
+    assert (
+        'id="enabled-form_submission" name="enabled-form_submission" form="types-form" '
+        'data-saved="on" checked'
+    ) in shown
 
     answer = save(admin_web, "form_submission", task_type="Call")
 
@@ -187,7 +188,9 @@ def test_a_saved_type_dropped_from_the_picklist_is_shown_as_such_and_cannot_be_s
     before = ActivityType.objects.get(key="meeting_booked")
     audited = len(changes_of("Activity sync: Meeting booked"))
 
-    answer = save(admin_web, "meeting_booked", enabled="on", task_type="Meeting")
+    # turning it off keeping the dropped type is refused too: on or off, a type keeps
+    # only a value of the picklist
+    answer = save(admin_web, "meeting_booked", task_type="Meeting")
 
     assert "“Meeting” is not a value of Salesforce's Task Type picklist" in answer
     after = ActivityType.objects.get(key="meeting_booked")
@@ -197,8 +200,8 @@ def test_a_saved_type_dropped_from_the_picklist_is_shown_as_such_and_cannot_be_s
         "Meeting",
     )
     assert len(changes_of("Activity sync: Meeting booked")) == audited
-    # turning the type off needs no valid task type
-    save(admin_web, "meeting_booked", task_type="Meeting")
+    # turning the type off with a task type of the picklist (or none) saves
+    save(admin_web, "meeting_booked", task_type="")
     assert not ActivityType.objects.get(key="meeting_booked").enabled
 
 
