@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from urllib.parse import urlparse
 
@@ -132,6 +133,8 @@ class Criterion:
     property_type: str
     operator: str
     value: Any = None
+    #: the IANA zone a date condition's calendar days are counted in
+    zone: str = "UTC"
 
 
 #: HubSpot property type -> list filter operationType
@@ -145,6 +148,69 @@ _OPERATION_TYPES = {
 }
 #: operators that only ask whether a value is set, whatever the property type
 _PRESENCE_OPERATORS = {"IS_KNOWN", "IS_UNKNOWN"}
+#: property types whose values are moments
+_TIME_TYPES = {"date", "datetime"}
+#: the builder's "in the last N days": a TIME_RANGED filter from N days before today to now
+IN_LAST_DAYS = "IN_LAST_DAYS"
+
+
+def _time_operation(criterion: Criterion) -> dict[str, Any]:
+    """A date condition as a TIME_POINT (before / after a calendar day in ``zone``) or a
+    TIME_RANGED (the last N days up to now) operation.
+
+    Reference: https://developers.hubspot.com/docs/api-reference/crm-lists-v3/list-filters
+    (time-point and time-ranged operations; DATE and INDEXED time points).
+    """
+    zone = {"timezoneSource": "CUSTOM", "zoneId": criterion.zone}
+    if criterion.operator == IN_LAST_DAYS:
+        return {
+            "operationType": "TIME_RANGED",
+            "operator": "IS_BETWEEN",
+            "lowerBoundEndpointBehavior": "INCLUSIVE",
+            "upperBoundEndpointBehavior": "INCLUSIVE",
+            "lowerBoundTimePoint": {
+                "timeType": "INDEXED",
+                **zone,
+                "indexReference": {"referenceType": "TODAY"},
+                "offset": {"days": -int(criterion.value)},
+            },
+            "upperBoundTimePoint": {
+                "timeType": "INDEXED",
+                **zone,
+                "indexReference": {"referenceType": "NOW"},
+            },
+            "propertyParser": "VALUE",
+            "includeObjectsWithNoValueSet": False,
+        }
+    if criterion.operator not in ("IS_BEFORE", "IS_AFTER"):
+        raise ValueError(f"{criterion.property}: {criterion.operator} is not a date operator")
+    day = criterion.value
+    if not isinstance(day, date):
+        try:
+            day = date.fromisoformat(str(day))
+        except ValueError:
+            raise ValueError(f"{criterion.property}: {day!r} is not a date") from None
+    # "after a day" starts once that day is over: the last millisecond of it is the point
+    end_of_day = (
+        {"hour": 23, "minute": 59, "second": 59, "millisecond": 999}
+        if criterion.operator == "IS_AFTER"
+        else {}
+    )
+    return {
+        "operationType": "TIME_POINT",
+        "operator": criterion.operator,
+        "timePoint": {
+            "timeType": "DATE",
+            **zone,
+            "year": day.year,
+            "month": day.month,
+            "day": day.day,
+            **end_of_day,
+        },
+        "endpointBehavior": "EXCLUSIVE",
+        "propertyParser": "VALUE",
+        "includeObjectsWithNoValueSet": False,
+    }
 
 
 def list_filter(criterion: Criterion) -> dict[str, Any]:
@@ -155,6 +221,8 @@ def list_filter(criterion: Criterion) -> dict[str, Any]:
     operator = criterion.operator.upper()
     if operator in _PRESENCE_OPERATORS:
         operation: dict[str, Any] = {"operationType": "ALL_PROPERTY", "operator": operator}
+    elif criterion.property_type.lower() in _TIME_TYPES:
+        operation = _time_operation(criterion)
     else:
         operation_type = _OPERATION_TYPES.get(criterion.property_type.lower())
         if operation_type is None:

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from core.echo import echo
 from core.models import SyncJob
 from core.services.audit import audit_settings_change
 from integrations import errors
@@ -51,7 +52,7 @@ def is_list_id(value: str) -> bool:
 def active_list_get(*, hubspot: Any, list_id: str) -> dict[str, Any]:
     """The list, if it can be the inclusion list; ``SettingRefused`` says why not."""
     if not is_list_id(list_id):
-        raise SettingRefused(f"“{list_id}” is not a HubSpot list id (list ids are numbers).")
+        raise SettingRefused(f"“{echo(list_id)}” is not a HubSpot list id (list ids are numbers).")
     try:
         found = hubspot.list_get(list_id)
     except errors.NotFound:
@@ -278,8 +279,8 @@ def contact_explain(*, hubspot: Any, query: str) -> Explanation:
         explanation.headline = "Does not sync"
         where = person and f" (it exists in Salesforce as {person.salesforce_type.lower()})"
         explanation.reasons.append(
-            f"There is no HubSpot contact for “{query}”{where or ''}. Salesforce records reach "
-            "HubSpot only through Import from Salesforce or the auto-create settings."
+            f"There is no HubSpot contact for “{echo(query)}”{where or ''}. Salesforce records "
+            "reach HubSpot only through Import from Salesforce or the auto-create settings."
         )
         return explanation
     if not explanation.email:

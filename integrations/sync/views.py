@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core.echo import echo
 from core.models import SyncJob
 from core.views.jobs import job_start_flash
 from integrations import errors
@@ -37,10 +39,14 @@ from integrations.sync.health import (
 from integrations.sync.jobs import CONTACT_SYNC, MODE_LABELS, contacts_sync_start
 from integrations.sync.list_builder import (
     GROUPS,
+    KIND_LABELS,
+    LIST_NAME_MAX_LENGTH,
     OPERATORS,
     ROWS_PER_GROUP,
+    builder_choices,
     builder_properties,
     inclusion_list_create,
+    list_member_count,
     rows_from_post,
 )
 
@@ -256,13 +262,12 @@ def health_retry_view(request: HttpRequest) -> HttpResponse:
     raw_ids = request.POST.getlist("record")
     refused = [i for i in raw_ids if not _is_record_id(i)]
     if refused:
-        shown = refused[0][:40].replace("\x00", "")
-        messages.error(request, f"“{shown}” is not a record id: nothing was retried.")
+        messages.error(request, f"“{echo(refused[0])}” is not a record id: nothing was retried.")
         return redirect("health")
     record_ids = [int(i) for i in raw_ids] or None
     category = request.POST.get("category", "")
     if category and category not in RecordError.Category.values:
-        messages.error(request, f"Unknown error category “{category}”.")
+        messages.error(request, f"Unknown error category “{echo(category)}”.")
         return redirect("health")
     try:
         retry = health_retry(actor=request.user, record_ids=record_ids, category=category)
@@ -278,13 +283,11 @@ def _builder_page(
     request: HttpRequest, *, error: str = "", status: int = 200, post: object = None
 ) -> HttpResponse:
     try:
-        properties = sorted(
-            builder_properties(hubspot=hubspot_client()).values(),
-            key=lambda p: p.get("label", p["name"]).lower(),
-        )
+        found = builder_properties(hubspot=hubspot_client())
         unreachable = ""
     except errors.ApiError as exc:
-        properties, unreachable = [], str(exc)
+        found, unreachable = {}, str(exc)
+    properties = sorted(found.values(), key=lambda p: p.get("label", p["name"]).lower())
     entered = post or {}
     groups = [
         [
@@ -292,7 +295,7 @@ def _builder_page(
                 "prefix": f"g{g}r{r}-",
                 "property": entered.get(f"g{g}r{r}-property", ""),
                 "operator": entered.get(f"g{g}r{r}-operator", ""),
-                "value": entered.get(f"g{g}r{r}-value", ""),
+                "value": ", ".join(entered.getlist(f"g{g}r{r}-value")) if post else "",
             }
             for r in range(ROWS_PER_GROUP)
         ]
@@ -303,7 +306,9 @@ def _builder_page(
         "integrations/list_builder.html",
         {
             "properties": properties,
-            "operators": OPERATORS,
+            "operators": [(KIND_LABELS[kind], kind, ops) for kind, ops in OPERATORS.items()],
+            "choices": builder_choices(found),
+            "name_max": LIST_NAME_MAX_LENGTH,
             "groups": groups,
             "name": entered.get("name", ""),
             "error": error,
@@ -326,6 +331,7 @@ def list_builder_create(request: HttpRequest) -> HttpResponse:
             hubspot=hubspot_client(),
             name=request.POST.get("name", ""),
             rows=rows_from_post(request.POST),
+            zone=timezone.get_current_timezone_name(),
         )
     except (SettingRefused, errors.ApiError) as exc:
         return _builder_page(request, error=str(exc), status=400, post=request.POST)
@@ -338,8 +344,7 @@ def list_builder_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def list_status(request: HttpRequest, list_id: str) -> HttpResponse:
     """While HubSpot processes a new list: polled by htmx until it is ready to select."""
-    shown = list_id[:40].replace("\x00", "")
-    found, error = {}, f"“{shown}” is not a HubSpot list id (list ids are numbers)."
+    found, error = {}, f"“{echo(list_id)}” is not a HubSpot list id (list ids are numbers)."
     if is_list_id(list_id):
         try:
             found, error = hubspot_client().list_get(list_id), ""
@@ -358,6 +363,7 @@ def list_status(request: HttpRequest, list_id: str) -> HttpResponse:
             "list_id": list_id,
             "error": error,
             "processing": found.get("processingStatus", "COMPLETE") != "COMPLETE",
-            "size": (found.get("additionalProperties") or {}).get("hs_list_size"),
+            "size": list_member_count(found),
+            "active": found.get("processingType") == "DYNAMIC",
         },
     )

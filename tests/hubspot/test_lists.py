@@ -101,8 +101,11 @@ def test_builder_picks_the_operation_type_from_the_property_type():
     ]
     assert operations[0]["value"] == 50 and operations[1]["value"] is False
     assert operations[2]["values"] == ["CEO", "CTO"]
-    with pytest.raises(ValueError, match="cannot filter datetime"):
-        filter_branch([[Criterion("createdate", "datetime", "IS_AFTER", "2024-01-01")]])
+    after = filter_branch([[Criterion("createdate", "datetime", "IS_AFTER", "2024-01-01")]])
+    point = after["filterBranches"][0]["filters"][0]["operation"]
+    assert point["operationType"] == "TIME_POINT" and point["timePoint"]["day"] == 1
+    with pytest.raises(ValueError, match="not a date"):
+        filter_branch([[Criterion("createdate", "datetime", "IS_BEFORE", "soon")]])
     with pytest.raises(ValueError, match="needs a value"):
         filter_branch([[Criterion("company", "string", "IS_EQUAL_TO", "")]])
     with pytest.raises(ValueError, match="not a number"):

@@ -3,13 +3,18 @@
 Reference: HubSpot's "List (segment) filters" guide (crm-lists-v3). The root
 is an OR branch with no filters of its own whose ``filterBranches`` are AND
 branches holding PROPERTY filters. ``operationType`` must suit the property's
-type; ``IS_KNOWN``/``IS_UNKNOWN`` use ``ALL_PROPERTY``.
+type; ``IS_KNOWN``/``IS_UNKNOWN`` use ``ALL_PROPERTY``. Dates are filtered with
+``TIME_POINT`` (IS_BEFORE / IS_AFTER one moment) and ``TIME_RANGED`` (IS_BETWEEN two),
+whose time points are a calendar ``DATE`` in a zone or an ``INDEXED`` point (today or
+now, plus an offset), worked out when a contact is checked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from integrations.sandbox.hubspot.properties import PropertyDef, parse_moment
 
@@ -39,6 +44,8 @@ OPERATORS: dict[str, tuple[str, ...]] = {
     "DATETIME": _COMPARISONS,
     "DATE": _COMPARISONS,
     "ALL_PROPERTY": ("IS_KNOWN", "IS_UNKNOWN"),
+    "TIME_POINT": ("IS_BEFORE", "IS_AFTER"),
+    "TIME_RANGED": ("IS_BETWEEN", "IS_NOT_BETWEEN"),
 }
 #: property type -> the operationTypes that may filter it
 _OPERATION_TYPES_FOR = {
@@ -46,11 +53,21 @@ _OPERATION_TYPES_FOR = {
     "number": {"NUMBER"},
     "enumeration": {"ENUMERATION"},
     "bool": {"BOOL"},
-    "datetime": {"DATETIME", "DATE"},
-    "date": {"DATETIME", "DATE"},
+    "datetime": {"DATETIME", "DATE", "TIME_POINT", "TIME_RANGED"},
+    "date": {"DATETIME", "DATE", "TIME_POINT", "TIME_RANGED"},
+}
+#: PublicIndexOffset's units, as timedelta keywords (months and years are not offered)
+_OFFSET_UNITS = {
+    "days": "days",
+    "weeks": "weeks",
+    "hours": "hours",
+    "minutes": "minutes",
+    "seconds": "seconds",
+    "milliseconds": "milliseconds",
 }
 
 Matcher = Callable[[Mapping[str, str]], bool]
+Clock = Callable[[], datetime]
 
 
 class FilterError(ValueError):
@@ -70,8 +87,11 @@ def _branch(node: Any, kind: str, where: str) -> tuple[list[Any], list[Any]]:
     return filters, branches
 
 
-def compile_branch(branch: Any, catalogue: Mapping[str, PropertyDef]) -> Matcher:
-    """Check the whole branch and return a predicate on a contact's properties."""
+def compile_branch(
+    branch: Any, catalogue: Mapping[str, PropertyDef], clock: Clock = lambda: datetime.now(UTC)
+) -> Matcher:
+    """Check the whole branch and return a predicate on a contact's properties; ``clock``
+    is "now" for indexed time points (today, now) when a contact is checked."""
     filters, ands = _branch(branch, "OR", "The root filterBranch")
     if filters:
         raise FilterError("The root OR branch cannot hold filters; put them in AND branches")
@@ -84,12 +104,17 @@ def compile_branch(branch: Any, catalogue: Mapping[str, PropertyDef]) -> Matcher
         if not inner:
             raise FilterError(f"{where} needs at least one filter")
         groups.append(
-            [_compile_filter(f, catalogue, f"{where}.filters[{j}]") for j, f in enumerate(inner)]
+            [
+                _compile_filter(f, catalogue, f"{where}.filters[{j}]", clock)
+                for j, f in enumerate(inner)
+            ]
         )
     return lambda props: any(all(m(props) for m in group) for group in groups)
 
 
-def _compile_filter(f: Any, catalogue: Mapping[str, PropertyDef], where: str) -> Matcher:
+def _compile_filter(
+    f: Any, catalogue: Mapping[str, PropertyDef], where: str, clock: Clock
+) -> Matcher:
     if not isinstance(f, dict) or f.get("filterType") != "PROPERTY":
         raise FilterError(f"{where}: only filterType PROPERTY is supported")
     name = f.get("property")
@@ -116,7 +141,10 @@ def _compile_filter(f: Any, catalogue: Mapping[str, PropertyDef], where: str) ->
             "does not apply to it"
         )
     include_unset = bool(operation.get("includeObjectsWithNoValueSet", False))
-    test = _value_test(op_type, operator, operation, where)
+    if op_type in ("TIME_POINT", "TIME_RANGED"):
+        test = _time_test(op_type, operator, operation, where, clock)
+    else:
+        test = _value_test(op_type, operator, operation, where)
 
     def matcher(p: Mapping[str, str]) -> bool:
         value = p.get(name)
@@ -184,6 +212,95 @@ def _value_test(
         return x is not None and compare(x)
 
     return test
+
+
+def _time_point(point: Any, where: str) -> Callable[[datetime], datetime]:
+    """A time point as a function of "now": a calendar DATE (with optional time of day)
+    in its zone, or INDEXED on today's start or now, moved by its offset."""
+    if not isinstance(point, dict):
+        raise FilterError(f"{where} must be an object")
+    try:
+        zone = ZoneInfo(str(point.get("zoneId") or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise FilterError(f"{where}: unknown zoneId {point.get('zoneId')!r}") from None
+    kind = point.get("timeType")
+    if kind == "DATE":
+        try:
+            moment = datetime(
+                int(point["year"]),
+                int(point["month"]),
+                int(point["day"]),
+                int(point.get("hour", 0)),
+                int(point.get("minute", 0)),
+                int(point.get("second", 0)),
+                int(point.get("millisecond", 0)) * 1000,
+                tzinfo=zone,
+            )
+        except (KeyError, TypeError, ValueError):
+            raise FilterError(
+                f"{where}: a DATE time point needs a valid year, month and day"
+            ) from None
+        return lambda now: moment
+    if kind == "INDEXED":
+        reference = (point.get("indexReference") or {}).get("referenceType")
+        if reference not in ("TODAY", "NOW"):
+            raise FilterError(f"{where}: indexReference.referenceType must be TODAY or NOW")
+        offset = point.get("offset") or {}
+        unknown = set(offset) - set(_OFFSET_UNITS)
+        if unknown or not all(isinstance(v, int) for v in offset.values()):
+            raise FilterError(f"{where}: offset takes whole {', '.join(_OFFSET_UNITS)}")
+        try:
+            shift = timedelta(**{_OFFSET_UNITS[k]: v for k, v in offset.items()})
+            (datetime.now(UTC) + shift).astimezone(zone)
+        except OverflowError:
+            raise FilterError(f"{where}: the offset is out of range") from None
+
+        def indexed(now: datetime) -> datetime:
+            local = now.astimezone(zone)
+            if reference == "TODAY":
+                local = local.replace(hour=0, minute=0, second=0, microsecond=0)
+            return local + shift
+
+        return indexed
+    raise FilterError(f"{where}: timeType must be DATE or INDEXED, not {kind!r}")
+
+
+def _time_test(
+    op_type: str, operator: str, operation: dict[str, Any], where: str, clock: Clock
+) -> Callable[[str], bool]:
+    if op_type == "TIME_POINT":
+        point = _time_point(operation.get("timePoint"), f"{where}.timePoint")
+        before = operator == "IS_BEFORE"
+
+        def on_one_side(v: str) -> bool:
+            moment = parse_moment(v)
+            if moment is None:
+                return False
+            target = point(clock())
+            return moment < target if before else moment > target
+
+        return on_one_side
+    lower = _time_point(operation.get("lowerBoundTimePoint"), f"{where}.lowerBoundTimePoint")
+    upper = _time_point(operation.get("upperBoundTimePoint"), f"{where}.upperBoundTimePoint")
+    behaviours = (
+        operation.get("lowerBoundEndpointBehavior", "INCLUSIVE"),
+        operation.get("upperBoundEndpointBehavior", "INCLUSIVE"),
+    )
+    if not set(behaviours) <= {"INCLUSIVE", "EXCLUSIVE"}:
+        raise FilterError(f"{where}: endpoint behaviours are INCLUSIVE or EXCLUSIVE")
+    inside = operator == "IS_BETWEEN"
+
+    def in_range(v: str) -> bool:
+        moment = parse_moment(v)
+        if moment is None:
+            return False
+        now = clock()
+        low, high = lower(now), upper(now)
+        above = moment >= low if behaviours[0] == "INCLUSIVE" else moment > low
+        below = moment <= high if behaviours[1] == "INCLUSIVE" else moment < high
+        return (above and below) == inside
+
+    return in_range
 
 
 def _float_or_none(v: str) -> float | None:

@@ -58,7 +58,7 @@ class ListsMixin:
     # --- state helpers -----------------------------------------------------------------
     def compile_list_filter(self: HubSpotEmulator, branch: Any) -> Matcher:
         try:
-            return compile_branch(branch, CONTACT_PROPERTIES)
+            return compile_branch(branch, CONTACT_PROPERTIES, self.now)
         except FilterError as exc:
             raise self.hubspot_error(
                 400, f"Invalid filterBranch: {exc}", "VALIDATION_ERROR"
