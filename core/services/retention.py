@@ -8,22 +8,39 @@ audits itself.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django_q.models import Schedule
 
-from core.models import AuditRetention
+from core.models import AuditEvent, AuditRetention
 from core.models.retention import MAX_RETENTION_DAYS
 from core.services.audit import audit_prune, audit_settings_change
 
 RETENTION_SCHEDULE_NAME = "audit-retention-prune"
+#: a retention below this (allowed when ``AUDIT_RETENTION_MIN_DAYS`` is lower) asks the
+#: admin to confirm it on its own step: under a month, an incident is often found too late
+CONFIRM_BELOW_DAYS = 30
 RETENTION_TASK = "core.services.retention.retention_prune"
 
 
 class RetentionRefused(Exception):
     """A retention the rules do not allow; the message says why, for the admin."""
+
+
+class RetentionNeedsConfirmation(RetentionRefused):
+    """A retention below ``CONFIRM_BELOW_DAYS``, not confirmed yet: nothing was changed."""
+
+    def __init__(self, *, days: int, older_events: int) -> None:
+        self.days = days
+        #: events already older than ``days``, which the next daily prune would delete
+        self.older_events = older_events
+        super().__init__(
+            f"Keeping audit events only {days} days needs confirmation; nothing was changed."
+        )
 
 
 def retention_minimum_days() -> int:
@@ -33,13 +50,19 @@ def retention_minimum_days() -> int:
 
 @transaction.atomic
 def retention_days_set(
-    *, days: int, actor: AbstractBaseUser | None, confirm_shorten: bool = False
+    *,
+    days: int,
+    actor: AbstractBaseUser | None,
+    confirm_shorten: bool = False,
+    confirm_below: bool = False,
 ) -> AuditRetention:
     """Change how many days events are kept; the change itself is audited (before -> after).
 
     Below ``AUDIT_RETENTION_MIN_DAYS`` is refused; a shorter retention than the
     current one only with ``confirm_shorten``, since the next daily prune then
-    deletes events. Either way the change is recorded before any prune runs.
+    deletes events; below ``CONFIRM_BELOW_DAYS`` only with ``confirm_below`` too
+    (``RetentionNeedsConfirmation`` says how many events that would delete). Either
+    way the change is recorded before any prune runs.
     """
     minimum = retention_minimum_days()
     if days < minimum:
@@ -51,6 +74,10 @@ def retention_days_set(
         raise RetentionRefused(
             f"Retention can be at most {MAX_RETENTION_DAYS} days; nothing was changed."
         )
+    if days < CONFIRM_BELOW_DAYS and not confirm_below:
+        cutoff = timezone.now() - timedelta(days=days)
+        older = AuditEvent.objects.filter(occurred_at__lt=cutoff).count()
+        raise RetentionNeedsConfirmation(days=days, older_events=older)
     retention = AuditRetention.objects.select_for_update().get(pk=AuditRetention.load().pk)
     before = retention.days
     if days < before and not confirm_shorten:

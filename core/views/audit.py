@@ -31,7 +31,13 @@ from core.selectors.audit import (
     audit_record_keys,
     audit_record_links,
 )
-from core.services.retention import RetentionRefused, retention_days_set, retention_minimum_days
+from core.services.retention import (
+    CONFIRM_BELOW_DAYS,
+    RetentionNeedsConfirmation,
+    RetentionRefused,
+    retention_days_set,
+    retention_minimum_days,
+)
 
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
 EXPORT_COLUMNS = [
@@ -186,6 +192,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "chain": audit_chain_last_check(),
             "max_retention_days": MAX_RETENTION_DAYS,
             "min_retention_days": retention_minimum_days(),
+            "confirm_below_days": CONFIRM_BELOW_DAYS,
         },
     )
 
@@ -298,6 +305,8 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
 class RetentionForm(forms.Form):
     days = forms.IntegerField(min_value=1, max_value=MAX_RETENTION_DAYS)
     confirm_shorten = forms.BooleanField(required=False)
+    #: sent only by the confirmation step a retention below ``CONFIRM_BELOW_DAYS`` gets
+    confirm_below = forms.BooleanField(required=False)
 
 
 @require_POST
@@ -315,6 +324,21 @@ def audit_retention(request: HttpRequest) -> HttpResponse:
             days=form.cleaned_data["days"],
             actor=request.user,
             confirm_shorten=form.cleaned_data["confirm_shorten"],
+            confirm_below=form.cleaned_data["confirm_below"],
+        )
+    except RetentionNeedsConfirmation as asked:
+        # a step of its own, a plain form: it works without JavaScript, and nothing
+        # changes unless the admin sends it
+        current = AuditRetention.objects.filter(pk=1).first() or AuditRetention()
+        return render(
+            request,
+            "core/audit_retention_confirm.html",
+            {
+                "days": asked.days,
+                "older_events": asked.older_events,
+                "current_days": current.days,
+                "confirm_below_days": CONFIRM_BELOW_DAYS,
+            },
         )
     except RetentionRefused as refused:
         messages.error(request, str(refused))
