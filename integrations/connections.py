@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -256,6 +257,8 @@ def salesforce_client(  # noqa: ANN201
             api_version=row.api_version,
             watch=watch,
             describes=describes,
+            bulk_threshold=settings.SALESFORCE_BULK_THRESHOLD,
+            bulk_first_poll_s=settings.SALESFORCE_BULK_FIRST_POLL_S,
         )
     return SalesforceClient.login(
         session=session,
@@ -267,6 +270,8 @@ def salesforce_client(  # noqa: ANN201
         watch=watch,
         sessions=DbSessionStore(credentials_fingerprint(row)),
         describes=describes,
+        bulk_threshold=settings.SALESFORCE_BULK_THRESHOLD,
+        bulk_first_poll_s=settings.SALESFORCE_BULK_FIRST_POLL_S,
     )
 
 

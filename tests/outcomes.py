@@ -36,6 +36,20 @@ def outcome_mismatches(job: SyncJob) -> list[str]:
     return wrong
 
 
+def records_counted_twice(job: SyncJob) -> list[str]:
+    """HubSpot ids with more than one outcome in ``job`` other than a later failure (the
+    one outcome that is counted on top, see ``integrations/sync/outcomes.py``)."""
+    events = AuditEvent.objects.filter(job_id=job.pk).exclude(outcome="").exclude(hubspot_id="")
+    twice = (
+        events.exclude(outcome="failed")
+        .values_list("hubspot_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by()
+    )
+    return sorted(hubspot_id for hubspot_id, _ in twice)
+
+
 def all_jobs_mismatches() -> list[str]:
     return [
         problem for job in SyncJob.objects.order_by("pk") for problem in outcome_mismatches(job)

@@ -62,11 +62,8 @@ class QCluster:
         self._log.close()
 
 
-def kill_hard(process: subprocess.Popen) -> None:
-    """SIGKILL a process and every process it started: a worker host that dies."""
-    import contextlib
-    import signal
-
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process it started, however deep."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -74,12 +71,20 @@ def kill_hard(process: subprocess.Popen) -> None:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    doomed, todo = [], [process.pid]
+    found, todo = [], [pid]
     while todo:
-        pid = todo.pop()
-        doomed.append(pid)
-        todo.extend(children.get(pid, []))
-    for pid in doomed:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def kill_hard(process: subprocess.Popen) -> None:
+    """SIGKILL a process and every process it started: a worker host that dies."""
+    import contextlib
+    import signal
+
+    for pid in descendants(process.pid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     process.wait()

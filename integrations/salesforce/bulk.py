@@ -21,6 +21,8 @@ from typing import Any
 
 from integrations.salesforce.results import RecordError, RecordResult
 
+#: the error of an input a Bulk job reported neither as done nor as failed
+UNPROCESSED = "UNPROCESSED"
 #: Bulk CSV: an empty cell leaves a field unchanged; this sets it to null.
 CSV_NULL = "#N/A"
 #: ``sf__Error`` is ``CODE:message:Field1,Field2 --`` (the field list may be absent)
@@ -110,7 +112,7 @@ def match_results(
                     success=False,
                     id=None,
                     created=None,
-                    errors=[RecordError("UNPROCESSED", "Salesforce did not process this record.")],
+                    errors=[RecordError(UNPROCESSED, "Salesforce did not process this record.")],
                 )
             )
     return results

@@ -11,8 +11,9 @@ COLLECTION_BATCH_SIZE = 200
 #: (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm).
 QUERY_PAGE_SIZE = 2_000
 #: Above this many records a write goes through Bulk API 2.0 instead of
-#: collections: 10,000 records are 50 collection calls against the org's daily
-#: limit, one Bulk job is a handful. Our choice, not a Salesforce limit.
-BULK_THRESHOLD = 10_000
+#: collections, as Salesforce suggests from about 2,000 records: they are 10
+#: collection calls against the org's daily limit, one Bulk job is a handful.
+#: The ``SALESFORCE_BULK_THRESHOLD`` setting overrides it.
+BULK_THRESHOLD = 2_000
 #: simple-salesforce waits this long before it first polls a Bulk 2.0 job.
 BULK_FIRST_POLL_S = 5.0

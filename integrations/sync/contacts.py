@@ -53,6 +53,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.models import AuditEvent
 from core.services.audit import new_record_changes
 from core.services.job_runtime import JobContext
 from integrations import errors
@@ -67,10 +68,12 @@ from integrations.models.contacts import (
     SalesforcePerson,
     SyncCursor,
 )
+from integrations.salesforce.bulk import UNPROCESSED
 from integrations.salesforce.soql import soql_datetime, soql_quote
 from integrations.sync import mapping_rules
 from integrations.sync.auto_create import auto_create_applies
 from integrations.sync.bookkeeping import bookkeeping
+from integrations.sync.contact_units import contact_units_finish, contact_units_plan
 from integrations.sync.inclusion import (
     InclusionGate,
     inclusion_gate_load,
@@ -391,11 +394,17 @@ class ContactSync:
         _cursor_set(cursor_name, str(records[-1]["SystemModstamp"]))
 
     # --- creates whose outcome is unknown -----------------------------------------------
-    def settle_unconfirmed_creates(self) -> None:
+    def settle_unconfirmed_creates(self, *, hubspot_ids: Sequence[str] | None = None) -> None:
         """Creates a run sent without learning their outcome: look each up by email. Found:
         link it (it was created). Not found after ``WRITE_SETTLE_S``: it never was; the
-        contact is synced again now. Not found yet: it stays owed."""
-        intents = list(ContactCreateIntent.objects.order_by("pk"))
+        contact is synced again now. Not found yet: it stays owed.
+
+        ``hubspot_ids``: only these contacts' creates, whose records the caller holds and
+        syncs next (a work unit run again after its worker died)."""
+        intents_of = ContactCreateIntent.objects.order_by("pk")
+        if hubspot_ids is not None:
+            intents_of = intents_of.filter(hubspot_id__in=list(hubspot_ids))
+        intents = list(intents_of)
         settle_before = timezone.now() - timedelta(seconds=django_settings.WRITE_SETTLE_S)
         owed: list[str] = []
         for object_type in SALESFORCE_TYPES:
@@ -413,6 +422,8 @@ class ContactSync:
                             owed.append(intent.hubspot_id)
                         else:
                             self._still_unconfirmed(intent)
+        if hubspot_ids is not None:
+            return
         for chunk in _chunks(owed, 100):
             records = self._read_contacts(list(chunk))
             if records:
@@ -631,7 +642,50 @@ class ContactSync:
     def sync_hubspot_page(self, page: Page) -> None:
         """Link or create the page's eligible contacts in Salesforce, then sync fields;
         then store the page's cursor."""
-        records = page.records
+        self.sync_records(self.eligible_of(page.records))
+        with self.bookkeeping():
+            if page.cursor is not None:
+                _cursor_set(HUBSPOT_CURSOR, page.cursor)
+        self.ctx.raise_if_cancelled()
+
+    def _write_batch(self, count: int) -> int:
+        """How many records one Salesforce write takes: all of them above the client's Bulk
+        threshold (one Bulk API 2.0 job), else a collection's 200."""
+        return count if count > self.salesforce.bulk_threshold else SALESFORCE_BATCH
+
+    def sync_hubspot_stream(self, pages: Iterable[Page]) -> None:
+        """The pages' eligible contacts, then the stream's cursor.
+
+        A run with at most ``SYNC_UNIT_RECORDS`` eligible contacts syncs them here. A
+        bigger one hands them out as work units of that many, which any worker takes
+        (``contact_units.py``), while this run reads on; it then waits for the last unit
+        and counts what the units settled. The cursor is stored once every contact read
+        before it has synced."""
+        size = django_settings.SYNC_UNIT_RECORDS
+        held: list[dict[str, Any]] = []
+        cursor: str | None = None
+        planned = 0
+        for page in pages:
+            held.extend(self.eligible_of(page.records))
+            cursor = page.cursor if page.cursor is not None else cursor
+            while len(held) >= size:
+                planned += contact_units_plan(self, held[:size])
+                held = held[size:]
+            self.ctx.raise_if_cancelled()
+        if planned:
+            if held:
+                contact_units_plan(self, held)
+            contact_units_finish(self)
+        else:
+            self.sync_records(held)
+        with self.bookkeeping():
+            if cursor is not None:
+                _cursor_set(HUBSPOT_CURSOR, cursor)
+        self.ctx.raise_if_cancelled()
+
+    def eligible_of(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The contacts the inclusion gate lets through; the others are settled as skipped
+        (committed before any write is sent)."""
         eligible = []
         for record in records:
             if f"hs:{record['id']}" in self.failed_keys:
@@ -643,14 +697,19 @@ class ContactSync:
                 self.skip("not_in_list", hubspot_id=record["id"], email=_email_of(record))
             else:
                 eligible.append(record)
+        with self.bookkeeping():
+            pass  # the skips commit with their counts before any write is sent
+        return eligible
+
+    def sync_records(self, eligible: list[dict[str, Any]]) -> None:
+        """Link (by email) or create eligible contacts in Salesforce, then sync fields."""
+        eligible = [r for r in eligible if f"hs:{r['id']}" not in self.failed_keys]
         links = {
             link.hubspot_id: link
             for link in ContactLink.objects.filter(hubspot_id__in=[r["id"] for r in eligible])
         }
         unlinked = [r for r in eligible if r["id"] not in links]
         matches = self._match_by_email(unlinked)
-        with self.bookkeeping():
-            pass  # the skips commit with their counts before any write is sent
         if matches:
             intents = self._intents_of(r for r in unlinked if r["id"] in matches)
             with self.bookkeeping():
@@ -666,10 +725,20 @@ class ContactSync:
         self._create_in_salesforce(to_create)
         pairs = [(r, links[r["id"]]) for r in eligible if r["id"] in links]
         self._sync_pairs(pairs)
-        with self.bookkeeping():
-            if page.cursor is not None:
-                _cursor_set(HUBSPOT_CURSOR, page.cursor)
-        self.ctx.raise_if_cancelled()
+
+    def absorb_job_outcomes(self, *, hubspot_ids: Iterable[str] | None = None) -> None:
+        """What other workers already settled for this job (its units): their records'
+        outcomes count once, and what failed is not tried again in this run."""
+        events = AuditEvent.objects.filter(job_id=self.ctx.job_id).exclude(outcome="")
+        if hubspot_ids is not None:
+            events = events.filter(hubspot_id__in=list(hubspot_ids))
+        for hubspot_id, salesforce_id, outcome in events.values_list(
+            "hubspot_id", "salesforce_id", "outcome"
+        ).iterator(chunk_size=2000):
+            keys = _keys(hubspot_id=hubspot_id, salesforce_id=salesforce_id)
+            self.ledger.adopt(keys, outcome)
+            if outcome == FAILED:
+                self.failed_keys.update(keys)
 
     def _match_by_email(self, records: list[dict[str, Any]]) -> dict[str, SalesforcePerson]:
         """Unlinked contacts -> an existing Salesforce contact (preferred) or lead, by email."""
@@ -736,7 +805,7 @@ class ContactSync:
         object_type = self.settings.create_new_as
         fields = self.salesforce_fields(object_type)
         by_field = {m.salesforce_field: m for m in self.mappings}
-        for chunk in _chunks(records, SALESFORCE_BATCH):
+        for chunk in _chunks(records, self._write_batch(len(records))):
             payloads = []
             for record in chunk:
                 props = record["properties"]
@@ -778,10 +847,33 @@ class ContactSync:
                 intents.delete()  # nothing was sent
                 raise
             self.wrote_salesforce = True
+            unprocessed = {
+                record["id"]
+                for record, result in zip(chunk, results, strict=True)
+                if any(e.status_code == UNPROCESSED for e in result.errors)
+            }
             with self.bookkeeping():
-                intents.delete()  # the outcome of every one is known now
+                # the outcome of every other one is known now; one a Bulk job did not
+                # report may still have been created: looked up by email, as a lost answer
+                intents.exclude(hubspot_id__in=unprocessed).delete()
                 for record, payload, result in zip(chunk, payloads, results, strict=True):
-                    self._after_create(record, payload, result, object_type)
+                    if record["id"] in unprocessed:
+                        self._record_failed(
+                            record_key=f"hs:{record['id']}",
+                            hubspot_id=record["id"],
+                            email=_email_of(record),
+                            direction=TO_SALESFORCE,
+                            errors=[
+                                unconfirmed(
+                                    f"Salesforce's Bulk job did not report this "
+                                    f"{object_type.lower()}; syncadmin looks it up by email "
+                                    "before it tries again"
+                                )
+                            ],
+                            what="Salesforce did not confirm the create",
+                        )
+                    else:
+                        self._after_create(record, payload, result, object_type)
 
     def _intend_creates(
         self, chunk: Sequence[dict[str, Any]], object_type: str
@@ -904,7 +996,7 @@ class ContactSync:
         failures: list[tuple[_Plan, str, list[Any], str]] = []
         for object_type in SALESFORCE_TYPES:
             typed = [p for p in to_salesforce if p.link.salesforce_type == object_type]
-            for chunk in _chunks(typed, SALESFORCE_BATCH):
+            for chunk in _chunks(typed, self._write_batch(len(typed))):
                 results = self.salesforce.update(
                     object_type,
                     [{"Id": p.link.salesforce_id, **p.salesforce_changes} for p in chunk],
@@ -1330,8 +1422,7 @@ def _contacts_sync(ctx: JobContext, run: ContactSync) -> None:
         # SPEC §3.6: then a sync fills the other mapped fields, for list members only;
         # membership is read afresh, since the imported contacts may have joined the list
         run.mode, run._gate = Mode.ALL, None
-    for page in run.hubspot_pages(contact=ctx.params.get("contact", "")):
-        run.sync_hubspot_page(page)
+    run.sync_hubspot_stream(run.hubspot_pages(contact=ctx.params.get("contact", "")))
     run.sync_salesforce_pending()
     # echo pass: absorb the modification times our own writes caused
     if mode not in (Mode.ONE, Mode.RETRY):
@@ -1340,6 +1431,5 @@ def _contacts_sync(ctx: JobContext, run: ContactSync) -> None:
             run.pull_salesforce()
             run.sync_salesforce_pending()
         if run.wrote_hubspot or mode == Mode.IMPORT:
-            for page in run.hubspot_pages():
-                run.sync_hubspot_page(page)
+            run.sync_hubspot_stream(run.hubspot_pages())
     run.flush()

@@ -105,6 +105,19 @@ class OutcomeLedger:
             self.events.append(built)
             self._remember(keys, entry)
 
+    def adopt(self, keys: Iterable[str], outcome: str) -> None:
+        """An outcome already committed for this job elsewhere (another worker's unit):
+        later outcomes of the record follow the rules above as if it were settled here."""
+        if outcome not in _WEIGHT:
+            raise ValueError(f"Unknown outcome {outcome!r}")
+        keys = [k for k in keys if k]
+        entry = self._entry_of(keys)
+        if entry is None:
+            entry = _Entry(outcome=outcome, event=None, pending=False)
+        elif _WEIGHT[outcome] > _WEIGHT[entry.outcome]:
+            entry.outcome = outcome
+        self._remember(keys, entry)
+
     def is_settled(self, *keys: str) -> bool:
         return self._entry_of(keys) is not None
 

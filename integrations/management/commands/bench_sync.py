@@ -1,12 +1,15 @@
 """Benchmark contact sync end to end, on a sandbox and a database of its own.
 
-    python manage.py bench_sync --contacts 10000 [--latency-ms 20] [--workers 2]
+    python manage.py bench_sync --contacts 10000 [--latency-ms 20] [--workers 1,4]
                                 [--latency-model fast|realistic] [--database-url URL]
 
 Seeds the sandbox with N HubSpot contacts (half of them already in Salesforce
 by email) and an active inclusion list holding 80% of them; runs a full sync
 through the real job machinery (a real broker and ``--workers`` qcluster
-processes), then an immediate second run with nothing changed. After each of
+processes of one worker each), then an immediate second run with nothing changed.
+``--workers 1,4`` runs all of it once per worker count, each on a fresh sandbox and
+database, prints each run's lines, then ``initial.wall_s.workersN`` for each and
+``scaling.workersM_vs_N`` (the first count's initial wall time over the last's). After each of
 the two, a Reconcile compares both sides (one ``reconcile.*`` line each: after
 the initial sync, then after the incremental one; 0 missing / drift /
 duplicates after a correct sync; each in fresh workers, so ``reconcile.peak_rss_mb``
@@ -25,6 +28,7 @@ so the database the URL names is never touched.
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -131,7 +135,12 @@ class Command(BaseCommand):
             help="realistic: the vendors' per-endpoint latencies (see docs/sandbox.md)",
         )
         parser.add_argument("--latency-seed", type=int, default=0)
-        parser.add_argument("--workers", type=int, default=1, help="qcluster processes")
+        parser.add_argument(
+            "--workers",
+            type=_worker_counts,
+            default=[1],
+            help="qcluster processes (one worker each); a list such as 1,4 runs once per count",
+        )
         parser.add_argument(
             "--activities", type=int, default=0, help="also sync M activities of every type"
         )
@@ -142,12 +151,29 @@ class Command(BaseCommand):
         if options["inner"]:
             self._bench(options)
             return
+        walls: dict[int, float] = {}
+        for workers in options["workers"]:
+            output = self._bench_once(options, workers)
+            self.stdout.write(output, ending="")
+            walls[workers] = _figure(output, "initial.wall_s")
+        if len(walls) > 1:
+            self.stdout.write(
+                " ".join(f"initial.wall_s.workers{n}={w:.2f}" for n, w in walls.items())
+            )
+            first, last = options["workers"][0], options["workers"][-1]
+            self.stdout.write(
+                f"scaling.workers{last}_vs_{first}={walls[first] / max(walls[last], 0.001):.2f}"
+            )
+
+    def _bench_once(self, options: dict[str, Any], workers: int) -> str:
+        """One whole benchmark in a throwaway environment; its ``key=value`` lines."""
         with tempfile.TemporaryDirectory(prefix="bench-sync-") as data_dir:
             env = {
                 **os.environ,
                 "SYNCADMIN_DATA_DIR": data_dir,
                 "SYNCADMIN_ENCRYPTION_KEYS": "",
-                "Q_CLUSTER_NAME": f"bench-sync-{os.getpid()}",
+                "Q_CLUSTER_NAME": f"bench-sync-{os.getpid()}-{workers}",
+                "Q_WORKERS": "1",
                 "LOG_LEVEL": "WARNING",
             }
             env.pop("DATABASE_URL", None)
@@ -156,14 +182,18 @@ class Command(BaseCommand):
             command += ["--latency-ms", str(options["latency_ms"])]
             command += ["--latency-model", options["latency_model"]]
             command += ["--latency-seed", str(options["latency_seed"])]
-            command += ["--workers", str(options["workers"])]
+            command += ["--workers", str(workers)]
             command += ["--activities", str(options["activities"])]
             with _bench_database(options["database_url"]) as database_url:
                 if database_url:
                     env["DATABASE_URL"] = database_url
-                result = subprocess.run(command, env=env, cwd=ROOT, check=False)
+                result = subprocess.run(
+                    command, env=env, cwd=ROOT, check=False, stdout=subprocess.PIPE, text=True
+                )
             if result.returncode:
+                self.stdout.write(result.stdout)
                 raise CommandError(f"bench_sync failed (exit {result.returncode})")
+            return result.stdout
 
     # --- inside the throwaway environment ----------------------------------------------
     def _bench(self, options: dict[str, Any]) -> None:
@@ -184,7 +214,7 @@ class Command(BaseCommand):
         workers: list[subprocess.Popen] = []
         try:
             self._connect(sandbox)
-            workers = _workers_start(options["workers"])
+            workers = _workers_start(options["workers"][0])
             initial = self._run_job(sandbox, "all")
             peak = max(_peak_rss_mb(w.pid) for w in workers)
             reconciles = [self._run_reconcile(sandbox, workers)]
@@ -243,7 +273,7 @@ class Command(BaseCommand):
                 f"activities.salesforce_calls={activities['salesforce_calls']} "
                 f"activities.calls_per_activity={activities['salesforce_calls'] / synced:.4f}"
             )
-        self.stdout.write(f"peak_rss_mb={peak:.0f} workers={options['workers']}")
+        self.stdout.write(f"peak_rss_mb={peak:.0f} workers={options['workers'][0]}")
 
     def _connect(self, sandbox: Any) -> None:
         from django_q.models import Schedule
@@ -358,6 +388,26 @@ class Command(BaseCommand):
             "failed": job.failed,
             "findings": job.params.get("findings", {}),
         }
+
+
+def _worker_counts(text: str) -> list[int]:
+    """``--workers``: one count or a comma-separated list of them."""
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of worker counts: {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("worker counts must be at least 1")
+    return counts
+
+
+def _figure(output: str, name: str) -> float:
+    """The value of ``name=`` in the benchmark's ``key=value`` lines."""
+    for token in output.split():
+        key, _, value = token.partition("=")
+        if key == name:
+            return float(value)
+    raise CommandError(f"the benchmark printed no {name}")
 
 
 def _limits_reached(hubspot: dict[str, Any], salesforce: dict[str, Any]) -> dict[str, Any]:
