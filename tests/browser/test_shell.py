@@ -54,5 +54,6 @@ def test_admin_cancels_a_job_from_its_page(page: Page, live_server, admin) -> No
     log_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/jobs/{job.pk}/")
     page.get_by_role("button", name="Cancel job").click()
+    page.get_by_role("button", name="Cancel job").click()  # the confirmation page's
     expect(page.get_by_role("status")).to_contain_text("was cancelled")
     expect(page.get_by_test_id("job-status")).to_have_text("Cancelled")
