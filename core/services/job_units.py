@@ -127,6 +127,8 @@ def job_units_finish(ctx: JobContext) -> list[dict[str, Any]]:
                 status=JobUnit.Status.DROPPED, finished_at=timezone.now()
             )
         time.sleep(WAIT_POLL_S)
+    # the records were only needed to run the units: what stays is who ran what
+    JobUnit.objects.filter(job_id=ctx.job_id).update(payload={})
     ctx.ensure_owned()
     failed = JobUnit.objects.filter(job_id=ctx.job_id, status=JobUnit.Status.FAILED).first()
     if failed is not None:
@@ -140,7 +142,8 @@ def job_units_finish(ctx: JobContext) -> list[dict[str, Any]]:
 
 
 def job_units_clear(*, job_id: int) -> None:
-    """Forget the job's units (a resumed job plans its work afresh)."""
+    """Forget the job's units: a job that starts again (after waiting for the budget)
+    plans its work afresh, and a unit that failed before must not fail it again."""
     JobUnit.objects.filter(job_id=job_id).delete()
 
 

@@ -41,6 +41,7 @@ from core.services.job_runtime import (
     JobMustWait,
     owned_job,
 )
+from core.services.job_units import job_units_clear
 from core.services.schedules import schedule_every
 
 logger = logging.getLogger(__name__)
@@ -263,6 +264,7 @@ def job_run(*, job_id: int) -> SyncJob | None:
     token = _claim(job_id)
     if token is None:
         return SyncJob.objects.filter(pk=job_id).first()
+    job_units_clear(job_id=job_id)
     job = SyncJob.objects.get(pk=job_id)
     _job_audit(job, "job.started", message=f"Trigger: {job.trigger}.")
     with JobHeartbeat(job_id=job_id, run_token=token):

@@ -1,12 +1,13 @@
-"""Above the Bulk threshold, a contact sync creates and updates through Bulk API 2.0 jobs,
-and each record's outcome (done or refused) reaches the job, Sync health and the audit
-trail exactly as with collections."""
+"""Big contact syncs. Above the Bulk threshold, creates and updates go through Bulk API 2.0
+jobs, and each record's outcome (done or refused) reaches the job, Sync health and the
+audit trail exactly as with collections; a fanned-out job that must wait resumes whole."""
 
 from __future__ import annotations
 
 import pytest
 
-from core.models import AuditEvent, SyncJob
+from core.models import AuditEvent, JobUnit, SyncJob
+from core.services.jobs import job_run
 from integrations.models import ContactLink, RecordError
 from tests.compare import contacts_compare
 from tests.contacts.conftest import person, run_sync
@@ -63,3 +64,26 @@ def test_a_big_update_goes_through_bulk_too(bulk, connected, sandbox, hubspot, s
     assert {r["Phone"] for r in rows if r["Id"] in {leads[h] for h in ids}} == {"2"}
     assert_counts_add_up(job)
     assert SyncJob.objects.filter(status=SyncJob.Status.FAILED).count() == 0
+
+
+def test_a_fanned_out_job_that_runs_out_of_budget_waits_then_resumes_losing_nothing(
+    settings, connected, sandbox, hubspot, salesforce
+) -> None:
+    """The budget runs out inside a work unit: the job waits (it does not fail), and the
+    resumed job plans its units afresh and syncs every contact once."""
+    from integrations.models import SalesforceConnection
+
+    settings.SYNC_UNIT_RECORDS = 10
+    hubspot.create_contacts(*(person(f"w{i}@example.com") for i in range(45)))
+    used = sandbox.salesforce.calls()["total"]
+    SalesforceConnection.objects.update(daily_budget=used + 6)
+    job = run_sync("all", expect="waiting")
+    assert "budget" in job.waiting_reason
+    assert JobUnit.objects.filter(job=job, status=JobUnit.Status.FAILED).exists()
+    SalesforceConnection.objects.update(daily_budget=10_000)
+    resumed = job_run(job_id=job.pk)
+    assert resumed is not None and resumed.status == SyncJob.Status.SUCCEEDED, resumed.error
+    assert not JobUnit.objects.filter(job=job, status=JobUnit.Status.FAILED).exists()
+    comparison = contacts_compare(hubspot, salesforce)
+    assert (comparison.lost, comparison.duplicated) == (0, 0)
+    assert_counts_add_up(resumed)
