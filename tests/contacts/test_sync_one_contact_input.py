@@ -70,7 +70,7 @@ def test_a_well_formed_contact_starts_a_job_for_it(admin_web: Client, connected)
 def test_the_page_of_a_retry_says_how_many_records(admin_web: Client) -> None:
     job, _ = contacts_sync_start(mode="retry", records=["hs:1", "hs:2", "sf:003000000000001"])
     page = admin_web.get(reverse("job_detail", args=[job.pk])).content.decode()
-    assert "Retry of 3 failed records." in page
+    assert "Retry of 3 failed records: hs:1, hs:2, sf:003000000000001." in page
 
 
 def test_a_15_character_salesforce_id_names_the_same_record_as_its_18_character_form() -> None:
