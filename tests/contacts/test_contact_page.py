@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from core.models import AuditEvent, SyncJob
 from core.services.audit import audit_record
-from integrations.models import ContactLink, HubSpotConnection, SalesforceConnection
+from integrations.models import ContactLink, HubSpotConnection, RecordError, SalesforceConnection
 from integrations.record_urls import hubspot_contact_url, salesforce_record_url
 from tests.sides import HubSpotSide, SalesforceSide, person, run_sync
 
@@ -156,3 +156,20 @@ def test_a_page_without_a_hubspot_connection_still_shows_what_syncadmin_knows(
     page = html.unescape(response.content.decode())
     assert "The verdict could not be read from HubSpot" in page
     assert synced.salesforce_id in page
+
+
+def test_the_explainer_links_to_the_contacts_page(viewer_web: Client, synced) -> None:
+    page = viewer_web.get(reverse("contacts_explain"), {"q": synced.email}).content.decode()
+    assert f'href="{contact_url(synced.hubspot_id)}"' in page
+
+
+def test_sync_health_rows_link_to_the_contacts_page(viewer_web: Client, synced) -> None:
+    RecordError.objects.create(
+        record_key=f"hs:{synced.hubspot_id}",
+        hubspot_id=synced.hubspot_id,
+        email=synced.email,
+        category=RecordError.Category.VALIDATION,
+        message="FIELD_CUSTOM_VALIDATION_EXCEPTION: Phone must have 10 digits",
+    )
+    page = viewer_web.get(reverse("health")).content.decode()
+    assert f'href="{contact_url(synced.hubspot_id)}"' in page
