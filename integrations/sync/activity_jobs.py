@@ -12,9 +12,7 @@ from core.job_kinds import JobPurpose, register_job_kind
 from core.models import SyncJob
 from core.services.jobs import JobStart, job_start
 from core.services.schedules import schedule_every
-from integrations.models import ActivityType
 from integrations.sync.activities import activities_sync_run
-from integrations.sync.activity_settings import activity_type_label
 
 ACTIVITY_SYNC = "activities.sync"
 ACTIVITIES_SCOPE = "activities"
@@ -22,14 +20,11 @@ SCHEDULE_NAME = "activity-sync"
 
 
 def activity_job_purpose(params: dict[str, Any]) -> JobPurpose:
-    """What an activity sync is for, with the types it covers (those that were on)."""
-    types = params.get("types")
-    which = f": {', '.join(activity_type_label(key) for key in types)}" if types else ""
-    if "types" in params and not types:
-        which = " (no type was on)"
+    """What an activity sync is for. The types are the ones on when it runs (it reads them
+    then, so a type turned on meanwhile is covered): the page links to them."""
     return JobPurpose(
-        "Activity sync, both directions, of every activity type that is on"
-        f"{which}, inside each type's window.",
+        "Activity sync: both directions, every activity type that is on when it runs, "
+        "each inside its window.",
         (("Activity types", reverse("activities")),),
     )
 
@@ -51,13 +46,7 @@ def activities_sync_start(
         scope=ACTIVITIES_SCOPE,
         trigger=trigger,
         requested_by=requested_by,
-        # the types that were on when it was asked for, for its page
-        params={
-            "mode": mode,
-            "types": sorted(
-                ActivityType.objects.filter(enabled=True).values_list("key", flat=True)
-            ),
-        },
+        params={"mode": mode},
     )
 
 

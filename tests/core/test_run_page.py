@@ -179,7 +179,7 @@ def test_each_kind_says_what_its_run_is_for(admin_web: Client) -> None:
         contacts_sync_start(mode=Mode.ONE, contact="ann@example.com").job: [
             "one contact: ann@example.com"
         ],
-        activities_sync_start().job: ["Activity sync", "Task created"],
+        activities_sync_start().job: ["Activity sync", "every activity type that is on"],
     }
     for job, words in cases.items():
         page = admin_web.get(reverse("job_detail", args=[job.pk])).content.decode()
