@@ -55,7 +55,6 @@ def _progress(job: SyncJob) -> dict[str, object]:
         "outcomes": job_outcomes(job),
         "ahead": job_ahead(job=job),
         "silent_since": job_silent_since(job),
-        "settled": job_settled(job),
     }
 
 
