@@ -3,7 +3,7 @@
 Built from what the connections store: HubSpot's portal id (read when the connection
 is tested) and Salesforce's instance URL (set for an access-token connection, learnt
 at login otherwise). A connection pointed at the sandbox gets sandbox URLs, so a
-demo never opens a real account.
+demo never opens a real account. Rows are read, never created: pages call this on GET.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ HUBSPOT_CONTACT_TYPE = "0-1"
 
 def hubspot_contact_url(hubspot_id: str) -> str:
     """The contact's record page in HubSpot ("" until the connection's portal id is known)."""
-    row = HubSpotConnection.load()
+    row = HubSpotConnection.objects.filter(pk=1).first() or HubSpotConnection()
     if not (row.portal_id and hubspot_id):
         return ""
     default = row.base_url.rstrip("/") == HubSpotConnection.DEFAULT_BASE_URL
@@ -29,7 +29,7 @@ def hubspot_contact_url(hubspot_id: str) -> str:
 def salesforce_instance_url() -> str:
     """The org's own host: the token connection's, else the last login's, else the login
     host (which sends a signed-in user on to the record)."""
-    row = SalesforceConnection.load()
+    row = SalesforceConnection.objects.filter(pk=1).first() or SalesforceConnection()
     if row.auth_mode == SalesforceConnection.AuthMode.TOKEN and row.instance_url:
         return row.instance_url.rstrip("/")
     session = SalesforceSession.objects.filter(pk=1).only("instance_url").first()
