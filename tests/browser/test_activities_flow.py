@@ -50,7 +50,7 @@ def test_marketing_email_opened_becomes_a_task_in_the_audit_log(
     row = page.get_by_test_id("type-marketing_email_opened")
     row.get_by_role("switch").check()
     row.get_by_label("Salesforce task type for Marketing email opened").select_option("Email")
-    row.get_by_role("button", name="Save Marketing email opened").click()
+    page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("status").first).to_be_visible()
     row = page.get_by_test_id("type-marketing_email_opened")
     expect(row).to_contain_text("since")

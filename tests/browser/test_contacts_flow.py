@@ -35,6 +35,8 @@ def test_pick_a_list_nothing_syncs_then_sync_now(page: Page, live_server, admin,
     page.get_by_role("button", name="Preview the change").click()
     expect(page.get_by_test_id("would-stop")).to_have_text("1")
     page.get_by_role("button", name="Save inclusion list").click()
+    expect(page.get_by_test_id("confirm-stop")).to_have_text("1")
+    page.get_by_role("button", name="Yes, change the inclusion list").click()
     expect(page.get_by_role("status")).to_contain_text("Nothing has synced yet")
     expect(page.get_by_test_id("inclusion-list")).to_contain_text("VIPs")
     expect(page.get_by_text("0 contacts linked")).to_be_visible()

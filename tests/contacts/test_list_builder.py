@@ -51,7 +51,7 @@ def test_the_builder_creates_an_active_list_that_can_then_be_chosen(
             break
         status = admin_web.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
     assert "Use “VIPs in Finland” as the inclusion list" in status
-    admin_web.post(reverse("contacts_list_save"), {"list_id": list_id})
+    admin_web.post(reverse("contacts_list_save"), {"list_id": list_id, "confirm_from": ""})
     assert ContactSyncSettings.load().inclusion_list_id == list_id
     assert not SyncJob.objects.exists()
     assert AuditEvent.objects.filter(action="list.created", actor_username="alice").exists()
