@@ -23,7 +23,6 @@
     var control = document.createElement(tag);
     control.id = old.id;
     control.name = old.name;
-    control.disabled = old.disabled;
     control.setAttribute("data-role", "value");
     Object.keys(attrs).forEach(function (k) { control.setAttribute(k, attrs[k]); });
     return control;
@@ -69,40 +68,51 @@
     }
     var label = old.closest("label");
     label.hidden = Boolean(NO_VALUE[operator]);
-    control.disabled = old.disabled || Boolean(NO_VALUE[operator]);
+    control.disabled = Boolean(NO_VALUE[operator]);
     old.replaceWith(control);
   }
 
-  function offerOperators(select, kind) {
-    var current = select.value;
-    var stillOffered = false;
+  // the page lists every kind's operators in groups (what works without the script);
+  // the script keeps the groups aside and offers only the chosen property's
+  function operatorSets(select) {
+    var sets = {};
     Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (group) {
-      var offered = group.getAttribute("data-kind") === kind;
-      group.hidden = !offered;
-      group.disabled = !offered;
-      if (offered && group.querySelector('option[value="' + current + '"]')) stillOffered = true;
+      sets[group.getAttribute("data-kind")] = Array.prototype.map.call(
+        group.querySelectorAll("option"),
+        function (o) { return { value: o.value, label: o.textContent, selected: o.selected }; }
+      );
     });
-    if (!stillOffered) {
-      var first = kind && select.querySelector('optgroup[data-kind="' + kind + '"] option');
-      select.value = first ? first.value : "";
-    } else {
-      // the same operator value may sit in several groups: select the offered one
-      select.querySelector('optgroup[data-kind="' + kind + '"] option[value="' + current + '"]').selected = true;
-    }
+    return sets;
+  }
+
+  function offerOperators(select, kind, sets, keep) {
+    var current = keep || "";
+    var choices = sets[kind] || [];
+    var still = choices.some(function (c) { return c.value === current; });
+    select.replaceChildren(option("", "—", false));
+    choices.forEach(function (c, i) {
+      select.appendChild(option(c.value, c.label, still ? c.value === current : i === 0));
+    });
   }
 
   function setUpRow(row, properties) {
     var property = row.querySelector('[data-role="property"]');
     var operator = row.querySelector('[data-role="operator"]');
-    function refresh(propertyChanged) {
-      var prop = properties[property.value];
-      if (propertyChanged || !prop) offerOperators(operator, prop ? prop.kind : "");
-      valueControl(row.querySelector('[data-role="value"]'), prop, operator.value);
+    var sets = operatorSets(operator);
+    function kindOf() {
+      return properties[property.value] ? properties[property.value].kind : "";
     }
-    offerOperators(operator, properties[property.value] ? properties[property.value].kind : "");
-    refresh(false);
-    property.addEventListener("change", function () { refresh(true); });
-    operator.addEventListener("change", function () { refresh(false); });
+    function refreshValue() {
+      valueControl(row.querySelector('[data-role="value"]'), properties[property.value], operator.value);
+    }
+    var saved = (sets[kindOf()] || []).filter(function (c) { return c.selected; });
+    offerOperators(operator, kindOf(), sets, saved.length ? saved[saved.length - 1].value : "");
+    refreshValue();
+    property.addEventListener("change", function () {
+      offerOperators(operator, kindOf(), sets, operator.value);
+      refreshValue();
+    });
+    operator.addEventListener("change", refreshValue);
   }
 
   function setUp() {
