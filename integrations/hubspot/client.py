@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 import requests
 
 from integrations import errors
+from integrations.chunks import chunks
 from integrations.hubspot import limits
 from integrations.hubspot.streams import (
     CONTACTS,
@@ -270,11 +271,6 @@ def filter_branch(groups: Sequence[Sequence[Criterion]]) -> dict[str, Any]:
     }
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterator[tuple[int, Sequence[Any]]]:
-    for start in range(0, len(items), size):
-        yield start, items[start : start + size]
-
-
 class HubSpotClient:
     """The HubSpot calls syncadmin makes, on a session from ``hubspot_session``."""
 
@@ -413,7 +409,8 @@ class HubSpotClient:
         matched through ``context.ids``.
         """
         outcome = BatchOutcome()
-        for start, chunk in _chunks(inputs, limits.BATCH_SIZE):
+        for n, chunk in enumerate(chunks(inputs, limits.BATCH_SIZE)):
+            start = n * limits.BATCH_SIZE
             traced = [
                 {**item, "objectWriteTraceId": str(start + i)} if action != "read" else item
                 for i, item in enumerate(chunk)
@@ -700,7 +697,7 @@ class HubSpotClient:
         # https://developers.hubspot.com/docs/api-reference/crm-associations-v4/batch/post-crm-v4-associations-fromObjectType-toObjectType-batch-read
         found: dict[str, list[str]] = {}
         id_list = [str(i) for i in ids]
-        for _, chunk in _chunks(id_list, limits.ASSOCIATION_BATCH_SIZE):
+        for chunk in chunks(id_list, limits.ASSOCIATION_BATCH_SIZE):
             answer = self._post(
                 f"/crm/v4/associations/{from_type}/{to_type}/batch/read",
                 {"inputs": [{"id": i} for i in chunk]},

@@ -40,6 +40,7 @@ from simple_salesforce.exceptions import (
 )
 
 from integrations import errors
+from integrations.chunks import chunks
 from integrations.salesforce import bulk, limits
 from integrations.salesforce.caching import (
     DESCRIBE_CHANGED,
@@ -121,11 +122,6 @@ def _login_identity(soap_answer: bytes) -> Identity | None:
         user_name=info.get("userFullName", ""),
         user_email=info.get("userEmail", ""),
     )
-
-
-def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _record_error(item: Mapping[str, Any]) -> RecordError:
@@ -424,7 +420,7 @@ class SalesforceClient:
             results = self._bulk_write(operation, object_type, records, external_id_field)
         else:
             results = []
-            for chunk in _chunks(records, limits.COLLECTION_BATCH_SIZE):
+            for chunk in chunks(records, limits.COLLECTION_BATCH_SIZE):
                 results.extend(self._collection(operation, object_type, chunk, external_id_field))
         if any(e.status_code in DESCRIBE_CHANGED for r in results for e in r.errors):
             self._describe_changed(object_type)

@@ -34,6 +34,7 @@ from core.models import AuditEvent
 from core.services.audit import new_record_changes
 from core.services.job_runtime import JobContext
 from integrations import errors
+from integrations.chunks import chunks
 from integrations.hubspot.streams import cursor_ms
 from integrations.job_clients import JobClients
 from integrations.models import (
@@ -71,7 +72,7 @@ from integrations.sync.outcomes import (
 from integrations.sync.record_errors import record_errors_resolve, record_failure, unconfirmed
 from integrations.sync.stamp_cursor import StampCursor
 from integrations.sync.timeline_windows import in_window, window_start
-from integrations.vendor_time import vendor_time
+from integrations.vendor_time import epoch_ms, iso_ms, vendor_time
 
 logger = logging.getLogger(__name__)
 
@@ -127,25 +128,12 @@ TASK_PRIORITY = {"HIGH": "High", "MEDIUM": "Normal", "LOW": "Low"}
 HUBSPOT_PRIORITY = {"High": "HIGH", "Normal": "MEDIUM", "Low": "LOW"}
 
 
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 def _first_line(text: str | None) -> str:
     for line in (text or "").splitlines():
         stripped = line.strip()
         if stripped:
             return stripped
     return ""
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @dataclass
@@ -229,8 +217,8 @@ class TimelineReader:
                 continue  # HubSpot answers 400 for their submissions
             name = f"hubspot:form:{form['id']}"
             since = self._late_cursor(name)
-            newest = _ms(self._cursor(name))  # the cursor never moves back
-            for page in self.hubspot.form_submissions(form["id"], _ms(since)):
+            newest = epoch_ms(self._cursor(name))  # the cursor never moves back
+            for page in self.hubspot.form_submissions(form["id"], epoch_ms(since)):
                 found = []
                 for submission in page:
                     values = {v["name"]: v["value"] for v in submission.get("values", [])}
@@ -260,7 +248,9 @@ class TimelineReader:
         name = f"hubspot:email_events:{self.kind.source_filter}"
         since = self._late_cursor(name)
         end = timezone.now()
-        for page in self.hubspot.email_events(self.kind.source_filter, _ms(since), _ms(end)):
+        for page in self.hubspot.email_events(
+            self.kind.source_filter, epoch_ms(since), epoch_ms(end)
+        ):
             found = []
             for event in page:
                 campaign = self.hubspot.email_campaign(event["emailCampaignId"])
@@ -277,13 +267,13 @@ class TimelineReader:
                     )
                 )
             yield found, "", ""
-        yield [], name, _iso(end)
+        yield [], name, iso_ms(end)
 
     def _read_events(self) -> Iterator[tuple[list[Candidate], str, str]]:
         name = f"hubspot:events:{self.kind.source_filter}"
         since = self._late_cursor(name)
         newest = self._cursor(name)  # the cursor never moves back
-        for page in self.hubspot.events(self.kind.source_filter, _iso(since)):
+        for page in self.hubspot.events(self.kind.source_filter, iso_ms(since)):
             found = []
             for event in page:
                 props = event.get("properties") or {}
@@ -305,7 +295,7 @@ class TimelineReader:
                         contacts=[f"id:{event['objectId']}"],
                     )
                 )
-            yield found, name, _iso(newest)
+            yield found, name, iso_ms(newest)
 
     def _read_crm_emails(self) -> Iterator[tuple[list[Candidate], str, str]]:
         yield from self._read_crm_objects("emails")
@@ -319,7 +309,9 @@ class TimelineReader:
         properties = CRM_PROPERTIES[object_type]
         if object_type == "emails":
             properties = [*properties, "hs_email_html"]  # the body where there is no text
-        for page in self.hubspot.engagements_modified_since(object_type, _ms(since), properties):
+        for page in self.hubspot.engagements_modified_since(
+            object_type, epoch_ms(since), properties
+        ):
             if object_type == "emails":
                 page = [
                     r
@@ -340,7 +332,7 @@ class TimelineReader:
                 (cursor_ms(r["properties"].get("hs_lastmodifieddate")) or 0 for r in page),
                 default=0,
             )
-            value = _iso(datetime.fromtimestamp(newest / 1000, tz=UTC)) if newest else ""
+            value = iso_ms(datetime.fromtimestamp(newest / 1000, tz=UTC)) if newest else ""
             yield found, (name if value else ""), value
 
     def _crm_candidate(self, object_type: str, record: dict, contact_ids: list[str]) -> Candidate:
@@ -592,9 +584,9 @@ class ActivitySync:
         if skipped:
             with self.bookkeeping():
                 self._skipped(skipped)
-        for chunk in _chunks(creates, SALESFORCE_BATCH):
+        for chunk in chunks(creates, SALESFORCE_BATCH):
             self._create_tasks(chunk)
-        for chunk in _chunks(updates, SALESFORCE_BATCH):
+        for chunk in chunks(updates, SALESFORCE_BATCH):
             _owe([candidate for candidate, _, _ in chunk])
             results = self.salesforce.update(
                 "Task",
@@ -901,12 +893,12 @@ class ActivitySync:
             ).values_list("record_key", flat=True)
             if key not in self._not_again
         ]
-        for chunk in _chunks(owed, SALESFORCE_BATCH):
+        for chunk in chunks(owed, SALESFORCE_BATCH):
             ids = ", ".join(soql_quote(i) for i in chunk)
             records = list(
                 self.salesforce.query_iter(_salesforce_activities_soql(kind, f"Id IN ({ids})"))
             )
-            for page in _chunks(records, HUBSPOT_BATCH):
+            for page in chunks(records, HUBSPOT_BATCH):
                 self._write_salesforce_page(kind, list(page), cursor=None)
 
     def _write_salesforce_page(
@@ -967,7 +959,7 @@ class ActivitySync:
         self.ctx.raise_if_cancelled()
 
     def _hubspot_creates(self, kind: SalesforceActivityType, creates: list) -> None:
-        for chunk in _chunks(creates, HUBSPOT_BATCH):
+        for chunk in chunks(creates, HUBSPOT_BATCH):
             inputs = [
                 {
                     "properties": properties,
@@ -1124,7 +1116,7 @@ class ActivitySync:
                 self._settle(link, hubspot_id, direction=TO_HUBSPOT)
 
     def _hubspot_updates(self, object_type: str, updates: list) -> None:
-        for chunk in _chunks(updates, HUBSPOT_BATCH):
+        for chunk in chunks(updates, HUBSPOT_BATCH):
             outcome = self.hubspot.engagements_batch_update(
                 object_type,
                 [
@@ -1310,7 +1302,7 @@ def _engagement_properties(kind: SalesforceActivityType, record: dict, owner: st
     when = vendor_time(record.get("StartDateTime") or record.get("CreatedDate")) or timezone.now()
     if record.get("ActivityDate") and kind.sobject == "Task":
         when = vendor_time(f"{record['ActivityDate']}T12:00:00Z") or when
-    stamp = str(_ms(when))
+    stamp = str(epoch_ms(when))
     subject = record.get("Subject") or ""
     # the marker stays a word of its own line, in the text and in the HTML made of it
     signed = f"{FROM_SALESFORCE} {_marker(record['Id'])}"
@@ -1341,7 +1333,7 @@ def _engagement_properties(kind: SalesforceActivityType, record: dict, owner: st
             "hs_meeting_title": subject,
             "hs_meeting_body": body,
             "hs_meeting_start_time": stamp,
-            "hs_meeting_end_time": str(_ms(end)),
+            "hs_meeting_end_time": str(epoch_ms(end)),
         }
     if owner:
         properties["hubspot_owner_id"] = owner

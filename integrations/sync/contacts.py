@@ -57,6 +57,7 @@ from core.models import AuditEvent
 from core.services.audit import new_record_changes
 from core.services.job_runtime import JobContext
 from integrations import errors
+from integrations.chunks import chunks
 from integrations.hubspot.streams import cursor_ms
 from integrations.job_clients import JobClients
 from integrations.models.contacts import (
@@ -116,11 +117,6 @@ class Mode:
 
 class NoSuchContact(Exception):
     """A one-contact sync for a contact that neither HubSpot nor Salesforce has."""
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _cursor_get(name: str) -> str:
@@ -409,7 +405,7 @@ class ContactSync:
         owed: list[str] = []
         for object_type in SALESFORCE_TYPES:
             typed = [i for i in intents if i.salesforce_type == object_type]
-            for chunk in _chunks(typed, SALESFORCE_BATCH):
+            for chunk in chunks(typed, SALESFORCE_BATCH):
                 found = self._salesforce_by_email(object_type, [i.email for i in chunk])
                 with self.bookkeeping():
                     for intent in chunk:
@@ -424,7 +420,7 @@ class ContactSync:
                             self._still_unconfirmed(intent)
         if hubspot_ids is not None:
             return
-        for chunk in _chunks(owed, 100):
+        for chunk in chunks(owed, 100):
             records = self._read_contacts(list(chunk))
             if records:
                 self.sync_hubspot_page(Page(records))
@@ -444,7 +440,7 @@ class ContactSync:
             for k in keys
             if k.startswith("hs:") and k[3:].isdigit() and k not in self.failed_keys
         ]
-        for chunk in _chunks(hubspot_ids, 100):
+        for chunk in chunks(hubspot_ids, 100):
             records = self._read_contacts(list(chunk))
             if records:
                 self.sync_hubspot_page(Page(records))
@@ -586,11 +582,11 @@ class ContactSync:
                 yield Page(records)
         elif self.mode == Mode.RETRY:
             ids = [key.removeprefix("hs:") for key in self.ctx.params.get("records", [])]
-            for chunk in _chunks([i for i in ids if i.isdigit()], 100):
+            for chunk in chunks([i for i in ids if i.isdigit()], 100):
                 yield Page(self._read_contacts(list(chunk)))
         elif self.mode == Mode.LIST and not self.gate.everyone:
             members = sorted(self.gate.members or ())
-            for chunk in _chunks(members, 100):
+            for chunk in chunks(members, 100):
                 yield Page(self._read_contacts(list(chunk)))
         else:
             since, handled = _hubspot_cursor_get()
@@ -805,7 +801,7 @@ class ContactSync:
         object_type = self.settings.create_new_as
         fields = self.salesforce_fields(object_type)
         by_field = {m.salesforce_field: m for m in self.mappings}
-        for chunk in _chunks(records, self._write_batch(len(records))):
+        for chunk in chunks(records, self._write_batch(len(records))):
             payloads = []
             for record in chunk:
                 props = record["properties"]
@@ -996,7 +992,7 @@ class ContactSync:
         failures: list[tuple[_Plan, str, list[Any], str]] = []
         for object_type in SALESFORCE_TYPES:
             typed = [p for p in to_salesforce if p.link.salesforce_type == object_type]
-            for chunk in _chunks(typed, self._write_batch(len(typed))):
+            for chunk in chunks(typed, self._write_batch(len(typed))):
                 results = self.salesforce.update(
                     object_type,
                     [{"Id": p.link.salesforce_id, **p.salesforce_changes} for p in chunk],
@@ -1012,7 +1008,7 @@ class ContactSync:
                                 f"Salesforce refused the update of {object_type.lower()}",
                             )
                         )
-        for chunk in _chunks(to_hubspot, 100):
+        for chunk in chunks(to_hubspot, 100):
             outcome = self.hubspot.contacts_batch_update(
                 [{"id": p.link.hubspot_id, "properties": p.hubspot_changes} for p in chunk]
             )

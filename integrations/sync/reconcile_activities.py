@@ -52,7 +52,7 @@ from integrations.sync.reconcile_reads import (
     snapshot_add,
 )
 from integrations.sync.timeline_windows import in_window, window_start
-from integrations.vendor_time import vendor_time
+from integrations.vendor_time import epoch_ms, vendor_time
 
 _TOKEN = re.compile(r"sfsync([A-Za-z0-9]{15,18})")
 
@@ -62,10 +62,6 @@ class _WholeWindow(TimelineReader):
 
     def _cursor(self, name: str) -> datetime:
         return self.since
-
-
-def _ms(value: datetime) -> int:
-    return int(value.timestamp() * 1000)
 
 
 def candidate_details(candidate: Candidate) -> dict[str, Any]:
@@ -330,7 +326,7 @@ class ActivitiesCompare:
         names."""
         object_type = kind.hubspot_object
         body = BODY_PROPERTY[object_type]
-        for page in self.hubspot.engagements_modified_since(object_type, _ms(since), [body]):
+        for page in self.hubspot.engagements_modified_since(object_type, epoch_ms(since), [body]):
             snapshot_add(
                 self._stage(
                     Side.ENGAGEMENT, short_id(token), f"{object_type}:{record['id']}", type=kind.key
