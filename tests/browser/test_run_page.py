@@ -88,7 +88,7 @@ def test_cancel_asks_first_and_is_gone_once_the_job_ended(page: Page, live_serve
 
     page.get_by_test_id("cancel-job").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Cancel job #{job.pk}?")
-    page.get_by_role("button", name="Keep it running").click()  # a link that looks the part
+    page.get_by_role("button", name="Keep the job").click()  # a link that looks the part
     expect(page).to_have_url(re.compile(rf"/jobs/{job.pk}/$"))
     assert not SyncJob.objects.get(pk=job.pk).cancel_requested
 

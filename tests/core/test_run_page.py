@@ -148,7 +148,7 @@ def test_cancel_asks_first_and_has_nothing_to_ask_once_ended(
     confirm = reverse("job_cancel_confirm", args=[job.pk])
     action = f'action="{reverse("job_cancel", args=[job.pk])}"'
     page = admin_web.get(confirm).content.decode()
-    assert action in page and "Keep it running" in page
+    assert action in page and "Keep the job" in page
     assert not SyncJob.objects.get(pk=job.pk).cancel_requested  # asking changed nothing
     assert action not in viewer_web.get(confirm).content.decode()
     job_run(job_id=job.pk)
