@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from integrations.connections import hubspot_client
-from integrations.sync.contact_page import ContactUnknown, clipped, contact_page_read
+from integrations.sync.contact_page import ContactUnknown, contact_page_read
 from integrations.sync.contact_ref import NotAContact
 from integrations.sync.contacts import Mode
 
@@ -36,7 +36,7 @@ def contact_page(request: HttpRequest, ref: str) -> HttpResponse:
         return render(
             request,
             "integrations/contact.html",
-            {"missing": str(exc), "asked": clipped(ref)},
+            {"missing": str(exc)},
             status=404,
         )
     return render(
