@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.echo import echo
 from core.models import SyncJob
 from core.views.jobs import job_start_flash
 from integrations import errors
@@ -173,7 +174,7 @@ def _wanted_from_post(request: HttpRequest) -> dict[str, TypeWanted]:
     wanted: dict[str, TypeWanted] = {}
     for key in request.POST.getlist("type"):
         if key not in stored or not (key in TIMELINE_BY_KEY or key in SALESFORCE_BY_KEY):
-            raise SettingRefused(f"There is no activity type “{key[:40]}”. Nothing was changed.")
+            raise SettingRefused(f"There is no activity type “{echo(key)}”. Nothing was changed.")
         task_type = request.POST.get(f"task_type-{key}", stored[key].task_type).strip()
         wanted[key] = TypeWanted(
             key=key,
