@@ -47,6 +47,6 @@ def test_pick_a_list_nothing_syncs_then_sync_now(page: Page, live_server, admin,
     expect(page.get_by_test_id("job-status")).to_have_text("Succeeded", timeout=60_000)
     expect(page.get_by_test_id("created")).to_have_text("1")
     page.reload()
-    expect(page.get_by_text("record.created").first).to_be_visible()
+    expect(page.get_by_text("Record created").first).to_be_visible()
     expect(page.get_by_text("vip@example.com").first).to_be_visible()
     assert salesforce.people("vip@example.com") and not salesforce.people("no@example.com")

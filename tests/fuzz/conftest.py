@@ -98,7 +98,9 @@ def request_errors() -> Iterator[RequestErrors]:
 
 
 #: the path parameters the world has objects for (test_fuzz_coverage checks every route's)
-WORLD_PATH_PARAMS = frozenset({"mapping_id", "channel_id", "job_id", "key", "owner_id", "list_id"})
+WORLD_PATH_PARAMS = frozenset(
+    {"mapping_id", "channel_id", "job_id", "key", "owner_id", "list_id", "ref"}
+)
 
 
 @dataclass
@@ -155,6 +157,8 @@ def world(connected: Sandbox, admin) -> World:
             "key": list(ActivityType.objects.values_list("key", flat=True)),
             "owner_id": list(OwnerMapping.objects.values_list("hubspot_owner_id", flat=True)),
             "list_id": [list_id],
+            # a contact's page: by HubSpot id (one with an open error) and by email
+            "ref": ["101", "gone@example.com"],
         },
     )
     assert world.path_values.keys() == WORLD_PATH_PARAMS
