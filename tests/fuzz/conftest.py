@@ -18,6 +18,7 @@ from alerts.services.settings import channel_save
 from core.models import SyncJob
 from integrations.models import (
     ActivityType,
+    ContactLink,
     OwnerMapping,
     PropertyMapping,
     ReconcileFinding,
@@ -139,6 +140,12 @@ def world(connected: Sandbox, admin) -> World:
     )
     SyncJobFactory()
     SyncJobFactory(status=SyncJob.Status.SUCCEEDED)
+    ContactLink.objects.create(
+        hubspot_id="101",
+        salesforce_id="00Q000000000101AAA",
+        salesforce_type="Lead",
+        email="bad@example.com",
+    )
     RecordError.objects.create(
         record_key="hs:101", hubspot_id="101", category="validation", message="Bad company"
     )
@@ -157,8 +164,8 @@ def world(connected: Sandbox, admin) -> World:
             "key": list(ActivityType.objects.values_list("key", flat=True)),
             "owner_id": list(OwnerMapping.objects.values_list("hubspot_owner_id", flat=True)),
             "list_id": [list_id],
-            # a contact's page: by HubSpot id (one with an open error) and by email
-            "ref": ["101", "gone@example.com"],
+            # a contact's page, by HubSpot id and by email (a linked contact)
+            "ref": ["101", "bad@example.com"],
         },
     )
     assert world.path_values.keys() == WORLD_PATH_PARAMS

@@ -87,7 +87,8 @@ def test_the_figures_move_after_a_real_job(token: str, hubspot, salesforce) -> N
         assert value(after, "syncadmin_records_skipped_total", reason=reason, **kind) == n
     assert value(after, "syncadmin_api_calls_total", side="HubSpot") == job.hubspot_calls > 0
     assert value(after, "syncadmin_api_calls_total", side="Salesforce") == job.salesforce_calls
-    assert value(after, "syncadmin_salesforce_budget_used") >= job.salesforce_calls > 0
+    # the budget leaves out logins, which Salesforce does not count; the job counts them
+    assert 0 < value(after, "syncadmin_salesforce_budget_used") <= job.salesforce_calls
     assert value(after, "syncadmin_salesforce_budget_allocated") == 5000
     assert value(after, "syncadmin_salesforce_org_api_max") > 0
     assert value(after, "syncadmin_last_successful_sync_timestamp_seconds", **kind) == (

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import browser, log_in  # noqa: F401  (the fixture)
+from tests.browser.conftest import log_in
 from tests.sides import HubSpotSide, person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
