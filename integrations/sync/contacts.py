@@ -824,19 +824,9 @@ class ContactSync:
                 self.wrote_salesforce = True
                 with self.bookkeeping():
                     for record in chunk:
-                        self._record_failed(
-                            record_key=f"hs:{record['id']}",
-                            hubspot_id=record["id"],
-                            email=_email_of(record),
-                            direction=TO_SALESFORCE,
-                            errors=[
-                                unconfirmed(
-                                    f"{exc.message} — the {object_type.lower()} may have been "
-                                    "created; syncadmin looks it up by email before it tries "
-                                    "again"
-                                )
-                            ],
-                            what="Salesforce did not confirm the create",
+                        self._create_unconfirmed(
+                            record,
+                            f"{exc.message} — the {object_type.lower()} may have been created",
                         )
                 continue
             except BaseException:
@@ -854,22 +844,24 @@ class ContactSync:
                 intents.exclude(hubspot_id__in=unprocessed).delete()
                 for record, payload, result in zip(chunk, payloads, results, strict=True):
                     if record["id"] in unprocessed:
-                        self._record_failed(
-                            record_key=f"hs:{record['id']}",
-                            hubspot_id=record["id"],
-                            email=_email_of(record),
-                            direction=TO_SALESFORCE,
-                            errors=[
-                                unconfirmed(
-                                    f"Salesforce's Bulk job did not report this "
-                                    f"{object_type.lower()}; syncadmin looks it up by email "
-                                    "before it tries again"
-                                )
-                            ],
-                            what="Salesforce did not confirm the create",
+                        self._create_unconfirmed(
+                            record,
+                            f"Salesforce's Bulk job did not report this {object_type.lower()}",
                         )
                     else:
                         self._after_create(record, payload, result, object_type)
+
+    def _create_unconfirmed(self, record: dict[str, Any], why: str) -> None:
+        """A create that was sent but whose outcome is unknown: owed, with the reason, and
+        looked up by email before anything is sent again (inside bookkeeping)."""
+        self._record_failed(
+            record_key=f"hs:{record['id']}",
+            hubspot_id=record["id"],
+            email=_email_of(record),
+            direction=TO_SALESFORCE,
+            errors=[unconfirmed(f"{why}; syncadmin looks it up by email before it tries again")],
+            what="Salesforce did not confirm the create",
+        )
 
     def _intend_creates(
         self, chunk: Sequence[dict[str, Any]], object_type: str
