@@ -283,14 +283,7 @@ def _contact_activities(keys: RecordKeys) -> Q:
     """A contact's activity events. They name the contact by its HubSpot id and email;
     their Salesforce id is the task's own (a failure names the contact's instead), so
     a contact's Salesforce ids find only its failures, never another record."""
-    query = Q(pk__in=[])
-    if keys.hubspot_ids:
-        query |= Q(hubspot_id__in=keys.hubspot_ids)
-    if keys.emails:
-        query |= Q(email__in=keys.emails)
-    if keys.salesforce_ids:
-        query |= Q(salesforce_id__in=keys.salesforce_ids)
-    return Q(object_type=ACTIVITY) & query
+    return Q(object_type=ACTIVITY) & keys.q()
 
 
 def audit_record_history(*, keys: RecordKeys, object_type: str = "") -> QuerySet[AuditEvent]:
