@@ -154,15 +154,23 @@ def test_a_unit_whose_worker_dies_is_run_by_another_without_duplicates(sandbox, 
 
 
 def test_cancel_stops_the_units_not_yet_started(sandbox, sides, clusters):
+    """Cancel drops the queued units; the job ends only after the running one has
+    committed what it wrote, so nothing is written for the job after it ended."""
     hubspot, salesforce = sides
     workload(hubspot, salesforce, new=280, existing=0)
-    sandbox.salesforce.fault(method="POST", path=CREATE, latency_ms=700, count=1000)
+    # each create is applied, then answered 1.5 s later: a unit is mid-write when cancelled
+    sandbox.salesforce.fault(method="POST", path=CREATE, after_latency_ms=1500, count=1000)
     clusters(2)
     job, _ = contacts_sync_start(mode="all")
+    units = JobUnit.objects.filter(job=job)
     wait_for(
-        lambda: JobUnit.objects.filter(job=job, status=JobUnit.Status.DONE).exists(),
-        what="the first unit to finish",
+        lambda: (
+            units.filter(status=JobUnit.Status.DONE).exists()
+            and units.filter(status=JobUnit.Status.RUNNING).exists()
+        ),
+        what="a unit done and another running",
     )
+    time.sleep(0.5)  # its create is on its way
     job_cancel(job=SyncJob.objects.get(pk=job.pk), actor=None)
     job = finished(job)
     assert job.status == SyncJob.Status.CANCELLED
