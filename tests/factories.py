@@ -22,3 +22,79 @@ class SyncJobFactory(factory.django.DjangoModelFactory):
     kind = "test.count"
     scope = factory.Sequence(lambda n: f"test:{n}")
     trigger = SyncJob.Trigger.MANUAL
+
+
+class ContactLinkFactory(factory.django.DjangoModelFactory):
+    """A HubSpot contact linked to a Salesforce Lead (ids and email unique per row)."""
+
+    class Meta:
+        model = "integrations.ContactLink"
+
+    hubspot_id = factory.Sequence(lambda n: str(9000 + n))
+    salesforce_id = factory.Sequence(lambda n: f"00Q{n:012d}AAA")
+    salesforce_type = "Lead"
+    email = factory.Sequence(lambda n: f"linked{n}@example.com")
+
+
+class RecordErrorFactory(factory.django.DjangoModelFactory):
+    """An open validation error on a contact; ``record_key`` follows ``hubspot_id``."""
+
+    class Meta:
+        model = "integrations.RecordError"
+
+    hubspot_id = factory.Sequence(lambda n: str(8000 + n))
+    record_key = factory.LazyAttribute(lambda e: f"hs:{e.hubspot_id}")
+    category = "validation"
+    message = "FIELD_CUSTOM_VALIDATION_EXCEPTION: bad value"
+
+
+class PropertyMappingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "integrations.PropertyMapping"
+        django_get_or_create = ("hubspot_property",)
+
+    hubspot_property = factory.Sequence(lambda n: f"custom_{n}")
+    salesforce_field = factory.Sequence(lambda n: f"Custom_{n}__c")
+    rule = "two_way"
+    position = factory.Sequence(int)
+
+
+class ActivityTypeFactory(factory.django.DjangoModelFactory):
+    """A HubSpot -> Salesforce toggle, off unless ``enabled=True``."""
+
+    class Meta:
+        model = "integrations.ActivityType"
+        django_get_or_create = ("key",)
+
+    key = factory.Sequence(lambda n: f"type_{n}")
+    direction = "hs_to_sf"
+    enabled = False
+
+
+class ActivityLinkFactory(factory.django.DjangoModelFactory):
+    """A note synced to a Salesforce task."""
+
+    class Meta:
+        model = "integrations.ActivityLink"
+
+    source = "hubspot"
+    type_key = "note_created"
+    source_key = factory.Sequence(lambda n: f"notes:{7000 + n}")
+    salesforce_id = factory.Sequence(lambda n: f"00T{n:012d}AAA")
+
+
+class AuditEventFactory(factory.Factory):
+    """An audit event written the way the product writes one: chained, through
+    ``audit_record`` (a plain INSERT would break the tamper-evident chain)."""
+
+    class Meta:
+        model = dict
+
+    action = "record.updated"
+    object_type = "contact"
+
+    @classmethod
+    def _create(cls, model_class, *args, **fields):
+        from core.services.audit import audit_record
+
+        return audit_record(**fields)

@@ -22,7 +22,7 @@ from integrations.models import (
     SalesforceConnection,
 )
 from tests.alerts.conftest import email_channel, webhook_channel
-from tests.factories import SyncJobFactory
+from tests.factories import RecordErrorFactory, SyncJobFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +36,7 @@ def _events() -> list[tuple[str, str]]:
 
 
 def _error(key: str, category: str = RecordError.Category.VALIDATION, **fields) -> RecordError:
-    return RecordError.objects.create(
-        record_key=key, category=category, message="FIELD_CUSTOM_VALIDATION_EXCEPTION", **fields
-    )
+    return RecordErrorFactory(record_key=key, category=category, **fields)
 
 
 def test_a_failed_job_opens_one_incident_and_its_next_success_recovers_it():

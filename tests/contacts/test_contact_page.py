@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditEvent, SyncJob
-from core.services.audit import audit_record
 from integrations.models import ContactLink, HubSpotConnection, RecordError, SalesforceConnection
 from integrations.record_urls import hubspot_contact_url, salesforce_record_url
+from tests.factories import AuditEventFactory, RecordErrorFactory
 from tests.sides import HubSpotSide, SalesforceSide, person, run_sync
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def test_every_ref_of_the_contact_opens_the_same_page(
 
 
 def test_the_history_includes_the_contacts_activities(viewer_web: Client, synced) -> None:
-    task = audit_record(
+    task = AuditEventFactory(
         action="activity.created",
         object_type="activity",
         object_label="Opened: Autumn newsletter",
@@ -65,7 +65,7 @@ def test_the_history_includes_the_contacts_activities(viewer_web: Client, synced
         salesforce_id="00T000000000042AAA",
         direction=AuditEvent.Direction.HUBSPOT_TO_SALESFORCE,
     )
-    other = audit_record(
+    other = AuditEventFactory(
         action="activity.created", object_type="activity", hubspot_id="999", email="x@y.z"
     )
     shown = {e.pk for e in viewer_web.get(contact_url(synced.email)).context["events"]}
@@ -164,8 +164,7 @@ def test_the_explainer_links_to_the_contacts_page(viewer_web: Client, synced) ->
 
 
 def test_sync_health_rows_link_to_the_contacts_page(viewer_web: Client, synced) -> None:
-    RecordError.objects.create(
-        record_key=f"hs:{synced.hubspot_id}",
+    RecordErrorFactory(
         hubspot_id=synced.hubspot_id,
         email=synced.email,
         category=RecordError.Category.VALIDATION,

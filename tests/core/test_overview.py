@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.selectors.overview import activity_chart
-from core.services.audit import audit_record
+from tests.factories import AuditEventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,8 @@ def test_the_chart_counts_synced_records_and_errors_per_day(viewer_web: Client) 
         (20, "record.updated", "ok"),  # older than the chart
         (0, "settings.changed", "ok"),  # not a record write
     ]:
-        audit_record(
+        AuditEventFactory(
             action=action,
-            object_type="contact",
             status=status,
             occurred_at=now - timedelta(days=days_ago),
         )

@@ -18,13 +18,11 @@ from alerts.services.settings import channel_save
 from core.models import SyncJob
 from integrations.models import (
     ActivityType,
-    ContactLink,
     OwnerMapping,
     PropertyMapping,
     ReconcileFinding,
-    RecordError,
 )
-from tests.factories import SyncJobFactory
+from tests.factories import ContactLinkFactory, RecordErrorFactory, SyncJobFactory
 from tests.sandbox import Sandbox
 from tests.sides import HubSpotSide
 
@@ -140,15 +138,8 @@ def world(connected: Sandbox, admin) -> World:
     )
     SyncJobFactory()
     SyncJobFactory(status=SyncJob.Status.SUCCEEDED)
-    ContactLink.objects.create(
-        hubspot_id="101",
-        salesforce_id="00Q000000000101AAA",
-        salesforce_type="Lead",
-        email="bad@example.com",
-    )
-    RecordError.objects.create(
-        record_key="hs:101", hubspot_id="101", category="validation", message="Bad company"
-    )
+    ContactLinkFactory(hubspot_id="101", email="bad@example.com")
+    RecordErrorFactory(hubspot_id="101", message="Bad company")
     ReconcileFinding.objects.create(
         kind=ReconcileFinding.Kind.MISSING_IN_SALESFORCE,
         record_key="hs:202",

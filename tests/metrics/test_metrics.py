@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from core.models import SyncJob
 from integrations.models import ReconcileFinding, RecordError
 from integrations.sync.jobs import CONTACT_SYNC
-from tests.factories import SyncJobFactory
+from tests.factories import RecordErrorFactory, SyncJobFactory
 from tests.sides import person, run_sync
 
 pytestmark = pytest.mark.django_db
@@ -99,10 +99,7 @@ def test_the_figures_move_after_a_real_job(token: str, hubspot, salesforce) -> N
 def test_queue_errors_and_findings_are_counted(token: str) -> None:
     SyncJobFactory(kind=CONTACT_SYNC, status=SyncJob.Status.QUEUED)
     SyncJobFactory(kind=CONTACT_SYNC, status=SyncJob.Status.FAILED)
-    for i in range(3):
-        RecordError.objects.create(
-            record_key=f"hs:{i}", category=RecordError.Category.VALIDATION, message="bad"
-        )
+    RecordErrorFactory.create_batch(3, category=RecordError.Category.VALIDATION)
     ReconcileFinding.objects.create(kind=ReconcileFinding.Kind.DUPLICATE, record_key="email:a@b.c")
 
     samples = scrape()
