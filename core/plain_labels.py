@@ -1,14 +1,19 @@
 """Plain labels for the internal names the audit trail stores (actions, object types,
-settings fields, codes, Salesforce user ids), for the pages that show them.
+settings fields, codes), for the pages that show them.
 
 The trail itself keeps the internal names: they are what filters, the CSV export and
 the hash chain rely on. Only what a person reads goes through here. A name nobody
 gave a label gets a readable fallback ("task_type" -> "Task type") rather than none.
+
+Values only a capability can name (a Salesforce user id is a person the integration's
+owner mirror knows) get a *value labeller* it registers at app start-up
+(``register_value_labeller``, from an ``AppConfig.ready()``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from core.job_kinds import job_kind_label
@@ -118,8 +123,10 @@ ERROR_CATEGORY_LABELS = {
     "other": "Other",
 }
 
-#: Salesforce user ids: key prefix 005, 15 or 18 letters and digits
-_SALESFORCE_USER_ID = re.compile(r"^005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$")
+#: a stored string value -> its label, or None when the labeller does not know it
+ValueLabeller = Callable[[str], str | None]
+#: registered labellers, asked in order; registering the same function twice keeps one
+_VALUE_LABELLERS: dict[ValueLabeller, None] = {}
 #: events whose change fields are syncadmin's own names (record writes name vendor fields)
 _SETTINGS_OBJECTS = frozenset({"settings", "connection", "user", "audit"})
 
@@ -164,35 +171,23 @@ def outcome_label(outcome: str) -> str:
     return OUTCOME_LABELS.get(outcome) or humanized(outcome)
 
 
-def salesforce_user_name(user_id: str) -> str:
-    """The person behind a Salesforce user id, as the owners mirror or the connection
-    knows them ("" when neither does)."""
-    from integrations.models import OwnerMapping, SalesforceConnection
-
-    owner = (
-        OwnerMapping.objects.filter(salesforce_user_id__in={user_id, user_id[:15]})
-        .exclude(hubspot_name="", salesforce_email="")
-        .values_list("hubspot_name", "salesforce_email")
-        .first()
-    )
-    if owner:
-        return owner[0] or owner[1]
-    connection = SalesforceConnection.objects.filter(pk=1).first()
-    if connection and connection.integration_user_id[:15] == user_id[:15]:
-        return connection.integration_user_name
-    return ""
+def register_value_labeller(labeller: ValueLabeller) -> ValueLabeller:
+    """Name the stored values only a capability knows (e.g. Salesforce user ids)."""
+    _VALUE_LABELLERS[labeller] = None
+    return labeller
 
 
 def value_label(value: Any) -> Any:
     """A stored value as a person reads it: codes by their label, booleans as Yes / No,
-    Salesforce user ids by the user's name (with the id, which is what Salesforce shows)."""
+    the values a registered labeller knows by its label (a Salesforce user id by the
+    user's name), anything else as it is."""
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if not isinstance(value, str):
         return value
     if value in VALUE_LABELS:
         return VALUE_LABELS[value]
-    if _SALESFORCE_USER_ID.match(value):
-        name = salesforce_user_name(value)
-        return f"{name} ({value})" if name else value
+    for labeller in _VALUE_LABELLERS:
+        if (label := labeller(value)) is not None:
+            return label
     return value

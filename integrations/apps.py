@@ -13,7 +13,26 @@ class IntegrationsConfig(AppConfig):
             reconcile_jobs,
         )
 
+        _register_platform_parts()
         post_migrate.connect(_ensure_setup, sender=self)
+
+
+def _register_platform_parts() -> None:
+    """What the platform's pages show of the product: its Overview cards, the names of
+    Salesforce users in the audit trail, and links from a record's history to the
+    vendors' apps. ``core`` imports nothing from here; these registries are the seam
+    (docs/architecture.md, "How integrations plug into the platform")."""
+    from core.overview_parts import register_overview_part
+    from core.plain_labels import register_value_labeller
+    from core.selectors.audit import register_record_linker
+    from integrations.audit_links import vendor_record_links
+    from integrations.labels import salesforce_user_label
+    from integrations.overview import overview_connections_part, overview_sync_part
+
+    register_overview_part(overview_sync_part, live=True)
+    register_overview_part(overview_connections_part, live=False)
+    register_value_labeller(salesforce_user_label)
+    register_record_linker(vendor_record_links)
 
 
 def _ensure_setup(**kwargs: object) -> None:

@@ -8,7 +8,7 @@ stops after ``size + 1`` rows, however deep the cursor.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -309,23 +309,22 @@ class RecordLink:
     url: str
 
 
-def audit_record_links(*, keys: RecordKeys, object_type: str = "") -> list[RecordLink]:
-    """Links to the record in HubSpot and Salesforce, where the connections say where."""
-    from integrations.record_urls import hubspot_contact_url, salesforce_record_url
+#: a record's keys and object type -> links to it in a vendor's own app
+RecordLinker = Callable[[RecordKeys, str], list[RecordLink]]
+#: registered linkers, asked in order; registering the same function twice keeps one
+_RECORD_LINKERS: dict[RecordLinker, None] = {}
 
-    links = []
-    if object_type in ("", "contact"):
-        links += [
-            RecordLink("HubSpot", hubspot_id, url)
-            for hubspot_id in sorted(keys.hubspot_ids)
-            if (url := hubspot_contact_url(hubspot_id))
-        ]
-    links += [
-        RecordLink("Salesforce", salesforce_id, url)
-        for salesforce_id in sorted(keys.salesforce_ids)
-        if (url := salesforce_record_url(salesforce_id))
-    ]
-    return links
+
+def register_record_linker(linker: RecordLinker) -> RecordLinker:
+    """Let a capability link the records the trail names to where they live (its
+    ``AppConfig.ready()`` registers it; the history page shows the links)."""
+    _RECORD_LINKERS[linker] = None
+    return linker
+
+
+def audit_record_links(*, keys: RecordKeys, object_type: str = "") -> list[RecordLink]:
+    """Links to the record in the systems it lives in, from every registered linker."""
+    return [link for linker in _RECORD_LINKERS for link in linker(keys, object_type)]
 
 
 def audit_chain_last_check() -> AuditChainCheck | None:

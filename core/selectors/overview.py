@@ -12,8 +12,6 @@ from django_q.models import Schedule
 
 from core.models import AuditEvent, SyncJob
 from core.selectors.jobs import job_active_list, job_list, job_list_live
-from integrations.budget import SALESFORCE, budget_today
-from integrations.models import ActivityLink, ContactLink, RecordError
 
 CHART_DAYS = 14
 #: audit actions that mean "a record was written by the sync"
@@ -190,46 +188,13 @@ def next_scheduled_run(*, name: str) -> datetime | None:
     return Schedule.objects.filter(name=name).values_list("next_run", flat=True).first()
 
 
-@dataclass(frozen=True)
-class ApiUsageCard:
-    """The Salesforce API figures of the Overview, each measured its own way.
-
-    ``calls`` is syncadmin's own count for the UTC day, of the requests Salesforce
-    counts against API limits (logins are not: ``integrations.budget``), held to
-    ``cap``. ``org_used`` / ``org_max`` are the whole org's usage, every app and user,
-    as Salesforce reported it on syncadmin's latest response. Salesforce counts a rolling
-    24 hours (a sandbox, since it was last reset), so its figure can be behind ours
-    when its count started after some of our calls today; ``org_behind`` says so,
-    and the page explains it rather than showing a share larger than the whole.
-    """
-
-    calls: int
-    cap: int
-    org_used: int | None
-    org_max: int | None
-
-    @property
-    def org_behind(self) -> bool:
-        return self.org_used is not None and self.org_used < self.calls
-
-    @property
-    def cap_left(self) -> int:
-        return max(self.cap - self.calls, 0)
-
-
-def api_usage_card(*, cap: int) -> ApiUsageCard:
-    usage = budget_today(side=SALESFORCE)
-    return ApiUsageCard(calls=usage.calls, cap=cap, org_used=usage.org_used, org_max=usage.org_max)
-
-
 def overview_live() -> dict[str, object]:
-    """The Overview's figures that change while jobs run (the page polls them)."""
+    """The platform's figures of the Overview that change while jobs run (the page polls
+    them): its job tables. The cards of each capability come from its registered parts
+    (``core/overview_parts.py``)."""
     active = list(job_active_list()[:10])
     recent = list(job_list()[:5])
     return {
-        "contacts_linked": ContactLink.objects.count(),
-        "activities_synced": ActivityLink.objects.exclude(salesforce_id="").count(),
-        "open_errors": RecordError.objects.count(),
         "active_jobs": active,
         "recent_jobs": recent,
         "live": job_list_live(active + recent),
