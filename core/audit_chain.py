@@ -162,7 +162,7 @@ def _new_ids(head: AuditChainHead, count: int) -> list[int]:
             )
             return sorted(row[0] for row in cursor.fetchall())
         # SQLite (one writer at a time): after the largest id ever used, as AUTOINCREMENT does
-        cursor.execute(f"SELECT MAX(id) FROM {table}")  # noqa: S608
+        cursor.execute(f"SELECT MAX(id) FROM {table}")  # the model's table name, not input
         largest = cursor.fetchone()[0] or 0
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
         row = cursor.fetchone()

@@ -40,7 +40,7 @@ return tostring(tonumber(oldest[2]) + window - now)
 
 
 @cache
-def _redis():  # noqa: ANN202
+def _redis():
     import redis
 
     client = redis.Redis.from_url(settings.REDIS_URL)

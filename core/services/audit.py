@@ -162,7 +162,7 @@ def audit_prune(*, older_than_days: int, actor: AbstractBaseUser | None = None) 
     window = AuditPruneWindow.objects.create(cutoff=cutoff)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {AuditEvent._meta.db_table} WHERE occurred_at < %s",  # noqa: S608
+            f"DELETE FROM {AuditEvent._meta.db_table} WHERE occurred_at < %s",
             [cutoff],
         )
         deleted = cursor.rowcount

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.db import models
 
 
@@ -25,7 +27,8 @@ class ConnectionBase(models.Model):
         abstract = True
 
     @classmethod
-    def load(cls):  # noqa: ANN206
+    def load(cls) -> Self:
+        """The one row of this connection, created blank on first use."""
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
 

@@ -33,7 +33,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], Message]] = []
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
         return "250 Message accepted for delivery"
 
@@ -108,7 +108,7 @@ def receiver() -> Iterator[Receiver]:
     state = Receiver(url=f"http://127.0.0.1:{port}/hooks/syncadmin")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             with state.lock:
                 state.requests.append(Received(self.path, dict(self.headers.items()), body))
@@ -128,7 +128,7 @@ def receiver() -> Iterator[Receiver]:
     server.server_close()
 
 
-def webhook_channel(url: str, *, name: str = "Ops webhook", actor=None) -> AlertChannel:  # noqa: ANN001
+def webhook_channel(url: str, *, name: str = "Ops webhook", actor=None) -> AlertChannel:
     return channel_save(
         actor=actor,
         values={
@@ -141,7 +141,7 @@ def webhook_channel(url: str, *, name: str = "Ops webhook", actor=None) -> Alert
     )
 
 
-def email_channel(*recipients: str, name: str = "Ops email", actor=None) -> AlertChannel:  # noqa: ANN001
+def email_channel(*recipients: str, name: str = "Ops email", actor=None) -> AlertChannel:
     return channel_save(
         actor=actor,
         values={

@@ -197,7 +197,7 @@ def test_evaluations_at_once_in_several_threads_open_and_announce_an_incident_on
         try:
             start.wait()
             incidents_evaluate()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()

@@ -24,7 +24,7 @@ from tests.alerts.conftest import (
 pytestmark = pytest.mark.django_db
 
 
-def _send_test(web: Client, channel) -> str:  # noqa: ANN001
+def _send_test(web: Client, channel) -> str:
     return web.post(reverse("alerts_channel_test", args=[channel.pk]), follow=True).content.decode()
 
 

@@ -21,7 +21,7 @@ def offered(select) -> list[str]:
 
 
 def test_each_row_offers_what_its_property_takes(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server,
     hubspot: HubSpotSide,
     admin,

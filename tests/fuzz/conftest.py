@@ -46,7 +46,7 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
 
-    def getaddrinfo(host, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def getaddrinfo(host, *args, **kwargs):
         if not is_loopback(host):
             raise socket.gaierror(socket.EAI_NONAME, f"fuzz tests stay on loopback: {host!r}")
         return real_getaddrinfo(host, *args, **kwargs)
@@ -171,7 +171,7 @@ def fuzz_client(admin) -> Client:
     return client
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Which views accepted fuzzed input, and how often: worth a look after a change."""
     from tests.fuzz.engine import ACCEPTED_SAMPLES, TALLY
 

@@ -30,7 +30,7 @@ def ours() -> list[Route]:
     return [r for r in all_routes() if r.namespace not in EXCLUDED_NAMESPACES]
 
 
-def _answers_post(admin, route: Route) -> bool:  # noqa: ANN001
+def _answers_post(admin, route: Route) -> bool:
     """What the view itself says to an admin's empty POST (anything but 405: it takes
     POSTs); whatever the POST did is rolled back (a logout too: a new login each time)."""
     path = route_path(route, {n: _SAMPLE[c] for n, c in route.params.items()})
@@ -43,7 +43,7 @@ def _answers_post(admin, route: Route) -> bool:  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_every_route_that_takes_a_post_is_fuzzed_or_excluded(admin) -> None:  # noqa: ANN001
+def test_every_route_that_takes_a_post_is_fuzzed_or_excluded(admin) -> None:
     fuzzed = {r.name for r in post_routes()}
     taking_posts = {r.name for r in ours() if _answers_post(admin, r)}
     forgotten = taking_posts - fuzzed - POST_EXCLUDED.keys()

@@ -21,7 +21,7 @@ LOGIN = next(r for r in all_routes() if r.name == "login")
 TRACES = ("axes_", "core_audit")
 
 
-def test_login_fuzz(admin, request_errors) -> None:  # noqa: ANN001
+def test_login_fuzz(admin, request_errors) -> None:
     usernames = st.one_of(
         garbage,
         st.text(min_size=1, max_size=3).map(lambda s: s * 400),  # longer than any column
@@ -36,7 +36,7 @@ def test_login_fuzz(admin, request_errors) -> None:  # noqa: ANN001
         password=passwords,
         extra=st.lists(st.tuples(garbage, garbage), max_size=2),
     )
-    def one_login(username, password, extra) -> None:  # noqa: ANN001
+    def one_login(username, password, extra) -> None:
         client = Client(raise_request_exception=False)
         request = Request(
             path="/login/", pairs=[("username", username), ("password", password), *extra]
