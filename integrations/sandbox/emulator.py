@@ -28,6 +28,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -134,11 +135,22 @@ class Emulator:
             ],
             strict_slashes=False,
         )
+        self.web_map = Map(
+            [Rule(path, endpoint=name, methods=["GET"]) for path, name in self.web_routes()],
+            strict_slashes=False,
+        )
         self.reset(seed="empty")
 
     # --- to be provided by subclasses -------------------------------------------------
     def routes(self) -> list[tuple[str, str, list[str]]]:
         """``(werkzeug rule, handler method name, methods)`` of the vendor API."""
+        return []
+
+    def web_routes(self) -> list[tuple[str, str]]:
+        """``(werkzeug rule, handler method name)`` of the vendor's web app: the record
+        pages a browser opens from syncadmin's *Open in ...* links. They are not API calls:
+        never counted, delayed or faulted. A handler returns ``None`` to fall through to
+        the API routes (a path that only looks like a record page)."""
         return []
 
     def control_routes(self) -> list[tuple[str, str, list[str]]]:
@@ -218,6 +230,9 @@ class Emulator:
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
+        page = self._web_page(request)
+        if page is not None:
+            return page
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, args = adapter.match()
@@ -236,6 +251,30 @@ class Emulator:
             self._served += 1
         with self.traffic.serving():
             return self._serve(request, endpoint, args, call_key)
+
+    def _web_page(self, request: Request) -> Response | None:
+        try:
+            endpoint, args = self.web_map.bind_to_environ(request.environ).match()
+        except HTTPException:
+            return None
+        with self.lock:
+            return getattr(self, endpoint)(request, **args)
+
+    @staticmethod
+    def record_page(*, app: str, title: str, fields: dict[str, Any]) -> Response:
+        """A plain page showing one record, as the vendor's web app would."""
+        rows = "".join(
+            f"<tr><th>{escape(str(name))}</th><td>{escape(str(value))}</td></tr>"
+            for name, value in fields.items()
+            if value not in (None, "")
+        )
+        body = (
+            f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f"<title>{escape(title)} · {escape(app)} (sandbox)</title></head><body>"
+            f"<p>{escape(app)} sandbox: this page stands in for the vendor's record page.</p>"
+            f"<h1>{escape(title)}</h1><table>{rows}</table></body></html>"
+        )
+        return Response(body, mimetype="text/html")
 
     def _serve(
         self, request: Request, endpoint: str, args: dict[str, Any], call_key: str

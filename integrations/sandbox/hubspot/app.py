@@ -152,6 +152,18 @@ class HubSpotEmulator(
             *self.activity_routes(),
         ]
 
+    def web_routes(self) -> list[tuple[str, str]]:
+        return [("/contacts/<portal_id>/record/0-1/<contact_id>", "web_contact")]
+
+    def web_contact(self, request: Request, portal_id: str, contact_id: str) -> Response | None:
+        contact = self.contacts.get(contact_id) if portal_id == str(PORTAL_ID) else None
+        if contact is None or contact.get("archived"):
+            return Response("No such contact in this portal.", status=404, mimetype="text/plain")
+        props = contact.get("properties", {})
+        name = " ".join(str(props.get(f) or "") for f in ("firstname", "lastname")).strip()
+        title = f"Contact {name or props.get('email') or contact_id}"
+        return self.record_page(app="HubSpot", title=title, fields=props)
+
     def control_routes(self) -> list[tuple[str, str, list[str]]]:
         return [
             ("/token", "control_token", ["GET", "PATCH"]),

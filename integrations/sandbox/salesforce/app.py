@@ -167,6 +167,20 @@ class SalesforceEmulator(Emulator):
             (f"{d}/jobs/query/<job_id>/results/", "query_job_results", ["GET"]),
         ]
 
+    def web_routes(self) -> list[tuple[str, str]]:
+        # ``https://<instance>/<id>`` opens any record in Classic and Lightning alike
+        return [("/<record_id>", "web_record")]
+
+    def web_record(self, request: Request, record_id: str) -> Response | None:
+        record_id = ids.normalize(record_id) or ""
+        record = self.store.find(record_id) if record_id else None
+        if record is None:
+            return None
+        sobject = ids.type_of(record_id)
+        name = " ".join(str(record.get(f) or "") for f in ("FirstName", "LastName")).strip()
+        title = f"{sobject} {name or record.get('Subject') or record_id}"
+        return self.record_page(app="Salesforce", title=title, fields=record)
+
     def control_routes(self) -> list[tuple[str, str, list[str]]]:
         return [
             ("/sessions/expire", "control_expire_sessions", ["POST"]),
