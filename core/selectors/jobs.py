@@ -157,7 +157,10 @@ def job_progress_bar(job: SyncJob) -> JobProgressBar:
             )
         )
         x += width
-    return JobProgressBar(seen=job.seen, total=job.total, segments=tuple(segments))
+    # a total the run estimated can fall behind what it sees (records that changed while
+    # it paged): the bar then says so as "seen of seen", never more than 100 %
+    total = None if job.total is None else max(job.total, job.seen)
+    return JobProgressBar(seen=job.seen, total=total, segments=tuple(segments))
 
 
 def job_list_live(jobs: list[SyncJob]) -> bool:

@@ -97,6 +97,23 @@ class JobContext:
             raise ValueError(f"A job's total cannot be negative ({n}).")
         SyncJob.objects.filter(pk=self.job_id).update(updated_at=timezone.now(), total=n)
 
+    def expect_more(self, n: int) -> None:
+        """The run will look at about ``n`` records beyond those it has counted so far:
+        the total becomes seen + ``n`` (in SQL, so counts other workers just added are in).
+        For a run that learns its work a part at a time (HubSpot's contacts, then the
+        Salesforce records still owed)."""
+        if n < 0:
+            raise ValueError(f"A job cannot expect a negative number of records ({n}).")
+        SyncJob.objects.filter(pk=self.job_id).update(
+            updated_at=timezone.now(), total=F("seen") + n
+        )
+
+    def total_is_seen(self) -> None:
+        """At the end of a run that did all it had to: what it looked at is its total, so
+        the page's last figure is true even where the total was an estimate (records
+        that changed while it paged, ones read twice)."""
+        SyncJob.objects.filter(pk=self.job_id).update(updated_at=timezone.now(), total=F("seen"))
+
     def is_cancelled(self) -> bool:
         return SyncJob.objects.filter(pk=self.job_id, cancel_requested=True).exists()
 

@@ -28,6 +28,7 @@ from integrations.hubspot import limits
 from integrations.hubspot.streams import (
     CONTACTS,
     OBJECT_ID,
+    OnTotal,
     Record,
     by_id,
     engagement_stream,
@@ -494,18 +495,27 @@ class HubSpotClient:
         return self._paged("/crm/v3/objects/contacts", params)
 
     def contacts_modified_since(
-        self, since_ms: int, properties: Sequence[str], handled: Iterable[str] = ()
+        self,
+        since_ms: int,
+        properties: Sequence[str],
+        handled: Iterable[str] = (),
+        on_total: OnTotal | None = None,
     ) -> Iterator[list[Record]]:
         """Pages of contacts modified at or after ``since_ms`` (leaving out ``handled`` ids
-        at exactly ``since_ms``), oldest first, keyset-paged (see ``streams``)."""
+        at exactly ``since_ms``), oldest first, keyset-paged (see ``streams``);
+        ``on_total`` hears how many, from the first page."""
         # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/search/post-crm-v3-objects-contacts-search
-        return modified_since(self._search, CONTACTS, since_ms, properties, handled=handled)
+        return modified_since(
+            self._search, CONTACTS, since_ms, properties, handled=handled, on_total=on_total
+        )
 
-    def contacts_by_id(self, properties: Sequence[str]) -> Iterator[list[Record]]:
+    def contacts_by_id(
+        self, properties: Sequence[str], on_total: OnTotal | None = None
+    ) -> Iterator[list[Record]]:
         """Every contact in ascending id order: a full read that the run's own writes
-        cannot reorder."""
+        cannot reorder; ``on_total`` hears how many, from the first page."""
         # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/search/post-crm-v3-objects-contacts-search
-        return by_id(self._search, CONTACTS, properties)
+        return by_id(self._search, CONTACTS, properties, on_total=on_total)
 
     def contacts_newest_modified(self) -> int | None:
         """The newest ``lastmodifieddate`` in the portal now (ms): where an incremental read

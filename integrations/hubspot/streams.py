@@ -28,6 +28,9 @@ from integrations.hubspot.limits import SEARCH_PAGE_SIZE
 
 Record = dict[str, Any]
 SearchCall = Callable[[str, dict[str, Any]], dict[str, Any]]
+#: told, once, how many records a read will yield, from its first search's ``total``
+#: (an estimate: records changing while it pages can make it more or fewer)
+OnTotal = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ def modified_since(
     *,
     handled: Iterable[str] = (),
     page_size: int = SEARCH_PAGE_SIZE,
+    on_total: OnTotal | None = None,
 ) -> Iterator[list[Record]]:
     """Pages of ``stream`` records whose cursor is >= ``since_ms``, oldest first.
 
@@ -114,6 +118,10 @@ def modified_since(
             if (value is None or value <= anchor) and str(record[stream.primary_key]) in at_anchor:
                 continue
             fresh.append(record)
+        if on_total is not None:
+            # the first search counts the handled ones it left out too
+            on_total(max(0, int(answer.get("total", 0)) - (len(results) - len(fresh))))
+            on_total = None
         if fresh:
             yield fresh
             for record in fresh:
@@ -164,6 +172,7 @@ def by_id(
     properties: Sequence[str],
     *,
     page_size: int = SEARCH_PAGE_SIZE,
+    on_total: OnTotal | None = None,
 ) -> Iterator[list[Record]]:
     """Every record, page by page in ascending id order: a full read that writes made
     during it cannot reorder (ids never change)."""
@@ -173,6 +182,9 @@ def by_id(
         filters = [{"propertyName": OBJECT_ID, "operator": "GT", "value": str(last_id)}]
         answer = search(stream.object_type, _body(filters, OBJECT_ID, wanted, page_size))
         results = answer.get("results") or []
+        if on_total is not None:
+            on_total(int(answer.get("total", 0)))
+            on_total = None
         if results:
             yield results
         if len(results) < page_size:

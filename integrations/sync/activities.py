@@ -1351,6 +1351,9 @@ def activities_sync_run(ctx: JobContext) -> None:
             run.sync_salesforce_activities()
         finally:
             run.close()
+    # its sources are read one after another, each learning its count only as it is
+    # read: the total is known once all are, and is what the run looked at
+    ctx.total_is_seen()
 
 
 def activity_preview(*, key: str) -> int:

@@ -50,7 +50,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -286,6 +286,32 @@ class ContactSync:
         """Whatever stops the run (done, error, budget, cancel): what it counted is reported."""
         with self.bookkeeping():
             pass
+
+    def expect(self, more: int) -> None:
+        """The job's total: what the run counted so far and ``more`` records it is about
+        to look at. Only the run's own reads say so (never a work unit, nor the echo
+        pass, whose records are mostly ones the run already counted)."""
+        with self.bookkeeping():
+            pass  # what was settled so far is in the job's seen
+        self.ctx.expect_more(more)
+
+    def pending_unsettled(self) -> int:
+        """How many Salesforce records the Salesforce -> HubSpot pass will count: the
+        pending ones that have no outcome in this run yet (under their own id or their
+        linked contact's)."""
+        linked_to = ContactLink.objects.filter(salesforce_id=OuterRef("pk")).values("hubspot_id")
+        rows = (
+            SalesforcePerson.objects.filter(pending=True, is_deleted=False)
+            .annotate(hubspot_id=Subquery(linked_to[:1]))
+            .values_list("pk", "hubspot_id")
+        )
+        return sum(
+            1
+            for salesforce_id, hubspot_id in rows.iterator(chunk_size=2000)
+            if not self.ledger.is_settled(
+                *_keys(hubspot_id=hubspot_id or "", salesforce_id=salesforce_id)
+            )
+        )
 
     def _record_failed(
         self,
@@ -573,19 +599,25 @@ class ContactSync:
             what=what,
         )
 
-    def hubspot_pages(self, *, contact: str = "") -> Iterator[Page]:
-        """The HubSpot contacts this run looks at, page by page."""
+    def hubspot_pages(self, *, contact: str = "", counted: bool = False) -> Iterator[Page]:
+        """The HubSpot contacts this run looks at, page by page. ``counted``: the run's
+        main read, which tells the job how many as soon as it knows (``expect``)."""
         properties = self.hubspot_properties
+        expect = self.expect if counted else lambda n: None
         if self.mode == Mode.ONE:
             records = self._hubspot_one(contact)
+            expect(len(records))
             if records:
                 yield Page(records)
         elif self.mode == Mode.RETRY:
             ids = [key.removeprefix("hs:") for key in self.ctx.params.get("records", [])]
-            for chunk in chunks([i for i in ids if i.isdigit()], 100):
+            ids = [i for i in ids if i.isdigit()]
+            expect(len(ids))
+            for chunk in chunks(ids, 100):
                 yield Page(self._read_contacts(list(chunk)))
         elif self.mode == Mode.LIST and not self.gate.everyone:
             members = sorted(self.gate.members or ())
+            expect(len(members))
             for chunk in chunks(members, 100):
                 yield Page(self._read_contacts(list(chunk)))
         else:
@@ -597,7 +629,7 @@ class ContactSync:
                 # from the newest change that existed before this read began
                 newest = self.hubspot.contacts_newest_modified()
                 at_newest: set[str] = set()
-                for records in self.hubspot.contacts_by_id(properties):
+                for records in self.hubspot.contacts_by_id(properties, on_total=expect):
                     at_newest |= {
                         r["id"]
                         for r in records
@@ -607,7 +639,9 @@ class ContactSync:
                 if newest is not None:
                     yield Page([], cursor=_hubspot_cursor_text(newest, at_newest))
                 return
-            for records in self.hubspot.contacts_modified_since(since, properties, handled):
+            for records in self.hubspot.contacts_modified_since(
+                since, properties, handled, on_total=expect
+            ):
                 since, handled = _hubspot_cursor_after(since, handled, records)
                 yield Page(records, cursor=_hubspot_cursor_text(since, handled))
 
@@ -1076,9 +1110,12 @@ class ContactSync:
         record_errors_resolve(record_keys=resolved)
 
     # --- 4. Salesforce -> HubSpot -------------------------------------------------------
-    def sync_salesforce_pending(self) -> None:
+    def sync_salesforce_pending(self, *, counted: bool = False) -> None:
         """Every Salesforce record changed since it last synced. Only what synced (or needs
-        nothing) stops being pending: a refused read or write keeps it owed."""
+        nothing) stops being pending: a refused read or write keeps it owed.
+        ``counted``: the run's main pass, which adds them to the job's total first."""
+        if counted:
+            self.expect(self.pending_unsettled())
         last = ""
         while True:
             batch = list(
@@ -1392,6 +1429,12 @@ def contacts_sync_run(ctx: JobContext) -> None:
 
 def _contacts_sync(ctx: JobContext, run: ContactSync) -> None:
     mode = run.mode
+    # the job's total, as soon as it is known: what is asked for, then each read's count
+    # (``expect``), then, once all is done, what the run really looked at
+    if mode == Mode.ONE:
+        ctx.set_total(1)
+    elif mode == Mode.RETRY:
+        ctx.set_total(len(ctx.params.get("records", [])))
     run.check_inclusion_list()
     run.pull_salesforce()
     run.settle_unconfirmed_creates()
@@ -1410,8 +1453,8 @@ def _contacts_sync(ctx: JobContext, run: ContactSync) -> None:
         # SPEC §3.6: then a sync fills the other mapped fields, for list members only;
         # membership is read afresh, since the imported contacts may have joined the list
         run.mode, run._gate = Mode.ALL, None
-    run.sync_hubspot_stream(run.hubspot_pages(contact=ctx.params.get("contact", "")))
-    run.sync_salesforce_pending()
+    run.sync_hubspot_stream(run.hubspot_pages(contact=ctx.params.get("contact", ""), counted=True))
+    run.sync_salesforce_pending(counted=True)
     # echo pass: absorb the modification times our own writes caused
     if mode not in (Mode.ONE, Mode.RETRY):
         run.mode = Mode.INCREMENTAL
@@ -1421,3 +1464,4 @@ def _contacts_sync(ctx: JobContext, run: ContactSync) -> None:
         if run.wrote_hubspot or mode == Mode.IMPORT:
             run.sync_hubspot_stream(run.hubspot_pages())
     run.flush()
+    ctx.total_is_seen()

@@ -12,6 +12,7 @@ from django_q.models import Schedule
 from core.job_kinds import JobPurpose, register_job_kind
 from core.models import SyncJob
 from core.services.audit import audit_settings_change
+from core.services.job_runtime import JobContext
 from core.services.jobs import JobStart, job_start
 from core.services.schedules import schedule_every
 from integrations.models import ReconcileSettings
@@ -37,7 +38,14 @@ def reconcile_purpose(params: dict[str, Any]) -> JobPurpose:
     return JobPurpose("Reconcile: compares HubSpot and Salesforce record by record.")
 
 
-register_job_kind(RECONCILE, label="Reconcile", run=reconcile_run, purpose=reconcile_purpose)
+def reconcile_job_run(ctx: JobContext) -> None:
+    """A Reconcile, then its total: what it compared. The records to compare are known
+    only once both sides are read, so the page shows "seen of ?" until it ends."""
+    reconcile_run(ctx)
+    ctx.total_is_seen()
+
+
+register_job_kind(RECONCILE, label="Reconcile", run=reconcile_job_run, purpose=reconcile_purpose)
 
 
 def reconcile_start(
