@@ -22,6 +22,7 @@ from core.services.jobs import job_start
 from integrations.budget import SALESFORCE, budget_today
 from integrations.connections import connections_use_sandbox
 from integrations.models import SalesforceConnection
+from integrations.sync.jobs import contacts_sync_start
 from tests.browser.conftest import log_in
 from tests.sides import HubSpotSide, person, run_sync
 from tests.workers import QCluster, wait_for
@@ -76,6 +77,46 @@ def test_the_job_page_follows_a_real_run_to_its_end(page: Page, live_server, adm
     expect(events).not_to_have_attribute("data-live", "on")
     expect(page.get_by_test_id("cancel-job")).to_have_count(0)
     _assert_not_reloaded(page)
+
+
+def test_a_real_contact_sync_says_its_total_and_ends_at_all_of_it(
+    page: Page, live_server, admin, sandbox, tmp_path
+):
+    """A sync of 300 sandbox contacts on a real worker: the bar gives HubSpot's count while
+    the run is at work (not "?") and ends at every one of them."""
+    connections_use_sandbox(info=sandbox.info)
+    hubspot = HubSpotSide(sandbox)
+    for start in range(0, 300, 100):
+        hubspot.create_contacts(*(person(f"bar{i}@example.com") for i in range(start, start + 100)))
+    for side in (sandbox.hubspot, sandbox.salesforce):
+        side.settings(latency_ms=250)  # slow enough for the page to see the run at work
+    cluster = QCluster(tmp_path)
+    try:
+        job, _ = contacts_sync_start(mode="all")
+        log_in(page, live_server.url, "alice")
+        page.goto(f"{live_server.url}/jobs/{job.pk}/")
+        bar = page.get_by_test_id("job-bar-text")
+        status = page.get_by_test_id("job-status")
+        while_running: list[str] = []
+        deadline = time.monotonic() + 90
+        while status.text_content() != "Succeeded":
+            assert time.monotonic() < deadline, f"job did not finish:\n{cluster.log()}"
+            text = bar.text_content() or ""
+            if status.text_content() == "Running":
+                while_running.append(text)
+            time.sleep(0.2)
+    finally:
+        for side in (sandbox.hubspot, sandbox.salesforce):
+            side.settings(latency_ms=0)
+        cluster.stop()
+    expect(bar).to_have_text("300 of 300 records (100 %)")
+    expect(page.get_by_test_id("job-progressbar")).to_have_attribute("max", "300")
+    expect(page.get_by_test_id("created")).to_have_text("300")
+    with_total = [t for t in while_running if re.fullmatch(r"\d+ of 300 records \(\d+ %\)", t)]
+    assert with_total, f"the bar never gave the total while the run was at work: {while_running}"
+    # once the total is known, the page never goes back to "?"
+    first = while_running.index(with_total[0])
+    assert all("of ?" not in t for t in while_running[first:]), while_running
 
 
 def test_cancel_asks_first_and_is_gone_once_the_job_ended(page: Page, live_server, admin, worker):
