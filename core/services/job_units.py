@@ -141,6 +141,18 @@ def job_units_finish(ctx: JobContext) -> list[dict[str, Any]]:
     )
 
 
+def job_units_abandon(*, job_id: int) -> int:
+    """A job that ended without its worker (killed, hung): drop its units not yet
+    started and forget every unit's records, which nothing will read any more (they hold
+    contacts' personal data). Returns how many units were dropped."""
+    units = JobUnit.objects.filter(job_id=job_id)
+    dropped = units.filter(status=JobUnit.Status.QUEUED).update(
+        status=JobUnit.Status.DROPPED, finished_at=timezone.now()
+    )
+    units.exclude(payload={}).update(payload={})
+    return dropped
+
+
 def job_units_clear(*, job_id: int) -> None:
     """Forget the job's units: a job that starts again (after waiting for the budget)
     plans its work afresh, and a unit that failed before must not fail it again."""

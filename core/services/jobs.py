@@ -41,7 +41,7 @@ from core.services.job_runtime import (
     JobMustWait,
     owned_job,
 )
-from core.services.job_units import job_units_clear
+from core.services.job_units import job_units_abandon, job_units_clear
 from core.services.schedules import schedule_every
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def _end_silent(
         pk=job.pk, status=SyncJob.Status.RUNNING, heartbeat_at__lt=job_stale_before()
     ).update(status=status, error=error, finished_at=timezone.now())
     if ended:
+        job_units_abandon(job_id=job.pk)
         job.refresh_from_db()
         failed = status == SyncJob.Status.FAILED
         _job_audit(
