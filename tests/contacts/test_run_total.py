@@ -166,3 +166,15 @@ def test_an_activity_sync_ends_at_what_it_looked_at(hubspot, salesforce, watched
     job = run_activities()
     assert_ends_true(job, watched)
     assert job.total == 3
+
+
+def test_a_reconcile_ends_at_what_it_compared(seeded, salesforce, watched) -> None:
+    from tests.reconcile.conftest import run_reconcile
+
+    run_sync()
+    [lead] = salesforce.people("c0@example.com")
+    salesforce.update("Lead", lead["Id"], Phone="+358 5")  # a difference to find
+    watched.clear()
+    job = run_reconcile()
+    assert job.seen >= 5 and job.failed >= 1
+    assert_ends_true(job, watched)
