@@ -49,7 +49,7 @@ from integrations.models import (
 from integrations.salesforce.soql import soql_datetime, soql_quote
 from integrations.sync.activity_contact import activity_contact
 from integrations.sync.activity_settings import owner_to_user
-from integrations.sync.activity_text import DESCRIPTION_MAX, clip, html_to_text, text_to_html
+from integrations.sync.activity_text import DESCRIPTION_MAX, clip, text_to_html
 from integrations.sync.activity_types import (
     SALESFORCE_BY_KEY,
     SALESFORCE_TO_HUBSPOT,
@@ -60,6 +60,7 @@ from integrations.sync.activity_types import (
 from integrations.sync.assigned_to import assigned_to
 from integrations.sync.bookkeeping import bookkeeping
 from integrations.sync.contacts import _cursor_get, _cursor_set
+from integrations.sync.engagement_types import ENGAGEMENT_TYPES
 from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE
 from integrations.sync.outcomes import (
     CREATED,
@@ -95,45 +96,6 @@ NOT_SENT_AGAIN = (
 AUDITED_TASK_FIELDS = ("Subject", "Type", "OwnerId", "WhoId", "ActivityDate")
 #: HubSpot types whose later edits update their Salesforce task (SPEC §4b)
 UPDATABLE = frozenset({"task_created", "note_created", "call_logged"})
-#: default association type ids, engagement -> contact (HubSpot-defined)
-ASSOCIATION_TYPE = {"notes": 202, "tasks": 204, "calls": 194, "emails": 198, "meetings": 200}
-CRM_PROPERTIES = {
-    "meetings": ["hs_timestamp", "hs_meeting_title", "hs_meeting_body", "hubspot_owner_id"],
-    "calls": ["hs_timestamp", "hs_call_title", "hs_call_body", "hubspot_owner_id"],
-    "notes": ["hs_timestamp", "hs_note_body", "hubspot_owner_id"],
-    "tasks": [
-        "hs_timestamp",
-        "hs_task_subject",
-        "hs_task_body",
-        "hs_task_status",
-        "hs_task_priority",
-        "hubspot_owner_id",
-    ],
-    "emails": [
-        "hs_timestamp",
-        "hs_email_subject",
-        "hs_email_text",
-        "hs_email_direction",
-        "hubspot_owner_id",
-    ],
-}
-#: the body property of each engagement type (where the write-ahead marker goes)
-BODY_PROPERTY = {
-    "tasks": "hs_task_body",
-    "emails": "hs_email_text",
-    "calls": "hs_call_body",
-    "meetings": "hs_meeting_body",
-}
-TASK_PRIORITY = {"HIGH": "High", "MEDIUM": "Normal", "LOW": "Low"}
-HUBSPOT_PRIORITY = {"High": "HIGH", "Normal": "MEDIUM", "Low": "LOW"}
-
-
-def _first_line(text: str | None) -> str:
-    for line in (text or "").splitlines():
-        stripped = line.strip()
-        if stripped:
-            return stripped
-    return ""
 
 
 @dataclass
@@ -306,9 +268,7 @@ class TimelineReader:
     def _read_crm_objects(self, object_type: str) -> Iterator[tuple[list[Candidate], str, str]]:
         name = f"hubspot:{object_type}:{self.kind.key}"
         since = self._cursor(name)
-        properties = CRM_PROPERTIES[object_type]
-        if object_type == "emails":
-            properties = [*properties, "hs_email_html"]  # the body where there is no text
+        properties = ENGAGEMENT_TYPES[object_type].read_properties()
         for page in self.hubspot.engagements_modified_since(
             object_type, epoch_ms(since), properties
         ):
@@ -338,35 +298,17 @@ class TimelineReader:
     def _crm_candidate(self, object_type: str, record: dict, contact_ids: list[str]) -> Candidate:
         props = record["properties"]
         when = vendor_time(props.get("hs_timestamp")) or vendor_time(record.get("createdAt"))
-        status, priority = "Completed", "Normal"
-        # bodies are HTML in HubSpot (hs_email_text is the email's own plain-text part)
-        if object_type == "meetings":
-            label, body = props.get("hs_meeting_title"), html_to_text(props.get("hs_meeting_body"))
-        elif object_type == "calls":
-            body = html_to_text(props.get("hs_call_body"))
-            label = props.get("hs_call_title") or _first_line(body)
-        elif object_type == "notes":
-            body = html_to_text(props.get("hs_note_body"))
-            label = _first_line(body)
-        elif object_type == "tasks":
-            label, body = props.get("hs_task_subject"), html_to_text(props.get("hs_task_body"))
-            status = "Completed" if props.get("hs_task_status") == "COMPLETED" else "Not Started"
-            priority = TASK_PRIORITY.get(props.get("hs_task_priority") or "", "Normal")
-        else:
-            label = props.get("hs_email_subject")
-            body = (props.get("hs_email_text") or "").strip() or html_to_text(
-                props.get("hs_email_html")
-            )
+        text = ENGAGEMENT_TYPES[object_type].text_of(props)
         return Candidate(
             kind=self.kind,
             source_key=f"{object_type}:{record['id']}",
             occurred_at=when or timezone.now(),
-            name=label or "",
-            description=body or "",
+            name=text.label,
+            description=text.body,
             contacts=[f"id:{c}" for c in contact_ids],
             owner=props.get("hubspot_owner_id") or "",
-            status=status,
-            priority=priority,
+            status=text.status,
+            priority=text.priority,
         )
 
 
@@ -959,21 +901,12 @@ class ActivitySync:
         self.ctx.raise_if_cancelled()
 
     def _hubspot_creates(self, kind: SalesforceActivityType, creates: list) -> None:
+        engagement = ENGAGEMENT_TYPES[kind.hubspot_object]
         for chunk in chunks(creates, HUBSPOT_BATCH):
             inputs = [
                 {
                     "properties": properties,
-                    "associations": [
-                        {
-                            "to": {"id": contact.hubspot_id},
-                            "types": [
-                                {
-                                    "associationCategory": "HUBSPOT_DEFINED",
-                                    "associationTypeId": ASSOCIATION_TYPE[kind.hubspot_object],
-                                }
-                            ],
-                        }
-                    ],
+                    "associations": [engagement.contact_association(contact.hubspot_id)],
                 }
                 for contact, _, properties in chunk
             ]
@@ -1109,7 +1042,9 @@ class ActivitySync:
         ):
             kind = SALESFORCE_BY_KEY[link.type_key]
             found = self.hubspot.engagements_with_token(
-                kind.hubspot_object, BODY_PROPERTY[kind.hubspot_object], _marker(link.salesforce_id)
+                kind.hubspot_object,
+                ENGAGEMENT_TYPES[kind.hubspot_object].marker_property,
+                _marker(link.salesforce_id),
             )
             with self.bookkeeping():
                 hubspot_id = f"{kind.hubspot_object}:{found[0]['id']}" if found else ""
@@ -1178,7 +1113,7 @@ class ActivitySync:
         by_type: dict[str, list] = {}
         for link, record, owner in changes:
             object_type, _, hubspot_id = link.source_key.partition(":")
-            if object_type in CRM_PROPERTIES:
+            if object_type in ENGAGEMENT_TYPES:
                 by_type.setdefault(object_type, []).append((link, record, owner, hubspot_id))
             else:
                 with self.bookkeeping():
@@ -1303,38 +1238,14 @@ def _engagement_properties(kind: SalesforceActivityType, record: dict, owner: st
     if record.get("ActivityDate") and kind.sobject == "Task":
         when = vendor_time(f"{record['ActivityDate']}T12:00:00Z") or when
     stamp = str(epoch_ms(when))
-    subject = record.get("Subject") or ""
     # the marker stays a word of its own line, in the text and in the HTML made of it
     signed = f"{FROM_SALESFORCE} {_marker(record['Id'])}"
     text = f"{record['Description']}\n\n{signed}" if record.get("Description") else signed
     body = text_to_html(text)  # HubSpot bodies are HTML; the Description is plain text
-    if kind.hubspot_object == "tasks":
-        properties = {
-            "hs_timestamp": stamp,
-            "hs_task_subject": subject,
-            "hs_task_body": body,
-            "hs_task_status": "COMPLETED" if record.get("Status") == "Completed" else "NOT_STARTED",
-            "hs_task_priority": HUBSPOT_PRIORITY.get(record.get("Priority") or "", "MEDIUM"),
-        }
-    elif kind.hubspot_object == "emails":
-        properties = {
-            "hs_timestamp": stamp,
-            "hs_email_subject": subject,
-            "hs_email_text": text,
-            "hs_email_html": body,
-            "hs_email_direction": "EMAIL",
-        }
-    elif kind.hubspot_object == "calls":
-        properties = {"hs_timestamp": stamp, "hs_call_title": subject, "hs_call_body": body}
-    else:
-        end = vendor_time(record.get("EndDateTime")) or when
-        properties = {
-            "hs_timestamp": stamp,
-            "hs_meeting_title": subject,
-            "hs_meeting_body": body,
-            "hs_meeting_start_time": stamp,
-            "hs_meeting_end_time": str(epoch_ms(end)),
-        }
+    end = vendor_time(record.get("EndDateTime")) or when
+    properties = ENGAGEMENT_TYPES[kind.hubspot_object].properties_from_salesforce(
+        record, stamp=stamp, text=text, html=body, ends=str(epoch_ms(end))
+    )
     if owner:
         properties["hubspot_owner_id"] = owner
     return properties

@@ -29,7 +29,6 @@ from integrations.models import (
 )
 from integrations.salesforce.soql import soql_datetime, soql_quote
 from integrations.sync.activities import (
-    BODY_PROPERTY,
     FROM_SALESFORCE,
     MARKER,
     Candidate,
@@ -41,6 +40,7 @@ from integrations.sync.activity_types import (
     TIMELINE_BY_KEY,
     SalesforceActivityType,
 )
+from integrations.sync.engagement_types import ENGAGEMENT_TYPES
 from integrations.sync.reconcile_findings import Compared, Found, Kind
 from integrations.sync.reconcile_reads import (
     BATCH,
@@ -325,7 +325,7 @@ class ActivitiesCompare:
         """The sync's engagements of the kind's object, by the Salesforce id their token
         names."""
         object_type = kind.hubspot_object
-        body = BODY_PROPERTY[object_type]
+        body = ENGAGEMENT_TYPES[object_type].marker_property
         for page in self.hubspot.engagements_modified_since(object_type, epoch_ms(since), [body]):
             snapshot_add(
                 self._stage(
