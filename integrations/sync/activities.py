@@ -20,7 +20,7 @@ the HubSpot activity's owner.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -143,22 +143,44 @@ class Candidate:
         )
 
 
+def contact_links_for(candidates: Iterable[Candidate]) -> dict[str, ContactLink]:
+    """The synced contacts the candidates name, by each of their references
+    (``id:<hubspot id>`` and ``email:<address>``), in one query."""
+    refs = {ref for c in candidates for ref in c.contacts}
+    ids = {ref[3:] for ref in refs if ref.startswith("id:")}
+    emails = {ref[6:] for ref in refs if ref.startswith("email:")}
+    found: dict[str, ContactLink] = {}
+    if not (ids or emails):
+        return found
+    for link in ContactLink.objects.filter(Q(hubspot_id__in=ids) | Q(email__in=emails)):
+        found[f"id:{link.hubspot_id}"] = link
+        found[f"email:{link.email}"] = link
+    return found
+
+
 # --- reading HubSpot -----------------------------------------------------------------------
 
 
 class TimelineReader:
-    """Pages of ``Candidate`` for one enabled type, from its cursor (or window start)."""
+    """Pages of ``Candidate`` for one enabled type, from its cursor (or window start).
+    ``use_cursors=False`` reads the whole window from ``since`` whatever the stored
+    cursors say (the Activities page's preview, Reconcile)."""
 
-    def __init__(self, hubspot: Any, kind: TimelineType, since: datetime) -> None:
+    def __init__(
+        self, hubspot: Any, kind: TimelineType, since: datetime, *, use_cursors: bool = True
+    ) -> None:
         self.hubspot = hubspot
         self.kind = kind
         self.since = since
+        self.use_cursors = use_cursors
 
     def pages(self) -> Iterator[tuple[list[Candidate], str, str]]:
         """``(candidates, cursor name, cursor value to store once they are written)``."""
         return getattr(self, f"_read_{self.kind.source}")()
 
     def _cursor(self, name: str) -> datetime:
+        if not self.use_cursors:
+            return self.since
         stored = _cursor_get(name)
         return max(self.since, vendor_time(stored)) if stored else self.since
 
@@ -436,15 +458,6 @@ class ActivitySync:
             self.write_candidates([Candidate.from_waiting(r) for r in rows], enabled)
             self.flush()
 
-    def _links_for(self, candidates: list[Candidate]) -> dict[str, ContactLink]:
-        ids = {ref[3:] for c in candidates for ref in c.contacts if ref.startswith("id:")}
-        emails = {ref[6:] for c in candidates for ref in c.contacts if ref.startswith("email:")}
-        found: dict[str, ContactLink] = {}
-        for link in ContactLink.objects.filter(Q(hubspot_id__in=ids) | Q(email__in=emails)):
-            found[f"id:{link.hubspot_id}"] = link
-            found[f"email:{link.email}"] = link
-        return found
-
     def _new_to_us(self, candidates: list[Candidate]) -> list[Candidate]:
         """Leave out what syncadmin itself wrote to HubSpot from Salesforce activities (no
         activity ever comes back), creates still unconfirmed (owed, reported by the
@@ -474,7 +487,7 @@ class ActivitySync:
 
     def write_candidates(self, candidates: list[Candidate], rows: dict[str, ActivityType]) -> None:
         candidates = self._new_to_us(candidates)
-        links = self._links_for(candidates)
+        links = contact_links_for(candidates)
         waiting = set(
             WaitingActivity.objects.filter(
                 source_key__in=[c.source_key for c in candidates]
@@ -1265,36 +1278,3 @@ def activities_sync_run(ctx: JobContext) -> None:
     # its sources are read one after another, each learning its count only as it is
     # read: the total is known once all are, and is what the run looked at
     ctx.total_is_seen()
-
-
-def activity_preview(*, key: str) -> int:
-    """How many activities turning ``key`` on now would sync (windows applied, contacts
-    already synced). Reads the sources; writes nothing."""
-    from integrations.connections import hubspot_client
-
-    kind = TIMELINE_BY_KEY.get(key)
-    if kind is None:
-        return 0
-    now = timezone.now()
-    reader = TimelineReader(hubspot_client(), kind, window_start(kind, now))
-    reader._cursor = lambda name: reader.since  # type: ignore[method-assign]  # ignore cursors
-    total = 0
-    links: dict[str, ContactLink] = {}
-    for candidates, _, _ in reader.pages():
-        refs = {r for c in candidates for r in c.contacts} - set(links)
-        if refs:
-            ids = {r[3:] for r in refs if r.startswith("id:")}
-            emails = {r[6:] for r in refs if r.startswith("email:")}
-            for link in ContactLink.objects.filter(Q(hubspot_id__in=ids) | Q(email__in=emails)):
-                links[f"id:{link.hubspot_id}"] = link
-                links[f"email:{link.email}"] = link
-        for candidate in candidates:
-            contact = activity_contact(links[r] for r in candidate.contacts if r in links)
-            if contact and in_window(
-                kind,
-                occurred_at=candidate.occurred_at,
-                enabled_at=now,
-                contact_first_synced_at=contact.first_synced_at,
-            ):
-                total += 1
-    return total

@@ -16,7 +16,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from integrations.models import ActivityLink, ActivityType, ContactLink
-from integrations.sync.activities import FROM_SALESFORCE, TimelineReader
+from integrations.sync.activities import FROM_SALESFORCE, TimelineReader, contact_links_for
 from integrations.sync.activity_contact import activity_contact
 from integrations.sync.activity_types import TIMELINE_BY_KEY
 from integrations.sync.timeline_windows import in_window, window_start
@@ -50,13 +50,6 @@ class ActivityPreview:
     enabled: bool
 
 
-class _WholeWindow(TimelineReader):
-    """Reads from the window's start, whatever the stored cursors say."""
-
-    def _cursor(self, name: str) -> datetime:
-        return self.since
-
-
 def activity_type_preview(*, key: str, hubspot: Any) -> ActivityPreview:
     """How many activities of ``key`` would sync that have not: on the next run if it is
     on (its window measured from when it was turned on), or if it were turned on now."""
@@ -64,7 +57,7 @@ def activity_type_preview(*, key: str, hubspot: Any) -> ActivityPreview:
     row = ActivityType.objects.filter(key=key).first()
     enabled = bool(row and row.enabled and row.enabled_at)
     enabled_at = row.enabled_at if row and enabled and row.enabled_at else timezone.now()
-    reader = _WholeWindow(hubspot, kind, window_start(kind, enabled_at))
+    reader = TimelineReader(hubspot, kind, window_start(kind, enabled_at), use_cursors=False)
     total = 0
     links: dict[str, ContactLink] = {}
     for candidates, _, _ in reader.pages():
@@ -83,13 +76,7 @@ def activity_type_preview(*, key: str, hubspot: Any) -> ActivityPreview:
             for c in candidates
             if c.source_key not in done and FROM_SALESFORCE not in c.description
         ]
-        refs = {r for c in fresh for r in c.contacts} - set(links)
-        if refs:
-            ids = {r[3:] for r in refs if r.startswith("id:")}
-            emails = {r[6:] for r in refs if r.startswith("email:")}
-            for link in ContactLink.objects.filter(Q(hubspot_id__in=ids) | Q(email__in=emails)):
-                links[f"id:{link.hubspot_id}"] = link
-                links[f"email:{link.email}"] = link
+        links.update(contact_links_for(c for c in fresh if set(c.contacts) - set(links)))
         for candidate in fresh:
             contact = activity_contact(links[r] for r in candidate.contacts if r in links)
             if contact and in_window(

@@ -57,13 +57,6 @@ from integrations.vendor_time import epoch_ms, vendor_time
 _TOKEN = re.compile(r"sfsync([A-Za-z0-9]{15,18})")
 
 
-class _WholeWindow(TimelineReader):
-    """The type's whole window, whatever the sync's cursors say."""
-
-    def _cursor(self, name: str) -> datetime:
-        return self.since
-
-
 def candidate_details(candidate: Candidate) -> dict[str, Any]:
     """What Fix needs to hand the activity back to the sync (``WaitingActivity``)."""
     return {
@@ -256,7 +249,9 @@ class ActivitiesCompare:
             kind = TIMELINE_BY_KEY.get(row.key)
             if kind is None:
                 continue
-            reader = _WholeWindow(self.hubspot, kind, window_start(kind, row.enabled_at))
+            reader = TimelineReader(
+                self.hubspot, kind, window_start(kind, row.enabled_at), use_cursors=False
+            )
             for candidates, _, _ in reader.pages():
                 snapshot_add(
                     self._stage(

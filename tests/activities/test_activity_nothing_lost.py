@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from core.models import AuditEvent, SyncJob
 from core.services.jobs import job_run
+from integrations.connections import hubspot_client
 from integrations.models import ActivityLink, ActivityType, ContactLink, RecordError
-from integrations.sync.activities import activity_preview
+from integrations.sync.activity_preview import activity_type_preview
 from tests.activities.conftest import enable, iso, now, run_activities, seed, tasks_of, timedelta
 
 pytestmark = pytest.mark.django_db
@@ -279,16 +280,17 @@ def test_retry_in_sync_health_tries_a_refused_activity_again(
 
 def test_preview_counts_the_whole_window_whatever_the_cursors_say(hubspot, synced) -> None:
     enable("marketing_email_opened")
+    opened = {"type": "email_event", "campaign": "Autumn", "eventType": "OPEN"}
     seed(
         hubspot,
-        {
-            "type": "email_event",
-            "campaign": "Autumn",
-            "eventType": "OPEN",
-            "recipient": "ann@example.com",
-            "created": iso(now() - timedelta(days=10)),
-        },
+        {**opened, "recipient": "ann@example.com", "created": iso(now() - timedelta(days=10))},
     )
     assert run_activities().created == 1  # the type's cursor is now
+    # an open HubSpot reports late: it happened before the cursor, inside the window
+    seed(
+        hubspot,
+        {**opened, "recipient": "ann@example.com", "created": iso(now() - timedelta(days=9))},
+    )
 
-    assert activity_preview(key="marketing_email_opened") == 1
+    preview = activity_type_preview(key="marketing_email_opened", hubspot=hubspot_client())
+    assert (preview.count, preview.enabled) == (1, True)  # the late one; not the synced one
