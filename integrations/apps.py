@@ -18,19 +18,28 @@ class IntegrationsConfig(AppConfig):
 
 
 def _register_platform_parts() -> None:
-    """What the platform's pages show of the product: its Overview cards, the names of
-    Salesforce users in the audit trail, and links from a record's history to the
-    vendors' apps. ``core`` imports nothing from here; these registries are the seam
-    (docs/architecture.md, "How integrations plug into the platform")."""
+    """What the platform's pages show of the product: its Overview cards, the labels of
+    its audit events' names, the names of Salesforce users in the audit trail, and links
+    from a record's history to the vendors' apps. ``core`` imports nothing from here;
+    these registries are the seam (docs/architecture.md, "How integrations plug into
+    the platform")."""
     from core.overview_parts import register_overview_part
-    from core.plain_labels import register_value_labeller
+    from core.plain_labels import (
+        register_labels,
+        register_settings_object_type,
+        register_value_labeller,
+    )
     from core.selectors.audit import register_record_linker
     from integrations.audit_links import vendor_record_links
-    from integrations.labels import salesforce_user_label
+    from integrations.labels import PRODUCT_LABELS, SETTINGS_OBJECT_TYPES, salesforce_user_label
     from integrations.overview import overview_connections_part, overview_sync_part
 
     register_overview_part(overview_sync_part, live=True)
     register_overview_part(overview_connections_part, live=False)
+    for kind, labels in PRODUCT_LABELS.items():
+        register_labels(kind, labels)
+    for object_type in SETTINGS_OBJECT_TYPES:
+        register_settings_object_type(object_type)
     register_value_labeller(salesforce_user_label)
     register_record_linker(vendor_record_links)
 
