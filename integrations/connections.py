@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from django.conf import settings
@@ -20,6 +20,10 @@ from integrations.errors import ApiError, AuthenticationFailed
 from integrations.models import HubSpotConnection, SalesforceConnection
 from integrations.secrets import decrypt, encrypt
 from integrations.transport import CallMeter, Hook, TransportAdapter
+
+if TYPE_CHECKING:  # the clients import this module
+    from integrations.hubspot.client import HubSpotClient
+    from integrations.salesforce.client import SalesforceClient
 
 HUBSPOT_SECRETS = ("access_token",)
 SALESFORCE_SECRETS = ("password", "security_token", "access_token")
@@ -185,9 +189,9 @@ def _gate_first(session: requests.Session, hooks: Sequence[Hook]) -> None:
         adapter.before_call = [*hooks, *adapter.before_call]
 
 
-def hubspot_client(  # noqa: ANN201
+def hubspot_client(
     *, meter: CallMeter | None = None, before_call: Sequence[Hook] = ()
-):
+) -> HubSpotClient:
     """A HubSpot client on the saved connection, rate-limited across all workers.
 
     ``before_call`` hooks run before each attempt, ahead of the rate limiter.
@@ -209,9 +213,9 @@ def hubspot_client(  # noqa: ANN201
     return client
 
 
-def salesforce_session(  # noqa: ANN201
+def salesforce_session(
     *, meter: CallMeter, row: SalesforceConnection, before_call: Sequence[Hook] = ()
-):
+) -> requests.Session:
     from integrations.transport import api_session
 
     return api_session(
@@ -225,12 +229,12 @@ def salesforce_session(  # noqa: ANN201
     )
 
 
-def salesforce_client(  # noqa: ANN201
+def salesforce_client(
     *,
     meter: CallMeter | None = None,
     before_call: Sequence[Hook] = (),
     describe_max_age_s: float | None = None,
-):
+) -> SalesforceClient:
     """A logged-in Salesforce client on the saved connection, within the daily budget.
 
     ``before_call`` hooks run before each attempt (the login too), ahead of the budget.

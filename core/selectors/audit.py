@@ -225,7 +225,7 @@ def _distinct_values(column: str) -> list[str]:
     """
     table = AuditEvent._meta.db_table
     sql = (
-        f"WITH RECURSIVE v(x) AS ("  # noqa: S608 - column names come from this module
+        f"WITH RECURSIVE v(x) AS ("  # column names come from this module
         f" SELECT MIN({column}) FROM {table} WHERE {column} > ''"
         f" UNION ALL"
         f" SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > v.x) FROM v"
