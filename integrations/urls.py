@@ -45,7 +45,6 @@ urlpatterns = [
         activity_views.owner_mapping_save,
         name="activities_owner_save",
     ),
-    path("activities/<str:key>/", activity_views.activity_type_save, name="activity_type_save"),
     path(
         "activities/<str:key>/preview/",
         activity_views.activity_preview_view,

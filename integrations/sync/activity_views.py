@@ -8,7 +8,6 @@ from datetime import datetime
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -97,11 +96,6 @@ def _task_types() -> tuple[list[str] | None, str]:
         return task_type_choices(salesforce=salesforce_client()), ""
     except errors.ApiError as exc:
         return None, str(exc)
-
-
-def _activities_url(key: str) -> str:
-    """Back to the row just saved."""
-    return f"{reverse('activities')}#type-{key}"
 
 
 def _page(
@@ -242,32 +236,6 @@ def activities(request: HttpRequest) -> HttpResponse:
         "Activities sync on the next activity sync, or when you press Sync activities now.",
     )
     return redirect("activities")
-
-
-@require_POST
-def activity_type_save(request: HttpRequest, key: str) -> HttpResponse:
-    """One row on its own (``enabled``, ``task_type``), saved as the page saves it."""
-    kind = TIMELINE_BY_KEY.get(key) or SALESFORCE_BY_KEY.get(key)
-    # only a known key reaches the database (PostgreSQL refuses a NUL in a query)
-    row = ActivityType.objects.filter(key=key).first() if kind is not None else None
-    if kind is None or row is None:
-        raise Http404(f"There is no activity type “{key}”.")
-    wanted = TypeWanted(
-        key=key,
-        enabled=request.POST.get("enabled") == "on",
-        task_type=request.POST.get("task_type", row.task_type).strip(),
-    )
-    try:
-        saved = _save(request, {key: wanted})
-    except SettingRefused as exc:
-        messages.error(request, f"{kind.label} was not saved: {exc}")
-        return redirect(_activities_url(key))
-    messages.success(
-        request,
-        (_saved_message(saved[0]) if saved else f"{kind.label}: unchanged.")
-        + " Activities sync on the next activity sync, or when you press Sync activities now.",
-    )
-    return redirect(_activities_url(key))
 
 
 @require_GET

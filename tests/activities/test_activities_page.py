@@ -67,9 +67,26 @@ def page(web: Client) -> str:
     return response.content.decode()
 
 
-def save(web: Client, key: str, **fields: str) -> str:
-    response = web.post(reverse("activity_type_save", args=[key]), fields, follow=True)
-    assert response.status_code == 200
+def save(
+    web: Client, key: str, *, refused: bool = False, dropdowns: bool = True, **fields: str
+) -> str:
+    """The page's one *Save changes* as a browser posts it, with row ``key`` changed to
+    ``fields`` (``enabled="on"`` when its switch is on, its ``task_type``); every other row
+    as it is. ``dropdowns=False``: the task type dropdowns are disabled (Salesforce could
+    not be read), so none is posted. A refused save answers the page again (400), a saved
+    one goes back to it; either way the page, with its messages, is returned."""
+    posted: dict[str, list[str] | str] = {"type": []}
+    for row in ActivityType.objects.all():
+        posted["type"].append(row.key)  # type: ignore[union-attr]
+        wanted = fields if row.key == key else {"enabled": "on" if row.enabled else ""}
+        if wanted.get("enabled") == "on":
+            posted[f"enabled-{row.key}"] = "on"
+        timeline = row.direction == ActivityType.Direction.HUBSPOT_TO_SALESFORCE
+        if timeline and dropdowns:
+            chosen = fields.get("task_type") if row.key == key else None
+            posted[f"task_type-{row.key}"] = row.task_type if chosen is None else chosen
+    response = web.post(reverse("activities"), posted, follow=True)
+    assert response.status_code == (400 if refused else 200)
     return unescape(response.content.decode())
 
 
@@ -163,10 +180,11 @@ def test_the_dropdown_follows_a_picklist_edited_in_salesforce(
 def test_a_task_type_not_in_the_picklist_is_refused_and_nothing_changes(
     admin_web: Client, sandbox: Sandbox
 ) -> None:
-    answer = save(admin_web, "note_created", enabled="on", task_type="Lunch")
+    answer = save(admin_web, "note_created", enabled="on", task_type="Lunch", refused=True)
 
-    assert "Note created was not saved" in answer
-    assert "“Lunch” is not a value of Salesforce's Task Type picklist" in answer
+    assert "Nothing was saved: Note created: “Lunch” is not a value of Salesforce's Task " in (
+        answer
+    )
     row = ActivityType.objects.get(key="note_created")
     assert not row.enabled and row.enabled_at is None and row.task_type == ""
     assert not changes_of("Activity sync: Note created")
@@ -190,9 +208,9 @@ def test_a_saved_type_dropped_from_the_picklist_is_shown_as_such_and_cannot_be_s
 
     # turning it off keeping the dropped type is refused too: on or off, a type keeps
     # only a value of the picklist
-    answer = save(admin_web, "meeting_booked", task_type="Meeting")
+    answer = save(admin_web, "meeting_booked", task_type="Meeting", refused=True)
 
-    assert "“Meeting” is not a value of Salesforce's Task Type picklist" in answer
+    assert "Meeting booked: “Meeting” is not a value of Salesforce's Task Type picklist" in (answer)
     after = ActivityType.objects.get(key="meeting_booked")
     assert (after.enabled, after.enabled_at, after.task_type) == (
         before.enabled,
@@ -227,11 +245,14 @@ def test_when_salesforce_cannot_be_read_toggles_keep_their_task_type(
     save(admin_web, "call_logged", enabled="on", task_type="Call")
     sandbox.salesforce.fault(path="*/sobjects/Task/describe*", status=403, count=5)
 
-    # the dropdown is disabled, so the browser posts no task type
-    refused = save(admin_web, "call_logged")
-    turned_on = save(admin_web, "task_created", enabled="on")
+    # the dropdowns are disabled, so the browser posts no task type
+    refused = save(admin_web, "call_logged", dropdowns=False, refused=True)
+    turned_on = save(admin_web, "task_created", enabled="on", dropdowns=False)
 
-    assert "Call logged was not saved" in refused and "Nothing was changed" in refused
+    assert "Nothing was saved: Salesforce's Task Type picklist could not be read to check " in (
+        refused
+    )
+    assert "the task types of Call logged" in refused and "Nothing was changed" in refused
     assert ActivityType.objects.get(key="call_logged").enabled
     assert "Task created: on since" in turned_on
     task_created = ActivityType.objects.get(key="task_created")
@@ -250,18 +271,35 @@ def test_viewers_read_the_page_without_controls_and_cannot_post(
     assert not controls.inputs and not controls.selects
     assert "Sync activities now" not in shown
     assert "Form submission" in shown and "Call" in shown
-    for url in (
-        reverse("activity_type_save", args=["form_submission"]),
-        reverse("activities_sync_now"),
+    for url, fields in (
+        (reverse("activities"), {"type": "form_submission", "enabled-form_submission": "on"}),
+        (reverse("activities_sync_now"), {}),
     ):
-        assert viewer_web.post(url, {"enabled": "on"}).status_code == 403
+        assert viewer_web.post(url, fields).status_code == 403
     assert not ActivityType.objects.get(key="form_submission").enabled
     assert not AuditEvent.objects.filter(action="settings.changed", actor_username="victor")
 
 
-def test_an_unknown_type_is_not_found(admin_web: Client, sandbox: Sandbox) -> None:
-    response = admin_web.post(reverse("activity_type_save", args=["fax_sent"]), {"enabled": "on"})
+def test_an_unknown_type_is_refused_and_nothing_saves(admin_web: Client, sandbox: Sandbox) -> None:
+    response = admin_web.post(
+        reverse("activities"),
+        {"type": ["sf_calls", "fax_sent"], "enabled-sf_calls": "on", "enabled-fax_sent": "on"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "Nothing was saved: There is no activity type “fax_sent”" in unescape(
+        response.content.decode()
+    )
+    assert not ActivityType.objects.get(key="sf_calls").enabled
+    assert not changes_of("Activity sync: Calls")
+
+
+def test_the_old_per_row_save_address_is_gone(admin_web: Client, sandbox: Sandbox) -> None:
+    response = admin_web.post("/activities/sf_calls/", {"enabled": "on"})
+
     assert response.status_code == 404
+    assert not ActivityType.objects.get(key="sf_calls").enabled
 
 
 def form_submission(email: str, days_ago: int) -> dict:

@@ -4,7 +4,12 @@
 - at 390 px and at 1366 px nothing scrolls sideways;
 - axe-core finds no serious or critical accessibility violation;
 - a viewer finds no enabled control that would change something (only Log out);
-- every page names the time zone its times are in: the browser's, once it reported it.
+- every page names the time zone its times are in: the browser's, once it reported it;
+- no two elements share an id, and every ``<label for>`` names a field of the page;
+- no select is cut: each is as wide as its longest choice needs (the task type selects
+  once read "-- No task type -"), or as wide as the page's content when that is narrower;
+- a focused field, select, button or link shows an outline (``:focus-visible``), and a
+  field's outline never runs through the text of its label.
 
 Pages are every GET route the URL resolver lists (``tests.core.test_viewer_controls.pages``)
 that renders a whole page, plus the pages reached with a query (a contact's explanation
@@ -65,6 +70,102 @@ AXE_RUN = """async (blocking) => {
       const where = v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ');
       return `${v.impact} ${v.id} (${v.help}): ${where}`;
     });
+}"""
+
+
+#: ids used twice, and ``<label for>`` that names no field (``label.control`` is the
+#: labelable element the browser resolves ``for`` to)
+BROKEN_IDS = """() => {
+  const seen = new Set(), twice = new Set();
+  for (const el of document.querySelectorAll('[id]')) {
+    if (seen.has(el.id)) twice.add(el.id);
+    seen.add(el.id);
+  }
+  const unlabelled = [...document.querySelectorAll('label[for]')]
+    .filter((label) => !label.control)
+    .map((label) => `label for=${label.htmlFor}: ${label.textContent.trim().slice(0, 40)}`);
+  return [...[...twice].map((id) => `id ${id} twice`), ...unlabelled];
+}"""
+
+#: shown selects narrower than their longest choice's text, unless as wide as the box
+#: that holds them (a form, a card, a table cell; not the label around them) allows: a
+#: choice longer than a phone's screen is read in the opened list
+CUT_SELECTS = """() => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  const contentWidth = (el) => {
+    const s = getComputedStyle(el);
+    return el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+  };
+  const cut = [];
+  for (const select of document.querySelectorAll('main select')) {
+    const box = select.getBoundingClientRect();
+    if (!box.width || !select.getClientRects().length) continue;
+    let holder = select.parentElement;
+    while (holder.matches('label, span') || getComputedStyle(holder).display === 'contents') {
+      holder = holder.parentElement;
+    }
+    const room = contentWidth(holder);
+    const style = getComputedStyle(select);
+    ctx.font = style.font;
+    const text = Math.max(0, ...[...select.options].map((o) => ctx.measureText(o.text).width));
+    const inner = select.clientWidth - parseFloat(style.paddingLeft)
+      - parseFloat(style.paddingRight);
+    const needed = text + select.offsetWidth - inner;
+    if (inner + 1 < text && box.width + 1 < Math.min(needed, room)) {
+      const name = select.id || select.name;
+      cut.push(`${name}: ${Math.round(box.width)} px, needs ${Math.ceil(needed)} px`);
+    }
+  }
+  return cut;
+}"""
+
+#: the element focused now: its outline as drawn, and whether that outline's box runs
+#: through the text of the label that names it (text outside the control itself)
+FOCUS_RING = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const ring = parseFloat(style.outlineWidth) + Math.max(0, parseFloat(style.outlineOffset));
+  const box = el.getBoundingClientRect();
+  const outer = {
+    left: box.left - ring, right: box.right + ring, top: box.top - ring,
+    bottom: box.bottom + ring,
+  };
+  // text only screen readers get (.visually-hidden): clipped away, never drawn
+  const unseen = (node, label) => {
+    for (let a = node.parentElement; a && a !== label.parentElement; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.clip !== 'auto' || s.clipPath !== 'none') return true;
+      if (s.overflow === 'hidden' && a.getBoundingClientRect().width <= 1) return true;
+    }
+    return false;
+  };
+  const hits = [];
+  for (const label of el.labels || []) {
+    const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (el.contains(node) || !node.textContent.trim() || unseen(node, label)) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const r of range.getClientRects()) {
+        if (!r.width || !r.height) continue;
+        if (r.left < outer.right - 0.5 && r.right > outer.left + 0.5
+            && r.top < outer.bottom - 0.5 && r.bottom > outer.top + 0.5) {
+          hits.push(node.textContent.trim().slice(0, 30));
+        }
+      }
+    }
+  }
+  return {
+    what: `<${el.tagName.toLowerCase()}${el.type ? ' ' + el.type : ''}> `
+      + (el.id || el.name || el.textContent.trim().slice(0, 30)),
+    kind: el.matches('a') ? 'link' : el.matches('button, [role=button]') ? 'button'
+      : el.matches('select') ? 'select' : el.matches('input, textarea') ? 'field' : 'other',
+    focusVisible: el.matches(':focus-visible'),
+    outline: style.outlineStyle === 'none' || !parseFloat(style.outlineWidth)
+      ? 'none' : `${style.outlineStyle} ${style.outlineWidth}`,
+    overLabel: [...new Set(hits)],
+  };
 }"""
 
 
@@ -168,3 +269,70 @@ def test_a_viewer_finds_no_enabled_control_that_changes_anything(
     admin = signed_in(browser, live_server.url, "alice", DESKTOP)
     admin.goto(live_server.url + "/contacts/lists/new/")
     assert any(c.startswith("/contacts/lists/create/") for c in admin.evaluate(ENABLED_CHANGES))
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["390px", "1366px"])
+def test_ids_are_unique_every_label_names_a_field_and_no_select_is_cut(
+    browser: Browser,
+    live_server,
+    demo: World,  # noqa: F811
+    size: dict[str, int],
+) -> None:
+    page = signed_in(browser, live_server.url, "alice", size)
+    broken, cut = {}, {}
+    for path in ["/login/?next=/", *every_page(page, live_server.url, demo)]:
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")  # htmx parts loaded too
+        if found := page.evaluate(BROKEN_IDS):
+            broken[path] = found
+        if found := page.evaluate(CUT_SELECTS):
+            cut[path] = found
+    assert not broken, broken
+    assert not cut, cut
+
+
+#: Tab presses per page at most (every page has fewer controls)
+MAX_TABS = 150
+
+
+def focus_walk(page: Page) -> list[dict]:
+    """Every element Tab reaches on the page, in order, as ``FOCUS_RING`` describes it."""
+    seen, walked = set(), []
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        found = page.evaluate(FOCUS_RING)
+        if found is None:
+            continue
+        key = page.evaluate(
+            "() => { const el = document.activeElement;"
+            " return el.__walked || (el.__walked = String(Math.random())); }"
+        )
+        if key in seen:
+            break
+        seen.add(key)
+        walked.append(found)
+    return walked
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["390px", "1366px"])
+def test_every_focused_control_shows_an_outline_clear_of_its_label(
+    browser: Browser,
+    live_server,
+    demo: World,  # noqa: F811
+    size: dict[str, int],
+) -> None:
+    page = signed_in(browser, live_server.url, "alice", size)
+    unseen, over_label, kinds = {}, {}, set()
+    for path in every_page(page, live_server.url, demo):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        for found in focus_walk(page):
+            kinds.add(found["kind"])
+            if not found["focusVisible"] or found["outline"] == "none":
+                unseen.setdefault(path, []).append(found["what"])
+            if found["overLabel"]:
+                over_label.setdefault(path, []).append(f"{found['what']}: {found['overLabel']}")
+    assert {"link", "button", "select", "field"} <= kinds, kinds
+    assert not unseen, unseen
+    assert not over_label, over_label

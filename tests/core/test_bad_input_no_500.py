@@ -317,11 +317,15 @@ def test_turning_a_type_off_does_not_save_a_task_type_salesforce_lacks(
 ) -> None:
     before = model_to_dict(ActivityType.objects.get(key="call_logged"))
     events = AuditEvent.objects.count()
-    response = admin_web.post(
-        reverse("activity_type_save", args=["call_logged"]), {"task_type": task_type}, follow=True
-    )
-    assert response.status_code == 200
-    assert "Call logged was not saved" in page_of(response)
+    # the Activities page's one Save: every row as it is, call_logged off with the bad type
+    posted: dict = {"type": list(ActivityType.objects.values_list("key", flat=True))}
+    for row in ActivityType.objects.filter(direction=ActivityType.Direction.HUBSPOT_TO_SALESFORCE):
+        posted[f"task_type-{row.key}"] = task_type if row.key == "call_logged" else row.task_type
+    for row in ActivityType.objects.filter(enabled=True).exclude(key="call_logged"):
+        posted[f"enabled-{row.key}"] = "on"
+    response = admin_web.post(reverse("activities"), posted)
+    assert response.status_code == 400
+    assert "Nothing was saved" in page_of(response) and "Call logged" in page_of(response)
     assert "is not a value of Salesforce's Task Type picklist" in page_of(response)
     assert model_to_dict(ActivityType.objects.get(key="call_logged")) == before
     assert AuditEvent.objects.count() == events

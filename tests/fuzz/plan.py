@@ -51,7 +51,6 @@ VENDOR_VIEWS = frozenset(
         "contacts_list_create",
         "activities_owners_match",
         "activities_owner_save",
-        "activity_type_save",
         "contacts_mappings",
         "activities",
         "activities_owners",
