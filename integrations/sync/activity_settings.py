@@ -9,12 +9,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from core.echo import echo
 from core.services.audit import audit_settings_change
 from integrations.models import ActivityType, OwnerMapping
 from integrations.sync.activity_types import SALESFORCE_BY_KEY, TIMELINE_BY_KEY
 from integrations.sync.contact_settings import SettingRefused
 
 NO_TASK_TYPE = ""
+#: Salesforce keeps a picklist value to 255 characters: a longer task type is none of them
+TASK_TYPE_MAX = 255
 
 
 def activity_type_label(key: str) -> str:
@@ -46,7 +49,7 @@ def activity_type_update(
     # refused task the day it is turned on again
     if is_timeline and task_type and task_type not in (allowed_task_types or []):
         raise SettingRefused(
-            f"“{task_type}” is not a value of Salesforce's Task Type picklist (any more). "
+            f"“{echo(task_type)}” is not a value of Salesforce's Task Type picklist (any more). "
             "Choose another type or “-- No task type --”. Nothing was changed."
         )
     before = {"enabled": row.enabled, "task_type": row.task_type or "-- No task type --"}
@@ -100,7 +103,7 @@ def activity_types_update(
     not in the picklist) refuses them all, with every reason (``SettingRefused``)."""
     changed = activity_types_changed(wanted)
     refused = [
-        f"{activity_type_label(w.key)}: “{w.task_type}” is not a value of Salesforce's Task "
+        f"{activity_type_label(w.key)}: “{echo(w.task_type)}” is not a value of Salesforce's Task "
         "Type picklist (any more)"
         for w in changed
         if w.key in TIMELINE_BY_KEY

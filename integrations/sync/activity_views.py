@@ -24,7 +24,9 @@ from integrations.sync.activity_preview import (
     activity_type_preview,
 )
 from integrations.sync.activity_settings import (
+    TASK_TYPE_MAX,
     TypeWanted,
+    activity_type_label,
     activity_types_changed,
     activity_types_update,
     owner_mapping_find,
@@ -170,6 +172,12 @@ def _wanted_from_post(request: HttpRequest) -> dict[str, TypeWanted]:
         if key not in stored or not (key in TIMELINE_BY_KEY or key in SALESFORCE_BY_KEY):
             raise SettingRefused(f"There is no activity type “{echo(key)}”. Nothing was changed.")
         task_type = request.POST.get(f"task_type-{key}", stored[key].task_type).strip()
+        if len(task_type) > TASK_TYPE_MAX:
+            raise SettingRefused(
+                f"The task type chosen for {activity_type_label(key)} has {len(task_type):,} "
+                f"characters; a value of Salesforce's picklist has at most {TASK_TYPE_MAX}. "
+                "Nothing was changed."
+            )
         wanted[key] = TypeWanted(
             key=key,
             enabled=request.POST.get(f"enabled-{key}") == "on",

@@ -287,12 +287,21 @@ def salesforce_calls(sandbox) -> int:
 
 
 @pytest.mark.parametrize("key", [f"form_submission{NUL}", NUL, "x" * 300])
-def test_an_activity_type_that_does_not_exist_is_not_found(
+def test_an_activity_type_that_does_not_exist_is_refused_and_nothing_changes(
     admin_web: Client, connected, key
 ) -> None:
     events = AuditEvent.objects.count()
-    response = admin_web.post(f"/activities/{quote(key)}/", {"enabled": "on"})
-    assert response.status_code == 404
+    before = list(ActivityType.objects.values())
+    response = admin_web.post(
+        reverse("activities"),
+        {"type": ["call_logged", key], "enabled-call_logged": "on", f"enabled-{key}": "on"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    page = page_of(response)
+    assert "Nothing was saved: There is no activity type" in page
+    assert "x" * 100 not in page
+    assert list(ActivityType.objects.values()) == before
     assert AuditEvent.objects.count() == events
 
 
@@ -311,22 +320,41 @@ def test_an_owner_that_does_not_exist_is_refused_before_salesforce_is_asked(
     assert OwnerMapping.objects.get().automatic  # untouched
 
 
-@pytest.mark.parametrize("task_type", ["Lunch", f"Call{NUL}", "x" * 10_000])
-def test_turning_a_type_off_does_not_save_a_task_type_salesforce_lacks(
-    admin_web: Client, connected, task_type
-) -> None:
-    before = model_to_dict(ActivityType.objects.get(key="call_logged"))
-    events = AuditEvent.objects.count()
-    # the Activities page's one Save: every row as it is, call_logged off with the bad type
+def _activities_save_with_call_logged_task_type(web: Client, task_type: str):
+    """The Activities page's one Save: every row as it is, call_logged off with ``task_type``."""
     posted: dict = {"type": list(ActivityType.objects.values_list("key", flat=True))}
     for row in ActivityType.objects.filter(direction=ActivityType.Direction.HUBSPOT_TO_SALESFORCE):
         posted[f"task_type-{row.key}"] = task_type if row.key == "call_logged" else row.task_type
     for row in ActivityType.objects.filter(enabled=True).exclude(key="call_logged"):
         posted[f"enabled-{row.key}"] = "on"
-    response = admin_web.post(reverse("activities"), posted)
+    return web.post(reverse("activities"), posted, follow=True)
+
+
+@pytest.mark.parametrize("task_type", ["Lunch", f"Call{NUL}", "Lunch " + "x" * 240])
+def test_turning_a_type_off_does_not_save_a_task_type_salesforce_lacks(
+    admin_web: Client, connected, task_type
+) -> None:
+    before = model_to_dict(ActivityType.objects.get(key="call_logged"))
+    events = AuditEvent.objects.count()
+    response = _activities_save_with_call_logged_task_type(admin_web, task_type)
     assert response.status_code == 400
+    assert "x" * 100 not in page_of(response).split("<select", 1)[0]  # the refusal quotes it short
     assert "Nothing was saved" in page_of(response) and "Call logged" in page_of(response)
     assert "is not a value of Salesforce's Task Type picklist" in page_of(response)
+    assert model_to_dict(ActivityType.objects.get(key="call_logged")) == before
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_task_type_longer_than_any_picklist_value_is_refused_and_never_shown_back(
+    admin_web: Client, connected
+) -> None:
+    before = model_to_dict(ActivityType.objects.get(key="call_logged"))
+    events = AuditEvent.objects.count()
+    response = _activities_save_with_call_logged_task_type(admin_web, "x" * 10_000)
+    assert response.status_code == 200  # back on the page as saved, the refusal on top
+    page = page_of(response)
+    assert "Nothing was saved" in page and "10,000 characters" in page and "at most 255" in page
+    assert "x" * 200 not in page
     assert model_to_dict(ActivityType.objects.get(key="call_logged")) == before
     assert AuditEvent.objects.count() == events
 
