@@ -18,6 +18,7 @@ from integrations import budget, connection_state
 from integrations.connection_state import CallWatch
 from integrations.errors import ApiError, AuthenticationFailed
 from integrations.models import HubSpotConnection, SalesforceConnection
+from integrations.record_urls import hubspot_ui_domain
 from integrations.secrets import decrypt, encrypt
 from integrations.transport import CallMeter, Hook, TransportAdapter
 
@@ -102,8 +103,11 @@ def _connection_update(
         f"{name}_{part}" for name in secrets if name in changed for part in ("set_at", "set_by")
     ]
     untested = _untested_after_change(row, _reach(before), _reach(after))
+    forgotten = [] if _reach(before) == _reach(after) else list(model.LEARNT_BY_TEST)
+    for name in forgotten:
+        setattr(row, name, "")
     # only what this save changed: a worker may be recording the auth state meanwhile
-    row.save(update_fields=[*changed, *stamps, *untested, "updated_at"])
+    row.save(update_fields=[*changed, *stamps, *untested, *forgotten, "updated_at"])
     audit_settings_change(
         actor=actor,
         object_type="connection",
@@ -326,8 +330,10 @@ def _test_hubspot() -> SideResult:
         result = _failure(exc)
     else:
         row.portal_id = str(account.get("portalId", ""))
-        result = SideResult(ok=True, details={"Portal id": row.portal_id})
-    return _tested(row, result, connection_state.HUBSPOT, ["portal_id"])
+        row.ui_domain = hubspot_ui_domain(account.get("uiDomain"))
+        web_app = row.ui_domain or "app.hubspot.com"
+        result = SideResult(ok=True, details={"Portal id": row.portal_id, "Web app": web_app})
+    return _tested(row, result, connection_state.HUBSPOT, list(HubSpotConnection.LEARNT_BY_TEST))
 
 
 def _test_salesforce() -> SideResult:

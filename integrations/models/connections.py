@@ -42,6 +42,11 @@ class HubSpotConnection(ConnectionBase):
     access_token_set_by = models.CharField(max_length=150, blank=True)
     #: read from the account when the connection is tested
     portal_id = models.CharField(max_length=20, blank=True)
+    #: the portal's web app host (``app-eu1.hubspot.com`` for an EU portal), read with it
+    ui_domain = models.CharField(max_length=100, blank=True)
+    #: what a test of the connection learns about the portal: a new token or address may
+    #: reach another one, so a save that changes them forgets these until the next test
+    LEARNT_BY_TEST = ("portal_id", "ui_domain")
     #: HubSpot Professional/Enterprise: 190 per rolling 10 s (HubSpot's API usage limits)
     ten_second_limit = models.PositiveIntegerField(default=190)
     search_per_second = models.PositiveIntegerField(default=5)
@@ -55,6 +60,9 @@ class HubSpotConnection(ConnectionBase):
 
 
 class SalesforceConnection(ConnectionBase):
+    #: the instance URL a login learns lives with the session, forgotten on every save
+    LEARNT_BY_TEST: tuple[str, ...] = ()
+
     class AuthMode(models.TextChoices):
         PASSWORD = "password", "Username, password and security token"
         TOKEN = "token", "Access token and instance URL"

@@ -31,6 +31,7 @@ def test_the_cli_shows_both_sides_and_exits_zero(connected, capsys) -> None:
     out = capsys.readouterr().out
     portal = str(connected.info["hubspot"]["portal_id"])
     assert "HubSpot: OK" in out and f"Portal id: {portal}" in out
+    assert "Web app: app-eu1.hubspot.com" in out  # the sandbox portal is hosted in the EU
     assert "Salesforce: OK" in out and "Org id: 00D" in out
     assert "Integration user:" in out and "syncadmin API calls today:" in out
     assert HubSpotConnection.load().portal_id == portal

@@ -10,8 +10,13 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditEvent, SyncJob
+from integrations.connections import connections_test, hubspot_connection_update
 from integrations.models import ContactLink, HubSpotConnection, RecordError, SalesforceConnection
-from integrations.record_urls import hubspot_contact_url, salesforce_record_url
+from integrations.record_urls import (
+    hubspot_contact_url,
+    hubspot_ui_domain,
+    salesforce_record_url,
+)
 from tests.factories import AuditEventFactory, RecordErrorFactory
 from tests.sides import HubSpotSide, SalesforceSide, person, run_sync
 
@@ -91,6 +96,38 @@ def test_vendor_links_are_built_from_the_portal_id_and_the_instance_url(
     page = viewer_web.get(contact_url(synced.salesforce_id)).content.decode()
     assert f'href="https://app.hubspot.com/contacts/4242/record/0-1/{synced.hubspot_id}"' in page
     assert f'href="https://acme.my.salesforce.com/{synced.salesforce_id}"' in page
+
+
+def test_an_eu_portal_links_to_its_own_web_app(viewer_web: Client, synced) -> None:
+    """The sandbox answers account-info as an EU portal does (``uiDomain``
+    app-eu1.hubspot.com): Test connection keeps that host, and a connection to HubSpot's
+    API links there rather than to app.hubspot.com."""
+    assert connections_test().hubspot.ok
+    assert HubSpotConnection.objects.get().ui_domain == "app-eu1.hubspot.com"
+    portal = HubSpotConnection.objects.get().portal_id
+    HubSpotConnection.objects.filter(pk=1).update(base_url=HubSpotConnection.DEFAULT_BASE_URL)
+    eu = f"https://app-eu1.hubspot.com/contacts/{portal}/record/0-1/{synced.hubspot_id}"
+    assert hubspot_contact_url(synced.hubspot_id) == eu
+    assert f'href="{eu}"' in viewer_web.get(contact_url(synced.email)).content.decode()
+
+
+@pytest.mark.parametrize("answer", ["evil.example.com", "app.hubspot.com.evil.example", None, 7])
+def test_a_web_app_host_that_is_not_hubspots_is_never_linked(answer) -> None:
+    assert hubspot_ui_domain(answer) == ""
+
+
+def test_a_new_token_forgets_the_portal_the_old_one_reached(
+    admin_web: Client, viewer_web: Client, synced
+) -> None:
+    """Another token may reach another portal: its links wait for the next test, instead of
+    opening the old portal's records."""
+    assert connections_test().hubspot.ok
+    assert hubspot_contact_url(synced.hubspot_id)
+    hubspot_connection_update(actor=None, values={"access_token": "pat-eu1-another-token"})
+    row = HubSpotConnection.objects.get()
+    assert (row.portal_id, row.ui_domain) == ("", "")
+    page = viewer_web.get(contact_url(synced.email)).content.decode()
+    assert "No HubSpot link yet" in page and 'data-testid="open-hubspot"' not in page
 
 
 def test_the_sandbox_connection_links_into_the_sandbox(viewer_web: Client, synced, sandbox):
