@@ -19,6 +19,7 @@ script may run."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -208,6 +209,14 @@ def every_page(page: Page, base_url: str, world: World) -> list[str]:  # noqa: F
     ]
 
 
+def visited(page: Page, base_url: str, paths: list[str]) -> Iterator[str]:
+    """Each path opened in turn, its htmx parts loaded, for the caller to inspect."""
+    for path in paths:
+        page.goto(base_url + path)
+        page.wait_for_load_state("networkidle")
+        yield path
+
+
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["390px", "1366px"])
 def test_no_page_scrolls_sideways_and_each_names_the_time_zone(
     browser: Browser,
@@ -217,8 +226,7 @@ def test_no_page_scrolls_sideways_and_each_names_the_time_zone(
 ) -> None:
     page = signed_in(browser, live_server.url, "alice", size)
     too_wide, zones = {}, {}
-    for path in every_page(page, live_server.url, demo):
-        page.goto(live_server.url + path)
+    for path in visited(page, live_server.url, every_page(page, live_server.url, demo)):
         width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if width > inner:
             too_wide[path] = width
@@ -238,8 +246,7 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(
         paths = every_page(page, live_server.url, demo)
         if size is DESKTOP:
             paths.insert(0, "/login/?next=/")
-        for path in paths:
-            page.goto(live_server.url + path)
+        for path in visited(page, live_server.url, paths):
             page.add_script_tag(path=str(AXE))
             violations = page.evaluate(AXE_RUN, list(BLOCKING))
             if violations:
@@ -256,9 +263,7 @@ def test_a_viewer_finds_no_enabled_control_that_changes_anything(
 ) -> None:
     page = signed_in(browser, live_server.url, "victor", DESKTOP)
     offending, walked = {}, 0
-    for path in every_page(page, live_server.url, demo):
-        page.goto(live_server.url + path)
-        page.wait_for_load_state("networkidle")  # htmx parts loaded too
+    for path in visited(page, live_server.url, every_page(page, live_server.url, demo)):
         walked += 1
         controls = page.evaluate(ENABLED_CHANGES)
         if controls:
@@ -280,9 +285,8 @@ def test_ids_are_unique_every_label_names_a_field_and_no_select_is_cut(
 ) -> None:
     page = signed_in(browser, live_server.url, "alice", size)
     broken, cut = {}, {}
-    for path in ["/login/?next=/", *every_page(page, live_server.url, demo)]:
-        page.goto(live_server.url + path)
-        page.wait_for_load_state("networkidle")  # htmx parts loaded too
+    paths = ["/login/?next=/", *every_page(page, live_server.url, demo)]
+    for path in visited(page, live_server.url, paths):
         if found := page.evaluate(BROKEN_IDS):
             broken[path] = found
         if found := page.evaluate(CUT_SELECTS):
@@ -324,9 +328,7 @@ def test_every_focused_control_shows_an_outline_clear_of_its_label(
 ) -> None:
     page = signed_in(browser, live_server.url, "alice", size)
     unseen, over_label, kinds = {}, {}, set()
-    for path in every_page(page, live_server.url, demo):
-        page.goto(live_server.url + path)
-        page.wait_for_load_state("networkidle")
+    for path in visited(page, live_server.url, every_page(page, live_server.url, demo)):
         for found in focus_walk(page):
             kinds.add(found["kind"])
             if not found["focusVisible"] or found["outline"] == "none":
