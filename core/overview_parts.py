@@ -9,9 +9,20 @@ the page polls; the others are on the full page only. Parts register at app star
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 OverviewPart = Callable[[], dict[str, object]]
+
+
+class ChartActions(NamedTuple):
+    """The audit actions the Overview's chart counts: records written, records failed."""
+
+    synced: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+
+
+_chart = ChartActions()
 
 #: part -> whether it is live; registering the same function twice keeps one
 _PARTS: dict[OverviewPart, bool] = {}
@@ -30,3 +41,17 @@ def overview_parts_context(*, live_only: bool) -> dict[str, object]:
         if live or not live_only:
             context.update(part())
     return context
+
+
+def register_chart_actions(*, synced: Sequence[str], failed: Sequence[str]) -> None:
+    """Which audit actions mean "a record was written by the sync" and "a record failed":
+    the platform's chart counts them per day without knowing what they are."""
+    global _chart
+    _chart = ChartActions(
+        synced=tuple(dict.fromkeys((*_chart.synced, *synced))),
+        failed=tuple(dict.fromkeys((*_chart.failed, *failed))),
+    )
+
+
+def chart_actions() -> ChartActions:
+    return _chart

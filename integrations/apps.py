@@ -18,12 +18,13 @@ class IntegrationsConfig(AppConfig):
 
 
 def _register_platform_parts() -> None:
-    """What the platform's pages show of the product: its Overview cards, the labels of
-    its audit events' names, the names of Salesforce users in the audit trail, and links
-    from a record's history to the vendors' apps. ``core`` imports nothing from here;
+    """What the platform's pages show of the product: its Overview cards and the audit
+    actions its chart counts, the labels of its audit events' names, the names of
+    Salesforce users in the audit trail, and links from a record's history to the
+    vendors' apps. ``core`` imports nothing from here;
     these registries are the seam (docs/architecture.md, "How integrations plug into
     the platform")."""
-    from core.overview_parts import register_overview_part
+    from core.overview_parts import register_chart_actions, register_overview_part
     from core.plain_labels import (
         register_labels,
         register_settings_object_type,
@@ -32,10 +33,16 @@ def _register_platform_parts() -> None:
     from core.selectors.audit import register_record_linker
     from integrations.audit_links import vendor_record_links
     from integrations.labels import PRODUCT_LABELS, SETTINGS_OBJECT_TYPES, salesforce_user_label
-    from integrations.overview import overview_connections_part, overview_sync_part
+    from integrations.overview import (
+        FAILED_ACTIONS,
+        SYNCED_ACTIONS,
+        overview_connections_part,
+        overview_sync_part,
+    )
 
     register_overview_part(overview_sync_part, live=True)
     register_overview_part(overview_connections_part, live=False)
+    register_chart_actions(synced=SYNCED_ACTIONS, failed=FAILED_ACTIONS)
     for kind, labels in PRODUCT_LABELS.items():
         register_labels(kind, labels)
     for object_type in SETTINGS_OBJECT_TYPES:

@@ -18,6 +18,18 @@ from integrations.models import (
 )
 from integrations.sync.jobs import CONTACT_SYNC, SCHEDULE_NAME
 
+#: audit actions the Overview's chart counts as "a record was written by the sync"
+SYNCED_ACTIONS = (
+    "record.created",
+    "record.updated",
+    "record.linked",
+    "record.imported",
+    "activity.created",
+    "activity.updated",
+)
+#: ... and as "a record failed"
+FAILED_ACTIONS = ("record.failed", "activity.failed")
+
 
 @dataclass(frozen=True)
 class ApiUsageCard:

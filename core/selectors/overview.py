@@ -11,19 +11,10 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from core.models import AuditEvent, SyncJob
+from core.overview_parts import chart_actions
 from core.selectors.jobs import job_active_list, job_list, job_list_live
 
 CHART_DAYS = 14
-#: audit actions that mean "a record was written by the sync"
-SYNCED_ACTIONS = (
-    "record.created",
-    "record.updated",
-    "record.linked",
-    "record.imported",
-    "activity.created",
-    "activity.updated",
-)
-FAILED_ACTIONS = ("record.failed", "activity.failed")
 
 
 @dataclass(frozen=True)
@@ -146,14 +137,14 @@ def activity_chart(*, days: int = CHART_DAYS) -> Chart:
     today = timezone.localdate()
     start = today - timedelta(days=days - 1)
     since = timezone.make_aware(datetime.combine(start, datetime.min.time()))
+    synced, failed = chart_actions()
     rows = (
-        AuditEvent.objects.filter(occurred_at__gte=since)
-        .filter(Q(action__in=SYNCED_ACTIONS) | Q(action__in=FAILED_ACTIONS))
+        AuditEvent.objects.filter(occurred_at__gte=since, action__in=(*synced, *failed))
         .annotate(day=TruncDate("occurred_at"))
         .values("day")
         .annotate(
-            synced=Count("id", filter=Q(action__in=SYNCED_ACTIONS)),
-            errors=Count("id", filter=Q(action__in=FAILED_ACTIONS)),
+            synced=Count("id", filter=Q(action__in=synced)),
+            errors=Count("id", filter=Q(action__in=failed)),
         )
     )
     by_day = {row["day"]: row for row in rows}

@@ -192,7 +192,7 @@ def test_each_outcome_opens_exactly_its_audit_events(page: Page, live_server, ad
 
 def _stored_days() -> dict[str, tuple[int, int]]:
     """Each day's synced records and errors, straight from the audit trail."""
-    from core.selectors.overview import FAILED_ACTIONS, SYNCED_ACTIONS
+    from integrations.overview import FAILED_ACTIONS, SYNCED_ACTIONS
 
     rows = (
         AuditEvent.objects.annotate(day=TruncDate("occurred_at"))
