@@ -32,6 +32,7 @@ from integrations.hubspot.streams import (
     Record,
     by_id,
     engagement_stream,
+    highest_id,
     modified_since,
     newest_cursor,
 )
@@ -510,12 +511,24 @@ class HubSpotClient:
         )
 
     def contacts_by_id(
-        self, properties: Sequence[str], on_total: OnTotal | None = None
+        self,
+        properties: Sequence[str],
+        on_total: OnTotal | None = None,
+        *,
+        above: int = 0,
+        up_to: int | None = None,
     ) -> Iterator[list[Record]]:
-        """Every contact in ascending id order: a full read that the run's own writes
-        cannot reorder; ``on_total`` hears how many, from the first page."""
+        """Every contact in ascending id order (or those with ``above < id <= up_to``): a
+        full read that the run's own writes cannot reorder; ``on_total`` hears how many,
+        from the first page."""
         # https://developers.hubspot.com/docs/api-reference/crm-contacts-v3/search/post-crm-v3-objects-contacts-search
-        return by_id(self._search, CONTACTS, properties, on_total=on_total)
+        return by_id(
+            self._search, CONTACTS, properties, on_total=on_total, above=above, up_to=up_to
+        )
+
+    def contacts_highest_id(self) -> int | None:
+        """The highest contact id now (one search): where a shared-out full read ends."""
+        return highest_id(self._search, CONTACTS)
 
     def contacts_newest_modified(self) -> int | None:
         """The newest ``lastmodifieddate`` in the portal now (ms): where an incremental read

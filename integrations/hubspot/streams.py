@@ -173,13 +173,17 @@ def by_id(
     *,
     page_size: int = SEARCH_PAGE_SIZE,
     on_total: OnTotal | None = None,
+    above: int = 0,
+    up_to: int | None = None,
 ) -> Iterator[list[Record]]:
     """Every record, page by page in ascending id order: a full read that writes made
-    during it cannot reorder (ids never change)."""
+    during it cannot reorder (ids never change). ``above`` / ``up_to`` bound the ids
+    read (``above < id <= up_to``): one slice of a read shared out (``IdSpan.slices``)."""
     wanted = list(dict.fromkeys([*properties, stream.cursor_property]))
-    last_id = 0
+    last_id = above
+    ceiling = [] if up_to is None else [_id_filter("LTE", up_to)]
     while True:
-        filters = [{"propertyName": OBJECT_ID, "operator": "GT", "value": str(last_id)}]
+        filters = [_id_filter("GT", last_id), *ceiling]
         answer = search(stream.object_type, _body(filters, OBJECT_ID, wanted, page_size))
         results = answer.get("results") or []
         if on_total is not None:
@@ -190,6 +194,44 @@ def by_id(
         if len(results) < page_size:
             return
         last_id = int(results[-1][stream.primary_key])
+
+
+def _id_filter(operator: str, value: int) -> dict[str, str]:
+    return {"propertyName": OBJECT_ID, "operator": operator, "value": str(value)}
+
+
+@dataclass(frozen=True)
+class IdSpan:
+    """The ids of records still to read: about ``total`` of them, from ``first`` to ``last``."""
+
+    total: int
+    first: int
+    last: int
+
+    def slices(self, count: int) -> list[tuple[int, int | None]]:
+        """``count`` id ranges ``(above, up_to)`` of equal width that cover the span: the
+        last is open-ended, so a record created while they are read is not left out."""
+        count = max(1, count)
+        width = max(1, -(-(self.last - self.first + 1) // count))
+        bounds = [self.first - 1 + width * n for n in range(count)]
+        return [(low, high) for low, high in zip(bounds, bounds[1:], strict=False)] + [
+            (bounds[-1], None)
+        ]
+
+
+def highest_id(search: SearchCall, stream: Stream) -> int | None:
+    """The highest id of the stream right now (one search), or None when empty."""
+    answer = search(
+        stream.object_type,
+        {
+            "filterGroups": [],
+            "sorts": [{"propertyName": OBJECT_ID, "direction": "DESCENDING"}],
+            "properties": [OBJECT_ID],
+            "limit": 1,
+        },
+    )
+    results = answer.get("results") or []
+    return int(results[0][stream.primary_key]) if results else None
 
 
 def newest_cursor(search: SearchCall, stream: Stream) -> int | None:

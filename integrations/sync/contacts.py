@@ -74,7 +74,11 @@ from integrations.salesforce.soql import soql_datetime, soql_quote
 from integrations.sync import mapping_rules
 from integrations.sync.auto_create import auto_create_applies
 from integrations.sync.bookkeeping import bookkeeping
-from integrations.sync.contact_units import contact_units_finish, contact_units_plan
+from integrations.sync.contact_units import (
+    contact_units_finish,
+    contact_units_plan,
+    contact_units_read_rest,
+)
 from integrations.sync.inclusion import (
     InclusionGate,
     inclusion_gate_load,
@@ -155,6 +159,13 @@ def _hubspot_cursor_after(
     return moment, frozenset(ids)
 
 
+def at_moment(records: Iterable[dict[str, Any]], moment: int | None) -> set[str]:
+    """The ids of the records last modified at exactly ``moment`` (ms)."""
+    return {
+        r["id"] for r in records if cursor_ms(r["properties"].get("lastmodifieddate")) == moment
+    }
+
+
 def _email_of(record: dict[str, Any]) -> str:
     return (record["properties"].get("email") or "").strip().lower()
 
@@ -191,8 +202,8 @@ class ContactSync:
     hubspot_fully_read: bool = False
     #: record keys that failed in this run: not tried again before the next run
     failed_keys: set[str] = field(default_factory=set)
-    #: email -> HubSpot id of the contacts this run left out as not in the list
-    _outside_list: dict[str, str] = field(default_factory=dict)
+    #: email -> HubSpot id of the contacts this run (or its units) left out as not in the list
+    outside_list: dict[str, str] = field(default_factory=dict)
     #: this run wrote to the side: its modification times moved (see the echo pass)
     wrote_hubspot: bool = False
     wrote_salesforce: bool = False
@@ -629,13 +640,25 @@ class ContactSync:
                 # from the newest change that existed before this read began
                 newest = self.hubspot.contacts_newest_modified()
                 at_newest: set[str] = set()
-                for records in self.hubspot.contacts_by_id(properties, on_total=expect):
-                    at_newest |= {
-                        r["id"]
-                        for r in records
-                        if cursor_ms(r["properties"].get("lastmodifieddate")) == newest
-                    }
+                total = 0
+
+                def heard(count: int) -> None:
+                    nonlocal total
+                    total = count
+                    expect(count)
+
+                for records in self.hubspot.contacts_by_id(properties, on_total=heard):
+                    at_newest |= at_moment(records, newest)
                     yield Page(records)
+                    if counted and total - len(records) > django_settings.SYNC_UNIT_RECORDS:
+                        # a big read: the rest is read and synced by units, in id slices
+                        at_newest |= contact_units_read_rest(
+                            self,
+                            after_id=int(records[-1]["id"]),
+                            remaining=total - len(records),
+                            newest=newest,
+                        )
+                        break
                 if newest is not None:
                     yield Page([], cursor=_hubspot_cursor_text(newest, at_newest))
                 return
@@ -723,7 +746,7 @@ class ContactSync:
             if not _email_of(record):
                 self.skip("no_email", hubspot_id=record["id"])
             elif not self.gate.allows(record["id"]):
-                self._outside_list[_email_of(record)] = record["id"]
+                self.outside_list[_email_of(record)] = record["id"]
                 self.skip("not_in_list", hubspot_id=record["id"], email=_email_of(record))
             else:
                 eligible.append(record)
@@ -1197,7 +1220,7 @@ class ContactSync:
                     )
                 )
                 for person in others:
-                    hubspot_id = self._outside_list.get(person.email, "")
+                    hubspot_id = self.outside_list.get(person.email, "")
                     if hubspot_id:
                         reason = "not_in_list"
                     elif person.email in linked_emails:
