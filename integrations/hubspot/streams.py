@@ -202,9 +202,8 @@ def _id_filter(operator: str, value: int) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class IdSpan:
-    """The ids of records still to read: about ``total`` of them, from ``first`` to ``last``."""
+    """The ids of records still to read, from ``first`` to ``last``."""
 
-    total: int
     first: int
     last: int
 

@@ -74,7 +74,7 @@ def contact_units_read_rest(
     highest = run.hubspot.contacts_highest_id()
     if highest is None or highest <= after_id:
         return set()
-    span = IdSpan(total=remaining, first=after_id + 1, last=highest)
+    span = IdSpan(first=after_id + 1, last=highest)
     slices = span.slices(-(-remaining // django_settings.SYNC_UNIT_RECORDS))
     members = _sorted_members(run.gate.members)
     run.flush()  # what the run settled so far commits before a unit may count the same

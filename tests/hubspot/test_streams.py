@@ -11,8 +11,18 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from integrations.hubspot.streams import CONTACTS, by_id, cursor_ms, modified_since, newest_cursor
+from integrations.hubspot.streams import (
+    CONTACTS,
+    IdSpan,
+    by_id,
+    cursor_ms,
+    highest_id,
+    modified_since,
+    newest_cursor,
+)
 
 START = 1_700_000_000_000
 
@@ -48,7 +58,12 @@ class Portal:
                 return True
             for condition in groups[0]["filters"]:
                 have, want = value(record, condition["propertyName"]), int(condition["value"])
-                ok = {"GTE": have >= want, "GT": have > want, "EQ": have == want}
+                ok = {
+                    "GTE": have >= want,
+                    "GT": have > want,
+                    "EQ": have == want,
+                    "LTE": have <= want,
+                }
                 if not ok[condition["operator"]]:
                     return False
             return True
@@ -134,3 +149,37 @@ def test_cursor_values_are_read_as_epoch_ms_or_iso():
     assert cursor_ms("1700000000500") == 1_700_000_000_500
     assert cursor_ms("2023-11-14T22:13:20.500Z") == 1_700_000_000_500
     assert cursor_ms("") is None
+
+
+@given(
+    first=st.integers(min_value=1, max_value=10_000),
+    width=st.integers(min_value=0, max_value=5_000),
+    count=st.integers(min_value=1, max_value=60),
+)
+def test_id_slices_cover_every_id_once_and_the_last_is_open(first, width, count) -> None:
+    """A full read shared out in slices: each id of the span (and any newer one, created
+    while the slices are read) is in exactly one slice, so none is lost or read twice."""
+    span = IdSpan(first=first, last=first + width)
+    slices = span.slices(count)
+    assert 1 <= len(slices) <= count
+    assert slices[-1][1] is None
+    for record_id in (first, first + width // 2, first + width, first + width + 1_000):
+        holders = [(a, b) for a, b in slices if a < record_id and (b is None or record_id <= b)]
+        assert len(holders) == 1, (record_id, slices)
+    assert all(a < b for a, b in slices[:-1])
+
+
+def test_a_full_read_in_slices_reads_every_record_once_also_one_created_meanwhile() -> None:
+    portal = Portal([START + i for i in range(1_000)])
+    del portal.records["1500"]  # a gap: ids need not be dense
+    first_page = next(by_id(portal.search, CONTACTS, ["email"]))
+    after = int(first_page[-1]["id"])
+    span = IdSpan(first=after + 1, last=highest_id(portal.search, CONTACTS))
+    read = [r["id"] for r in first_page]
+    slices = span.slices(4)
+    for n, (above, up_to) in enumerate(slices):
+        if n == 2:  # a contact created while the slices are read: past the last id
+            portal.records["5000"] = {"id": "5000", "properties": {"lastmodifieddate": "1"}}
+        pages = by_id(portal.search, CONTACTS, ["email"], above=above, up_to=up_to)
+        read += [r["id"] for page in pages for r in page]
+    assert sorted(read) == sorted(portal.records) and len(read) == len(set(read))
