@@ -74,6 +74,7 @@ from integrations.salesforce.soql import soql_datetime, soql_quote
 from integrations.sync import mapping_rules
 from integrations.sync.auto_create import auto_create_applies
 from integrations.sync.bookkeeping import bookkeeping
+from integrations.sync.contact_links import contact_link_create
 from integrations.sync.contact_units import (
     contact_units_finish,
     contact_units_plan,
@@ -543,8 +544,8 @@ class ContactSync:
             return
         if ContactLink.objects.filter(salesforce_id=person.salesforce_id).exists():
             return
-        ContactLink.objects.create(
-            hubspot_id=intent.hubspot_id,
+        contact_link_create(
+            record={"id": intent.hubspot_id},
             salesforce_id=person.salesforce_id,
             salesforce_type=person.salesforce_type,
             email=intent.email,
@@ -830,16 +831,12 @@ class ContactSync:
     ) -> ContactLink:
         if intent is not None and intent.email == person.email:
             self._adopt(intent, person)  # the record our own unconfirmed create made
-        link, created = ContactLink.objects.get_or_create(
-            hubspot_id=record["id"],
-            defaults={
-                "salesforce_id": person.salesforce_id,
-                "salesforce_type": person.salesforce_type,
-                "email": person.email or _email_of(record),
-                "origin": origin,
-                "hubspot_created_at": vendor_time(record["properties"].get("createdate")),
-                "hubspot_owner_id": record["properties"].get("hubspot_owner_id") or "",
-            },
+        link, created = contact_link_create(
+            record=record,
+            salesforce_id=person.salesforce_id,
+            salesforce_type=person.salesforce_type,
+            email=person.email or _email_of(record),
+            origin=origin,
         )
         SalesforcePerson.objects.filter(pk=person.pk).update(pending=False)
         if created:
@@ -968,13 +965,11 @@ class ContactSync:
                 "pending": False,
             },
         )
-        ContactLink.objects.create(
-            hubspot_id=record["id"],
+        contact_link_create(
+            record=record,
             salesforce_id=result.id,
             salesforce_type=object_type,
             email=email,
-            hubspot_created_at=vendor_time(props.get("createdate")),
-            hubspot_owner_id=props.get("hubspot_owner_id") or "",
             hubspot_values={
                 m.hubspot_property: props.get(m.hubspot_property) or "" for m in self.mappings
             },
@@ -1300,20 +1295,14 @@ class ContactSync:
     def _auto_created(
         self, person: SalesforcePerson, record: dict[str, Any], written: dict[str, Any]
     ) -> None:
-        props = record.get("properties") or {}
-        link, created = ContactLink.objects.get_or_create(
-            hubspot_id=str(record["id"]),
-            defaults={
-                "salesforce_id": person.pk,
-                "salesforce_type": person.salesforce_type,
-                "email": person.email,
-                "origin": ContactLink.Origin.AUTO_CREATE,
-                "hubspot_created_at": vendor_time(
-                    props.get("createdate") or record.get("createdAt")
-                ),
-                "hubspot_values": dict(written),
-                "salesforce_values": person.values,
-            },
+        link, created = contact_link_create(
+            record=record,
+            salesforce_id=person.pk,
+            salesforce_type=person.salesforce_type,
+            email=person.email,
+            origin=ContactLink.Origin.AUTO_CREATE,
+            hubspot_values=dict(written),
+            salesforce_values=person.values,
         )
         if not created:
             self.skip_person("duplicate_email", person, hubspot_id=str(record["id"]))
@@ -1379,15 +1368,12 @@ class ContactSync:
             self.ctx.raise_if_cancelled()
 
     def _imported(self, person: SalesforcePerson, record: dict[str, Any]) -> None:
-        link, created = ContactLink.objects.get_or_create(
-            hubspot_id=str(record["id"]),
-            defaults={
-                "salesforce_id": person.pk,
-                "salesforce_type": person.salesforce_type,
-                "email": person.email,
-                "origin": ContactLink.Origin.IMPORT,
-                "hubspot_created_at": vendor_time(record.get("createdAt")),
-            },
+        link, created = contact_link_create(
+            record=record,
+            salesforce_id=person.pk,
+            salesforce_type=person.salesforce_type,
+            email=person.email,
+            origin=ContactLink.Origin.IMPORT,
         )
         if not created:
             self.skip_person("duplicate_email", person, hubspot_id=link.hubspot_id)

@@ -6,6 +6,7 @@ from django.db import IntegrityError
 from core.models import AuditEvent, SyncJob
 from integrations.connections import hubspot_client
 from integrations.models import ContactLink, ContactSyncSettings, RecordError
+from integrations.sync import contacts
 from integrations.sync.contact_settings import (
     SettingRefused,
     contact_explain,
@@ -101,7 +102,7 @@ def test_a_crash_after_salesforce_created_records_never_duplicates_them(
     hubspot, salesforce, monkeypatch
 ) -> None:
     hubspot.create_contacts(*(person(f"c{i}@example.com") for i in range(5)))
-    real_create = ContactLink.objects.create
+    real_create = contacts.contact_link_create
     calls = {"n": 0}
 
     def crash_on_third(**kwargs):
@@ -110,7 +111,7 @@ def test_a_crash_after_salesforce_created_records_never_duplicates_them(
             raise IntegrityError("worker killed")
         return real_create(**kwargs)
 
-    monkeypatch.setattr(ContactLink.objects, "create", crash_on_third)
+    monkeypatch.setattr(contacts, "contact_link_create", crash_on_third)
     crashed = run_sync(expect="failed")
     assert crashed.status == SyncJob.Status.FAILED
     monkeypatch.undo()
