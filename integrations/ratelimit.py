@@ -47,19 +47,24 @@ def _redis():
     return client, client.register_script(_ADMIT_LUA)
 
 
-def _admit_redis(bucket: str, limit: int, window_s: float, now: float) -> float:
+def _admit_redis(bucket: str, limit: int, window_s: float) -> float:
     _, script = _redis()
+    now = time.time()  # the script runs atomically: no wait between this and admission
     key = f"syncadmin:{settings.Q_CLUSTER['name']}:ratelimit:{bucket}"
     wait = float(script(keys=[key], args=[now, window_s, limit, f"{now}:{uuid.uuid4().hex}"]))
     return wait
 
 
-def _admit_db(bucket: str, limit: int, window_s: float, now: float) -> float:
+def _admit_db(bucket: str, limit: int, window_s: float) -> float:
     RateLimitBucket.objects.get_or_create(name=bucket)
     with transaction.atomic():
         # On PostgreSQL this row lock serialises the bucket's callers; SQLite's
         # IMMEDIATE transactions already serialise all writers.
         RateLimitBucket.objects.select_for_update().get(name=bucket)
+        # the clock is read once the lock is held: a caller that waited for it is sent
+        # now, so it is recorded now (a time read before the wait would let the next
+        # callers through too early, and the vendor would see more than the limit)
+        now = time.time()
         in_window = RateLimitCall.objects.filter(bucket_id=bucket, at__gt=now - window_s)
         if in_window.count() < limit:
             RateLimitCall.objects.create(bucket_id=bucket, at=now)
@@ -76,7 +81,7 @@ def rate_limit_acquire(bucket: str, *, limit: int, window_s: float) -> float:
     admit = _admit_redis if settings.REDIS_URL else _admit_db
     waited = 0.0
     while True:
-        wait = admit(bucket, limit, window, time.time())
+        wait = admit(bucket, limit, window)
         if wait <= 0:
             return waited
         time.sleep(wait)

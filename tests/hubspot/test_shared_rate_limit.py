@@ -65,3 +65,39 @@ def test_two_workers_together_stay_under_the_search_limit(sandbox):
     sandbox.hubspot.control("PATCH", "settings", {"search_per_second": 3})
     elapsed = _run_two_workers(sandbox, calls=6, limit=190, per_second=3, kind="search")
     assert elapsed >= 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_that_waited_for_the_bucket_lock_counts_from_when_it_got_it(settings):
+    """Under load a worker can wait for the bucket's lock (another worker, a busy
+    SQLite). Its call goes out when it gets the lock, so that is when it must count:
+    counted from before the wait, the next calls would be let through early and HubSpot
+    would see more than its limit in one window."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from integrations.models import RateLimitBucket, RateLimitCall
+    from integrations.ratelimit import rate_limit_acquire
+
+    settings.REDIS_URL = ""  # the database's bucket, which a lock holder can block
+    RateLimitBucket.objects.create(name="test:lock")
+    held, released = threading.Event(), {}
+
+    def hold_the_lock() -> None:
+        with transaction.atomic():
+            RateLimitBucket.objects.select_for_update().filter(name="test:lock").update(
+                name="test:lock"
+            )
+            held.set()
+            time.sleep(1.0)
+            released["at"] = time.time()
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    held.wait(10)
+    rate_limit_acquire("test:lock", limit=1, window_s=1.0)
+    holder.join()
+    (call,) = RateLimitCall.objects.filter(bucket_id="test:lock")
+    assert call.at >= released["at"] - 0.05
