@@ -252,6 +252,9 @@ class Command(BaseCommand):
             f"latency_model={options['latency_model']}"
         )
         self.stdout.write(
+            " ".join(f"initial.profile.{k}={v}" for k, v in initial["profile"].items())
+        )
+        self.stdout.write(
             f"incremental.calls={incremental['hubspot_calls'] + incremental['salesforce_calls']} "
             f"incremental.writes={incremental['writes']} "
             f"incremental.wall_s={incremental['wall_s']:.2f}"
@@ -387,7 +390,31 @@ class Command(BaseCommand):
             "updated": job.updated,
             "failed": job.failed,
             "findings": job.params.get("findings", {}),
+            "profile": _profile(job),
         }
+
+
+def _profile(job: Any) -> dict[str, Any]:
+    """Where the job's wall time went: before its first work unit was planned (the run's
+    own reads: list members, Salesforce mirror, the first page), while units ran, and
+    after the last (the Salesforce -> HubSpot and echo passes); ``units_busy_s`` is the
+    units' summed run time, over the workers that ran them."""
+    from core.models import JobUnit
+
+    units = list(JobUnit.objects.filter(job=job).values_list("created_at", "finished_at"))
+    if not units or not job.started_at or not job.finished_at:
+        return {"units": 0}
+    planned = min(created for created, _ in units)
+    done = max(finished or job.finished_at for _, finished in units)
+    busy = sum(((f or done) - c).total_seconds() for c, f in units)
+    return {
+        "units": len(units),
+        "before_units_s": round((planned - job.started_at).total_seconds(), 2),
+        "units_s": round((done - planned).total_seconds(), 2),
+        "after_units_s": round((job.finished_at - done).total_seconds(), 2),
+        "units_queued_and_busy_s": round(busy, 1),
+        "workers": len(set(JobUnit.objects.filter(job=job).values_list("worker", flat=True))),
+    }
 
 
 def _worker_counts(text: str) -> list[int]:
