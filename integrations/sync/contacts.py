@@ -1292,20 +1292,39 @@ class ContactSync:
                 self._auto_created(person, record, inputs[index]["properties"])
         return owed
 
-    def _auto_created(
-        self, person: SalesforcePerson, record: dict[str, Any], written: dict[str, Any]
-    ) -> None:
+    def _link_written(
+        self,
+        person: SalesforcePerson,
+        record: dict[str, Any],
+        origin: str,
+        **values: dict[str, str],
+    ) -> ContactLink | None:
+        """Link the Salesforce record to the HubSpot contact written for it; None when
+        that contact is already linked to another record (skipped as a duplicate email)."""
         link, created = contact_link_create(
             record=record,
             salesforce_id=person.pk,
             salesforce_type=person.salesforce_type,
             email=person.email,
-            origin=ContactLink.Origin.AUTO_CREATE,
+            origin=origin,
+            **values,
+        )
+        if not created:
+            self.skip_person("duplicate_email", person, hubspot_id=link.hubspot_id)
+            return None
+        return link
+
+    def _auto_created(
+        self, person: SalesforcePerson, record: dict[str, Any], written: dict[str, Any]
+    ) -> None:
+        link = self._link_written(
+            person,
+            record,
+            ContactLink.Origin.AUTO_CREATE,
             hubspot_values=dict(written),
             salesforce_values=person.values,
         )
-        if not created:
-            self.skip_person("duplicate_email", person, hubspot_id=str(record["id"]))
+        if link is None:
             return
         record_errors_resolve(record_keys=[f"sf:{person.pk}"])
         self.settle(
@@ -1368,15 +1387,8 @@ class ContactSync:
             self.ctx.raise_if_cancelled()
 
     def _imported(self, person: SalesforcePerson, record: dict[str, Any]) -> None:
-        link, created = contact_link_create(
-            record=record,
-            salesforce_id=person.pk,
-            salesforce_type=person.salesforce_type,
-            email=person.email,
-            origin=ContactLink.Origin.IMPORT,
-        )
-        if not created:
-            self.skip_person("duplicate_email", person, hubspot_id=link.hubspot_id)
+        link = self._link_written(person, record, ContactLink.Origin.IMPORT)
+        if link is None:
             return
         self.settle(
             CREATED,
