@@ -7,12 +7,19 @@ the next UTC day. Logging in is not an API call Salesforce counts against the
 org's limits, so it takes nothing from the budget either: otherwise our count
 ran ahead of the org's own (the Overview read "198 of 5000" for syncadmin next
 to "141 of 15000" for the whole org). The org's own usage, from
-``Sforce-Limit-Info`` on every response, is stored beside ours for the pages.
+``Sforce-Limit-Info`` on every response, is stored beside ours for the pages: at most
+every ``ORG_USAGE_EVERY_S`` per process, and whenever a job reports its counts.
+
+Every write here is one statement: on SQLite each takes the database's one write
+lock, which the workers' bookkeeping also needs.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+import time as clock
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
@@ -41,12 +48,30 @@ def budget_resets_at() -> datetime:
     return datetime.combine(_today() + timedelta(days=1), time.min, tzinfo=UTC)
 
 
+#: how often a process stores the org's usage while calls go on (the pages' figure)
+ORG_USAGE_EVERY_S = 2.0
+
+
 def _usage_row(side: str, day: date) -> None:
     try:
         with transaction.atomic():
             ApiUsageDay.objects.get_or_create(side=side, day=day)
     except IntegrityError:
         pass  # another worker created it first
+
+
+def _add_call(side: str, day: date, cap: int | None) -> bool:
+    """Count one call on the day's row (created on its first call); False when ``cap``
+    calls are already counted."""
+    rows = ApiUsageDay.objects.filter(side=side, day=day)
+    if cap is not None:
+        rows = rows.filter(calls__lt=cap)
+    if rows.update(calls=F("calls") + 1):
+        return True
+    if ApiUsageDay.objects.filter(side=side, day=day).exists():
+        return False
+    _usage_row(side, day)
+    return bool(rows.update(calls=F("calls") + 1))
 
 
 def budget_counts(request: requests.PreparedRequest) -> bool:
@@ -61,12 +86,7 @@ def budget_reserve(
     Salesforce does not count (a login) takes nothing."""
     if request is not None and not budget_counts(request):
         return
-    day = _today()
-    _usage_row(side, day)
-    taken = ApiUsageDay.objects.filter(side=side, day=day, calls__lt=cap).update(
-        calls=F("calls") + 1
-    )
-    if not taken:
+    if not _add_call(side, _today(), cap):
         resets = budget_resets_at()
         raise BudgetExhausted(
             f"syncadmin's daily {side} API budget of {cap} calls is used up; "
@@ -77,16 +97,42 @@ def budget_reserve(
 
 def budget_count(*, side: str) -> None:
     """Count a call on a side without a cap (HubSpot: for the pages)."""
-    day = _today()
-    _usage_row(side, day)
-    ApiUsageDay.objects.filter(side=side, day=day).update(calls=F("calls") + 1)
+    _add_call(side, _today(), None)
+
+
+@dataclass
+class _OrgUsage:
+    """The latest usage a response reported and not stored yet; when this process last
+    stored one."""
+
+    pending: tuple[int, int] | None = None
+    stored_at: float = 0.0
+
+
+_org_usage_lock = threading.Lock()
+_org_usage = _OrgUsage()
 
 
 def budget_record_org_usage(response: requests.Response) -> None:
-    """Store the org-wide usage Salesforce reports on each response."""
+    """Note the org-wide usage Salesforce reports on each response; stored at once when
+    this process has not stored it for ``ORG_USAGE_EVERY_S``."""
     match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
-    if match:
-        used, maximum = int(match.group(1)), int(match.group(2))
+    if not match:
+        return
+    with _org_usage_lock:
+        _org_usage.pending = (int(match.group(1)), int(match.group(2)))
+        due = clock.monotonic() - _org_usage.stored_at >= ORG_USAGE_EVERY_S
+    if due:
+        budget_store_org_usage()
+
+
+def budget_store_org_usage() -> None:
+    """Store the latest org usage a response reported, if any is not stored yet."""
+    with _org_usage_lock:
+        pending, _org_usage.pending = _org_usage.pending, None
+        _org_usage.stored_at = clock.monotonic()
+    if pending:
+        used, maximum = pending
         ApiUsageDay.objects.filter(side=SALESFORCE, day=_today()).update(
             org_used=used, org_max=maximum
         )

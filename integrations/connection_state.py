@@ -107,21 +107,24 @@ def connection_call_accepted(*, side: str, operation: str | None = None) -> None
     if fresh and (not known[1] or not _clears(known[1], operation)):
         return  # fine a moment ago, or a refusal this call does not disprove
     try:
+        # read outside a transaction: on SQLite every transaction takes the write lock,
+        # and the answer is almost always "still fine", which needs no write at all
+        row = MODELS[side].objects.filter(pk=1).values("auth_failed_at", "auth_error").first()
+        if row is None or row["auth_failed_at"] is None:
+            _remember(side, "")
+            return
+        if not _clears(row["auth_error"], operation):
+            _remember(side, row["auth_error"])
+            return
         with transaction.atomic():
-            _clear(side, operation)
+            _clear(side, row)
     except DatabaseError:
         log.warning("could not clear the %s connection's auth state", side, exc_info=True)
 
 
-def _clear(side: str, operation: str | None) -> None:
+def _clear(side: str, row: dict) -> None:
+    """Clear the refusal read as ``row``, unless another worker cleared it first."""
     model = MODELS[side]
-    row = model.objects.filter(pk=1).values("auth_failed_at", "auth_error").first()
-    if row is None or row["auth_failed_at"] is None:
-        _remember(side, "")
-        return
-    if not _clears(row["auth_error"], operation):
-        _remember(side, row["auth_error"])
-        return
     claimed = model.objects.filter(pk=1, auth_failed_at=row["auth_failed_at"]).update(
         auth_failed_at=None, auth_error=""
     )

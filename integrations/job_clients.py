@@ -17,6 +17,7 @@ from typing import Any
 import requests
 
 from core.services.job_runtime import JobContext
+from integrations.budget import budget_store_org_usage
 from integrations.connections import hubspot_client, salesforce_client
 from integrations.salesforce.describe_cache import describe_max_age_s
 from integrations.transport import CallMeter, is_read
@@ -54,7 +55,9 @@ class JobClients:
         self.report()
 
     def report(self, skipped_reasons: dict[str, int] | None = None, **counts: int) -> None:
-        """Add record counts (and skip reasons) and the API calls made since the last report."""
+        """Add record counts (and skip reasons) and the API calls made since the last report;
+        the org's API usage is stored with them."""
+        budget_store_org_usage()
         self.ctx.progress(
             skipped_reasons=skipped_reasons,
             hubspot_calls=self.hubspot_meter.drain(),

@@ -9,6 +9,7 @@ from django.test import Client
 
 import tests.job_kinds  # noqa: F401  (registers the test-only job kind)
 from core.roles import ADMIN, VIEWER
+from integrations.ratelimit import rate_limit_reset
 from tests.factories import make_user
 from tests.sandbox import Sandbox
 
@@ -49,6 +50,9 @@ def sandbox_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbo
 
 @pytest.fixture
 def sandbox(sandbox_process: Sandbox) -> Sandbox:
-    """The sandbox, reset to empty state (no faults, no counted calls) for this test."""
+    """The sandbox, reset to empty state (no faults, no counted calls) for this test, and
+    our shared rate-limit windows empty (a file or Redis key would carry one test's calls
+    into the next one's timing)."""
     sandbox_process.reset("empty")
+    rate_limit_reset()
     return sandbox_process

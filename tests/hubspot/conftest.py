@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 
-from integrations.hubspot.client import (
-    SEARCH_BUCKET,
-    TEN_SECOND_BUCKET,
-    HubSpotClient,
-    hubspot_session,
-)
+from integrations.hubspot.client import HubSpotClient, hubspot_session
+from integrations.ratelimit import rate_limit_reset
 from integrations.transport import CallMeter
 from tests.sandbox import Sandbox
 
 
 @pytest.fixture(autouse=True)
 def empty_rate_limit_windows() -> None:
-    """Start every test with empty shared windows.
-
-    In the database they roll back with each test; in Redis (CI) they would
-    carry one test's calls into the next one's timing.
-    """
-    if settings.REDIS_URL:
-        from integrations.ratelimit import _redis
-
-        client, _ = _redis()
-        prefix = f"syncadmin:{settings.Q_CLUSTER['name']}:ratelimit:"
-        client.delete(*(prefix + bucket for bucket in (TEN_SECOND_BUCKET, SEARCH_BUCKET)))
+    """Start every test with empty shared windows: in Redis (CI) or the SQLite database's
+    bucket files they would carry one test's calls into the next one's timing."""
+    rate_limit_reset()
 
 
 @pytest.fixture

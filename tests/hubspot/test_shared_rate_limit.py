@@ -68,19 +68,20 @@ def test_two_workers_together_stay_under_the_search_limit(sandbox):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_call_that_waited_for_the_bucket_lock_counts_from_when_it_got_it(settings):
+def test_a_call_that_waited_for_the_bucket_lock_counts_from_when_it_got_it(monkeypatch):
     """Under load a worker can wait for the bucket's lock (another worker, a busy
-    SQLite). Its call goes out when it gets the lock, so that is when it must count:
+    database). Its call goes out when it gets the lock, so that is when it must count:
     counted from before the wait, the next calls would be let through early and HubSpot
-    would see more than its limit in one window."""
+    would see more than its limit in one window. (The database's bucket; the SQLite
+    bucket file's is the next test.)"""
     import threading
 
     from django.db import connection, transaction
 
+    from integrations import ratelimit
     from integrations.models import RateLimitBucket, RateLimitCall
-    from integrations.ratelimit import rate_limit_acquire
 
-    settings.REDIS_URL = ""  # the database's bucket, which a lock holder can block
+    monkeypatch.setattr(ratelimit, "_admit_for", lambda: ratelimit._admit_db)
     RateLimitBucket.objects.create(name="test:lock")
     held, released = threading.Event(), {}
 
@@ -97,7 +98,59 @@ def test_a_call_that_waited_for_the_bucket_lock_counts_from_when_it_got_it(setti
     holder = threading.Thread(target=hold_the_lock)
     holder.start()
     held.wait(10)
-    rate_limit_acquire("test:lock", limit=1, window_s=1.0)
+    ratelimit.rate_limit_acquire("test:lock", limit=1, window_s=1.0)
     holder.join()
     (call,) = RateLimitCall.objects.filter(bucket_id="test:lock")
     assert call.at >= released["at"] - 0.05
+
+
+@pytest.mark.skipif(
+    bool(settings.REDIS_URL) or "sqlite" not in settings.DATABASES["default"]["ENGINE"],
+    reason="the bucket files are SQLite's (PostgreSQL runs use Redis)",
+)
+def test_a_call_that_waited_for_the_bucket_file_counts_from_when_it_got_it():
+    """The same on SQLite, whose windows are files beside the database under ``flock``:
+    a call that waited for another worker's lock is recorded when it got it."""
+    import fcntl
+    import threading
+    from array import array
+
+    from integrations import ratelimit
+
+    ratelimit.rate_limit_reset()
+    folder = ratelimit._windows_dir()
+    folder.mkdir(exist_ok=True)
+    path = folder / "test_file"
+    held, released = threading.Event(), {}
+
+    def hold_the_lock() -> None:
+        with open(path, "a+b") as locked:
+            fcntl.flock(locked, fcntl.LOCK_EX)
+            held.set()
+            time.sleep(1.0)
+            released["at"] = time.time()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    held.wait(10)
+    ratelimit.rate_limit_acquire("test:file", limit=1, window_s=1.0)
+    holder.join()
+    (recorded,) = array("d", path.read_bytes())
+    assert recorded >= released["at"] - 0.05
+
+
+def test_a_bucket_file_admits_no_more_than_its_limit_per_window():
+    """Six calls against 3 per second on SQLite's bucket files: the fourth waits for the
+    window to roll, and every window holds at most 3."""
+    from integrations import ratelimit
+
+    if settings.REDIS_URL or "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
+        pytest.skip("the bucket files are SQLite's (PostgreSQL runs use Redis)")
+    ratelimit.rate_limit_reset()
+    started = time.time()
+    at = []
+    for _ in range(6):
+        ratelimit.rate_limit_acquire("test:six", limit=3, window_s=1.0)
+        at.append(time.time())
+    assert at[3] - started >= 1.0
+    assert all(later - earlier >= 1.0 for earlier, later in zip(at, at[3:], strict=False))
