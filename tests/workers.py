@@ -28,8 +28,11 @@ def test_database_url() -> str:
 class QCluster:
     """``python manage.py qcluster`` on the test database and broker."""
 
-    def __init__(self, log_dir: Path, workers: int = 2) -> None:
-        get_broker().purge_queue()
+    def __init__(self, log_dir: Path, workers: int = 2, *, purge: bool = True) -> None:
+        """``purge=False``: keep the tasks already queued (a cluster joining a running job
+        takes its queued units)."""
+        if purge:
+            get_broker().purge_queue()
         env = {
             **os.environ,
             "DATABASE_URL": test_database_url(),

@@ -1,6 +1,6 @@
 from core.models.audit import AuditEvent, AuditPruneWindow
 from core.models.audit_chain import AuditChainCheck, AuditChainGap, AuditChainHead
-from core.models.job_units import JobUnit
+from core.models.job_units import JobNote, JobUnit
 from core.models.jobs import SyncJob
 from core.models.retention import AuditRetention
 from core.models.time_zone import UserTimeZone
@@ -12,6 +12,7 @@ __all__ = [
     "AuditEvent",
     "AuditPruneWindow",
     "AuditRetention",
+    "JobNote",
     "JobUnit",
     "SyncJob",
     "UserTimeZone",

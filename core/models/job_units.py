@@ -46,3 +46,21 @@ class JobUnit(models.Model):
 
     def __str__(self) -> str:
         return f"unit {self.seq} of job #{self.job_id} ({self.status})"
+
+
+class JobNote(models.Model):
+    """A value the part of a job that plans its units posts for them while they run (the
+    inclusion list's members of an id slice, once read): a unit that needs it waits for it
+    (``job_note_wait``). Deleted with the job's units' payloads once the job's units end."""
+
+    job = models.ForeignKey(SyncJob, on_delete=models.CASCADE, related_name="notes")
+    key = models.CharField(max_length=100)
+    value = models.JSONField(default=None, null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "key"], name="job_note_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"note {self.key} of job #{self.job_id}"

@@ -22,6 +22,13 @@ worker works on units too, then waits until the last one has ended:
   once the running units have ended: a budget that ran out parks the job
   (``JobMustWait``), anything else fails it with the unit's message.
 
+- **Units can wait for what the job learns meanwhile.** The planner may post notes
+  (``job_note_post``) while its units run, and a unit may wait for one
+  (``job_note_wait``) or for every unit of another handler (``job_units_wait``, which
+  runs such a unit itself when it finds one queued, so a unit put back after its worker
+  died never waits for a free worker). A planner that fails while its units run halts
+  them (``job_units_halt``): the waiting ones stop, and it returns once none runs.
+
 Handlers are registered by name (``job_unit_handler_register``) and called as
 ``handler(ctx, payload) -> result``; ``result`` must be JSON.
 """
@@ -44,7 +51,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from core.models import JobUnit, SyncJob
+from core.models import JobNote, JobUnit, SyncJob
 from core.services.job_runtime import JobAbandoned, JobCancelled, JobContext, JobMustWait
 
 logger = logging.getLogger(__name__)
@@ -57,8 +64,16 @@ _HANDLERS: dict[str, UnitHandler] = {}
 WAIT_POLL_S = 0.2
 
 
+#: the note a planner that failed posts: the units waiting for its notes stop
+HALTED = "job.halted"
+
+
 class UnitFailed(Exception):
     """A unit of the job raised something other than cancel / wait / abandoned."""
+
+
+class UnitsHalted(JobCancelled):
+    """The planner of this unit's job failed: what the unit waits for will never come."""
 
 
 def job_unit_handler_register(name: str, handler: UnitHandler) -> None:
@@ -127,8 +142,7 @@ def job_units_finish(ctx: JobContext) -> list[dict[str, Any]]:
                 status=JobUnit.Status.DROPPED, finished_at=timezone.now()
             )
         time.sleep(WAIT_POLL_S)
-    # the records were only needed to run the units: what stays is who ran what
-    JobUnit.objects.filter(job_id=ctx.job_id).update(payload={})
+    _forget_payloads(ctx.job_id)
     ctx.ensure_owned()
     failed = JobUnit.objects.filter(job_id=ctx.job_id, status=JobUnit.Status.FAILED).first()
     if failed is not None:
@@ -149,7 +163,7 @@ def job_units_abandon(*, job_id: int) -> int:
     dropped = units.filter(status=JobUnit.Status.QUEUED).update(
         status=JobUnit.Status.DROPPED, finished_at=timezone.now()
     )
-    units.exclude(payload={}).update(payload={})
+    _forget_payloads(job_id)
     return dropped
 
 
@@ -157,6 +171,79 @@ def job_units_clear(*, job_id: int) -> None:
     """Forget the job's units: a job that starts again (after waiting for the budget)
     plans its work afresh, and a unit that failed before must not fail it again."""
     JobUnit.objects.filter(job_id=job_id).delete()
+    JobNote.objects.filter(job_id=job_id).delete()
+
+
+def job_note_post(ctx: JobContext, key: str, value: Any) -> None:
+    """Post (or replace) a note of the job for its units (JSON)."""
+    JobNote.objects.update_or_create(job_id=ctx.job_id, key=key, defaults={"value": value})
+
+
+def job_note_wait(ctx: JobContext, key: str) -> Any:
+    """The value of the job's note ``key``, once it is posted.
+
+    Raises ``UnitsHalted`` if the planner failed instead, ``JobCancelled`` once the job
+    stops taking units (cancelled, ended)."""
+    while True:
+        notes = dict(
+            JobNote.objects.filter(job_id=ctx.job_id, key__in=[key, HALTED]).values_list(
+                "key", "value"
+            )
+        )
+        if key in notes:
+            return notes[key]
+        if HALTED in notes:
+            raise UnitsHalted(notes[HALTED])
+        if not _job_accepts_units(ctx):
+            raise JobCancelled()
+        time.sleep(WAIT_POLL_S)
+
+
+def job_units_wait(ctx: JobContext, *, handler: str) -> None:
+    """Return once every unit of the job with ``handler`` is done. One found queued is
+    run here meanwhile. Raises as a failed one did, ``JobCancelled`` once the job stops
+    taking units."""
+    units = JobUnit.objects.filter(job_id=ctx.job_id, handler=handler)
+    while True:
+        _requeue_stale(ctx.job_id)
+        if _job_accepts_units(ctx) and _run_one(ctx, handler=handler):
+            continue
+        failed = units.filter(status=JobUnit.Status.FAILED).first()
+        if failed is not None:
+            _raise_as(failed)
+        statuses = set(units.values_list("status", flat=True))
+        if JobUnit.Status.DROPPED in statuses or not _job_accepts_units(ctx):
+            raise JobCancelled()
+        if not statuses & {JobUnit.Status.QUEUED, JobUnit.Status.RUNNING}:
+            return
+        time.sleep(WAIT_POLL_S)
+
+
+def job_units_halt(ctx: JobContext, *, why: str) -> None:
+    """The planner failed while its units run: units waiting for its notes stop, queued
+    ones are dropped; returns once none is running any more (a running one ends its
+    batch), so nothing is written for the job after it ends."""
+    job_note_post(ctx, HALTED, why)
+    units = JobUnit.objects.filter(job_id=ctx.job_id)
+    while True:
+        units.filter(status=JobUnit.Status.QUEUED).update(
+            status=JobUnit.Status.DROPPED, finished_at=timezone.now()
+        )
+        stale_before = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_S)
+        units.filter(status=JobUnit.Status.RUNNING, heartbeat_at__lt=stale_before).update(
+            status=JobUnit.Status.DROPPED, finished_at=timezone.now()
+        )
+        if not units.filter(status=JobUnit.Status.RUNNING).exists():
+            break
+        time.sleep(WAIT_POLL_S)
+    _forget_payloads(ctx.job_id)
+
+
+def _forget_payloads(job_id: int) -> None:
+    """The records and notes were only needed to run the units (they can hold contacts'
+    data): what stays is who ran what."""
+    JobUnit.objects.filter(job_id=job_id).exclude(payload={}).update(payload={})
+    JobNote.objects.filter(job_id=job_id).delete()
 
 
 # --- inside -------------------------------------------------------------------------------
@@ -169,13 +256,12 @@ def _job_accepts_units(ctx: JobContext) -> bool:
     ).exists()
 
 
-def _claim(job_id: int) -> tuple[JobUnit, UUID] | None:
+def _claim(job_id: int, handler: str | None = None) -> tuple[JobUnit, UUID] | None:
     token = uuid4()
-    for unit_id in (
-        JobUnit.objects.filter(job_id=job_id, status=JobUnit.Status.QUEUED)
-        .order_by("seq")
-        .values_list("pk", flat=True)[:5]
-    ):
+    queued = JobUnit.objects.filter(job_id=job_id, status=JobUnit.Status.QUEUED)
+    if handler is not None:
+        queued = queued.filter(handler=handler)
+    for unit_id in queued.order_by("seq").values_list("pk", flat=True)[:5]:
         now = timezone.now()
         won = JobUnit.objects.filter(pk=unit_id, status=JobUnit.Status.QUEUED).update(
             status=JobUnit.Status.RUNNING,
@@ -189,9 +275,9 @@ def _claim(job_id: int) -> tuple[JobUnit, UUID] | None:
     return None
 
 
-def _run_one(ctx: JobContext) -> bool:
-    """Claim and run one queued unit; False if none was left to claim."""
-    claimed = _claim(ctx.job_id)
+def _run_one(ctx: JobContext, *, handler: str | None = None) -> bool:
+    """Claim and run one queued unit (of ``handler``); False if none was left to claim."""
+    claimed = _claim(ctx.job_id, handler)
     if claimed is None:
         return False
     unit, token = claimed
@@ -235,9 +321,12 @@ def _run_one(ctx: JobContext) -> bool:
 def _requeue_stale(job_id: int) -> None:
     """Running units whose worker stopped beating go back to the queue."""
     stale_before = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_S)
-    back = JobUnit.objects.filter(
+    stale = JobUnit.objects.filter(
         job_id=job_id, status=JobUnit.Status.RUNNING, heartbeat_at__lt=stale_before
-    ).update(status=JobUnit.Status.QUEUED, claim_token=None, worker="")
+    )
+    if not stale.exists():
+        return  # a read: on SQLite even an UPDATE of no row takes the one write lock
+    back = stale.update(status=JobUnit.Status.QUEUED, claim_token=None, worker="")
     if back:
         logger.warning("Job %s: %s unit(s) whose worker went silent are queued again", job_id, back)
 

@@ -28,11 +28,12 @@ from integrations.hubspot import limits
 from integrations.hubspot.streams import (
     CONTACTS,
     OBJECT_ID,
+    IdSpan,
     OnTotal,
     Record,
     by_id,
     engagement_stream,
-    highest_id,
+    id_span,
     modified_since,
     newest_cursor,
 )
@@ -526,9 +527,10 @@ class HubSpotClient:
             self._search, CONTACTS, properties, on_total=on_total, above=above, up_to=up_to
         )
 
-    def contacts_highest_id(self) -> int | None:
-        """The highest contact id now (one search): where a shared-out full read ends."""
-        return highest_id(self._search, CONTACTS)
+    def contacts_span(self) -> tuple[int, IdSpan | None]:
+        """How many contacts the portal has now and the span of their ids (one search):
+        what a full read shared out in id slices covers."""
+        return id_span(self._search, CONTACTS)
 
     def contacts_newest_modified(self) -> int | None:
         """The newest ``lastmodifieddate`` in the portal now (ms): where an incremental read

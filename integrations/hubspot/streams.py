@@ -194,6 +194,8 @@ def by_id(
         if len(results) < page_size:
             return
         last_id = int(results[-1][stream.primary_key])
+        if up_to is not None and last_id >= up_to:
+            return  # the slice's last id was on this page: nothing is left to ask for
 
 
 def _id_filter(operator: str, value: int) -> dict[str, str]:
@@ -218,19 +220,29 @@ class IdSpan:
         ]
 
 
-def highest_id(search: SearchCall, stream: Stream) -> int | None:
-    """The highest id of the stream right now (one search), or None when empty."""
-    answer = search(
-        stream.object_type,
-        {
-            "filterGroups": [],
-            "sorts": [{"propertyName": OBJECT_ID, "direction": "DESCENDING"}],
-            "properties": [OBJECT_ID],
-            "limit": 1,
-        },
+def id_span(search: SearchCall, stream: Stream) -> tuple[int, IdSpan | None]:
+    """How many records the stream has right now, and the span of their ids from the
+    lowest to the highest (None when it has none), in two searches."""
+
+    def end(direction: str) -> dict[str, Any]:
+        return search(
+            stream.object_type,
+            {
+                "filterGroups": [],
+                "sorts": [{"propertyName": OBJECT_ID, "direction": direction}],
+                "properties": [OBJECT_ID],
+                "limit": 1,
+            },
+        )
+
+    highest = end("DESCENDING")
+    if not highest.get("results"):
+        return 0, None
+    lowest = end("ASCENDING").get("results") or highest["results"]
+    return int(highest.get("total", 0)), IdSpan(
+        first=int(lowest[0][stream.primary_key]),
+        last=int(highest["results"][0][stream.primary_key]),
     )
-    results = answer.get("results") or []
-    return int(results[0][stream.primary_key]) if results else None
 
 
 def newest_cursor(search: SearchCall, stream: Stream) -> int | None:

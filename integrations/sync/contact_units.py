@@ -1,39 +1,55 @@
-"""A big contact sync fanned out: HubSpot contacts in work units any worker runs.
+"""A big contact sync fanned out: work units any worker runs.
 
-Two kinds of unit (``core.services.job_units``):
+**A full read** of more than ``SYNC_UNIT_RECORDS`` contacts (a first sync, *Sync now*
+for everything) is planned from one search (how many contacts, the highest id) before
+anything else is read, so every worker has work within a second:
 
-- **An id slice** (``contacts.slice``). A full read of more than
-  ``SYNC_UNIT_RECORDS`` contacts reads its first page itself, then shares out the
-  rest as slices of the id range (``above < id <= up_to``, the last one open-ended,
-  about ``SYNC_UNIT_RECORDS`` contacts each) with the inclusion list's members in
-  that range. Each unit reads its slice from HubSpot (ids never change, so slices
-  never overlap and nothing falls between them), applies the list and syncs, so
-  the reads run side by side on every worker, within the shared rate limit.
-- **Eligible records** (``contacts.records``). Any other read (an incremental one)
-  is read by the run, which applies the inclusion gate itself and hands each
-  ``SYNC_UNIT_RECORDS`` eligible contacts, as read, to a unit.
+- **mirror units** (``contacts.mirror``), one per Salesforce object: pull the leads and
+  the contacts changed since their cursors into the local mirror, side by side;
+- **id slices** (``contacts.slice``): the contact ids cut into ranges (``above < id <=
+  up_to``, about ``SYNC_UNIT_RECORDS`` contacts each, the last one open-ended, so a
+  contact created during the read is not missed). Each reads its contacts from HubSpot
+  (ids never change, so slices never overlap and nothing falls between them), waits
+  for the mirror (matching by email needs all of it) and for its members of the
+  inclusion list, then applies the list and syncs.
 
-Either unit links its contacts by email or creates them in Salesforce and syncs
-their fields, exactly as the run would have: its creates are written ahead, its
-bookkeeping commits per batch with its audit events, and its counts go into the
-job's counters.
+Meanwhile the job's own worker reads the list's members (HubSpot serves them in
+ascending id order) and posts each slice's members as soon as the pages are past it
+(``job_note_post``), then works on units too. The reads that the limits allow to run
+side by side (searches, the Salesforce queries, the member pages) so all run at once.
 
-A unit run a second time (its first worker died) first counts what its first run
-already committed for this job, so no record is counted twice, and settles the
-creates that run sent without an answer before it creates anything: a record is
-never created twice. The run waits for every unit, then adopts their outcomes, so
-its later passes (Salesforce -> HubSpot, the echo pass) count each record once.
+**Any other read** (an incremental one) is read by the run, which applies the inclusion
+gate itself and hands each ``SYNC_UNIT_RECORDS`` eligible contacts, as read, to a
+``contacts.records`` unit.
+
+Every unit links its contacts by email or creates them in Salesforce and syncs their
+fields exactly as the run would have: its creates are written ahead, its bookkeeping
+commits per batch with its audit events, and its counts go into the job's counters. A
+unit run a second time (its first worker died) first counts what its first run already
+committed for this job, so no record is counted twice, and settles the creates that run
+sent without an answer before it creates anything: a record is never created twice. The
+run waits for every unit, then adopts their outcomes, so its later passes (Salesforce ->
+HubSpot, the echo pass) count each record once.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings as django_settings
 
 from core.services.job_runtime import JobContext
-from core.services.job_units import job_unit_handler_register, job_units_finish, job_units_plan
+from core.services.job_units import (
+    job_note_post,
+    job_note_wait,
+    job_unit_handler_register,
+    job_units_finish,
+    job_units_halt,
+    job_units_plan,
+    job_units_wait,
+)
+from integrations.chunks import chunks
 from integrations.hubspot.streams import IdSpan
 from integrations.job_clients import JobClients
 from integrations.sync.inclusion import InclusionGate
@@ -43,6 +59,25 @@ if TYPE_CHECKING:
 
 HANDLER = "contacts.records"
 SLICE_HANDLER = "contacts.slice"
+MIRROR_HANDLER = "contacts.mirror"
+#: a slice holding more than this many units' worth of contacts shares out the rest
+SPLIT_ABOVE = 1.5
+
+
+@dataclass(frozen=True)
+class FullRead:
+    """A full read worth sharing out: how many contacts, their ids, and the newest
+    modification time when it began (where the next incremental read resumes)."""
+
+    total: int
+    span: IdSpan
+    newest: int | None
+    #: when the read began (epoch ms, our clock)
+    began_ms: int
+
+    @property
+    def slices(self) -> list[tuple[int, int | None]]:
+        return self.span.slices(-(-self.total // django_settings.SYNC_UNIT_RECORDS))
 
 
 def contact_units_plan(run: ContactSync, records: list[dict[str, Any]]) -> int:
@@ -65,19 +100,20 @@ def contact_units_finish(run: ContactSync) -> list[dict[str, Any]]:
     return results
 
 
-def contact_units_read_rest(
-    run: ContactSync, *, after_id: int, remaining: int, newest: int | None
-) -> set[str]:
-    """Share out a full read's contacts after ``after_id`` (about ``remaining`` of them)
-    as id slices, work on them too and wait for the last; returns the ids the slices
-    read that were last modified at ``newest`` (the cursor's handled ids)."""
-    highest = run.hubspot.contacts_highest_id()
-    if highest is None or highest <= after_id:
-        return set()
-    span = IdSpan(first=after_id + 1, last=highest)
-    slices = span.slices(-(-remaining // django_settings.SYNC_UNIT_RECORDS))
-    members = _sorted_members(run.gate.members)
+def contact_units_full_read(run: ContactSync, read: FullRead) -> set[str]:
+    """Share out a full read (see the module docstring), read the list's members here
+    meanwhile, work on the units too and wait for the last; returns the ids the slices
+    read that were last modified at ``read.newest`` (the cursor's handled ids)."""
+    from integrations.sync.contacts import SALESFORCE_TYPES
+
+    slices = read.slices
+    listed = bool(run.list_id)
     run.flush()  # what the run settled so far commits before a unit may count the same
+    job_units_plan(
+        run.ctx,
+        handler=MIRROR_HANDLER,
+        payloads=[{"object_type": object_type} for object_type in SALESFORCE_TYPES],
+    )
     job_units_plan(
         run.ctx,
         handler=SLICE_HANDLER,
@@ -86,26 +122,75 @@ def contact_units_read_rest(
                 "mode": run.mode,
                 "above": above,
                 "up_to": up_to,
-                "members": None if members is None else _members_in(members, above, up_to),
-                "newest": newest,
+                "members": _members_note(n) if listed else None,
+                "newest": read.newest,
+                "highest": read.span.last,
             }
-            for above, up_to in slices
+            for n, (above, up_to) in enumerate(slices)
         ],
     )
+    try:
+        if listed:
+            posted = _SliceMembers(run.ctx, slices)
+            run.read_members(on_page=posted.add)
+            posted.finish()
+    except BaseException as exc:
+        job_units_halt(run.ctx, why=str(exc) or type(exc).__name__)
+        raise
     results = contact_units_finish(run)
     return {i for r in results for i in r.get("at_newest") or ()}
 
 
-def _sorted_members(members: frozenset[str] | None) -> list[int] | None:
-    if members is None:
-        return None
-    return sorted(int(m) for m in members if m.isdigit())
+def _members_note(n: int) -> str:
+    return f"contacts.members.{n}"
 
 
-def _members_in(members: list[int], above: int, up_to: int | None) -> list[str]:
-    start = bisect_right(members, above)
-    end = len(members) if up_to is None else bisect_right(members, up_to)
-    return [str(m) for m in members[start:end]]
+class MembersOutOfOrder(Exception):
+    """HubSpot sent the list's members out of id order after some slices had theirs."""
+
+
+class _SliceMembers:
+    """Posts each slice's members of the inclusion list as soon as the list's pages
+    (ascending ids, as HubSpot documents them) are past the slice."""
+
+    def __init__(self, ctx: JobContext, slices: list[tuple[int, int | None]]) -> None:
+        self.ctx, self.slices = ctx, slices
+        self.posted = 0
+        self.held: list[int] = []
+        self.last = 0
+        self.in_order = True
+
+    def add(self, page: list[str]) -> None:
+        ids = [int(member) for member in page if member.isdigit()]
+        if not ids:
+            return
+        if ids[0] <= self.last or ids != sorted(ids):
+            if self.posted:
+                # a slice may already have synced without this member: say so, never skip it
+                raise MembersOutOfOrder(
+                    "HubSpot sent the inclusion list's members out of id order; the run "
+                    "stopped before any contact of the list could be left out"
+                )
+            self.in_order = False  # nothing posted yet: post everything at the end
+        self.held.extend(ids)
+        self.last = max(self.last, ids[-1])
+        if self.in_order:
+            self._post(through=self.last)
+
+    def finish(self) -> None:
+        self.held.sort()
+        self._post(through=None)
+
+    def _post(self, *, through: int | None) -> None:
+        """Post the slices whose every member has been read (all of them: ``None``)."""
+        while self.posted < len(self.slices):
+            above, up_to = self.slices[self.posted]
+            if through is not None and (up_to is None or up_to > through):
+                return
+            mine = [m for m in self.held if above < m and (up_to is None or m <= up_to)]
+            job_note_post(self.ctx, _members_note(self.posted), [str(m) for m in mine])
+            self.held = [m for m in self.held if up_to is not None and m > up_to]
+            self.posted += 1
 
 
 def contacts_records_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -126,36 +211,78 @@ def contacts_records_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str,
     return {"wrote_hubspot": run.wrote_hubspot, "wrote_salesforce": run.wrote_salesforce}
 
 
+def contacts_mirror_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """The mirror handler: pull one Salesforce object's changes into the mirror."""
+    from integrations.sync.contacts import ContactSync
+
+    with JobClients(ctx) as clients:
+        run = ContactSync(ctx=ctx, clients=clients)
+        try:
+            run.pull_salesforce(object_types=[payload["object_type"]])
+        finally:
+            run.close()
+    return {}
+
+
+def _split(ctx: JobContext, payload: dict[str, Any], *, after: int, remaining: int) -> None:
+    """Share out the rest of a slice that holds more than a unit (contact ids are rarely
+    spread evenly): the ids after ``after`` in slices of about a unit's worth each, the
+    last one as open-ended as the slice was. They wait for the same members' note: the
+    slice's members are a superset of theirs."""
+    up_to = payload["up_to"]
+    last = up_to if up_to is not None else max(payload["highest"], after + 1)
+    count = -(-remaining // django_settings.SYNC_UNIT_RECORDS)
+    parts = IdSpan(first=after + 1, last=last).slices(count)
+    if up_to is not None:
+        parts[-1] = (parts[-1][0], up_to)
+    job_units_plan(
+        ctx,
+        handler=SLICE_HANDLER,
+        payloads=[{**payload, "above": above, "up_to": end} for above, end in parts],
+    )
+
+
 def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """The slice handler: read the slice's contacts from HubSpot, apply the inclusion
-    list (its members in the slice came with the payload) and sync them, a unit's worth
-    of eligible contacts at a time."""
+    """The slice handler: read the slice's contacts from HubSpot (sharing out the rest if
+    the slice holds more than a unit); once the mirror is pulled and the slice's members
+    of the inclusion list are posted, apply the list and sync them."""
     from integrations.sync.contacts import ContactSync, at_moment
 
-    members = payload["members"]
     size = django_settings.SYNC_UNIT_RECORDS
     at_newest: set[str] = set()
     with JobClients(ctx) as clients:
         run = ContactSync(ctx=ctx, clients=clients, mode=payload.get("mode", ""))
-        run._gate = InclusionGate(
-            list_id="", members=None if members is None else frozenset(members)
-        )
-        held: list[dict[str, Any]] = []
         try:
+            read: list[dict[str, Any]] = []
+            total: list[int] = []
             for records in run.hubspot.contacts_by_id(
-                run.hubspot_properties, above=payload["above"], up_to=payload["up_to"]
+                run.hubspot_properties,
+                total.append,
+                above=payload["above"],
+                up_to=payload["up_to"],
             ):
-                ids = [r["id"] for r in records]
+                read.extend(records)
+                at_newest |= at_moment(records, payload["newest"])
+                ctx.raise_if_cancelled()
+                if len(read) == len(records) and total[0] > size * SPLIT_ABOVE:
+                    _split(
+                        ctx,
+                        payload,
+                        after=int(records[-1]["id"]),
+                        remaining=total[0] - len(records),
+                    )
+                    break
+            job_units_wait(ctx, handler=MIRROR_HANDLER)
+            members = None if payload["members"] is None else job_note_wait(ctx, payload["members"])
+            run._gate = InclusionGate(
+                list_id="", members=None if members is None else frozenset(members)
+            )
+            for part in chunks(read, django_settings.SYNC_UNIT_RECORDS):
+                ids = [r["id"] for r in part]
                 # a second run of the unit: what its first run settled counts once
                 run.absorb_job_outcomes(hubspot_ids=ids)
                 run.settle_unconfirmed_creates(hubspot_ids=ids)
-                held.extend(run.eligible_of(records))
-                at_newest |= at_moment(records, payload["newest"])
-                if len(held) >= size:
-                    run.sync_records(held)
-                    held = []
-                ctx.raise_if_cancelled()
-            run.sync_records(held)
+                run.sync_records(run.eligible_of(list(part)))
         finally:
             run.close()
     return {
@@ -168,3 +295,4 @@ def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
 
 job_unit_handler_register(HANDLER, contacts_records_unit)
 job_unit_handler_register(SLICE_HANDLER, contacts_slice_unit)
+job_unit_handler_register(MIRROR_HANDLER, contacts_mirror_unit)

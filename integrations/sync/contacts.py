@@ -42,7 +42,8 @@ Nothing is lost, nothing created twice:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -54,6 +55,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from core.models import AuditEvent
+from core.rows_update import rows_update
 from core.services.audit import new_record_changes
 from core.services.job_runtime import JobContext
 from integrations import errors
@@ -74,15 +76,17 @@ from integrations.salesforce.soql import soql_datetime, soql_quote
 from integrations.sync import mapping_rules
 from integrations.sync.auto_create import auto_create_applies
 from integrations.sync.bookkeeping import bookkeeping
-from integrations.sync.contact_links import contact_link_create
+from integrations.sync.contact_links import NewLink, contact_link_create, contact_links_create
 from integrations.sync.contact_units import (
+    FullRead,
     contact_units_finish,
+    contact_units_full_read,
     contact_units_plan,
-    contact_units_read_rest,
 )
 from integrations.sync.inclusion import (
     InclusionGate,
     inclusion_gate_load,
+    inclusion_gate_read,
     inclusion_list_verify,
 )
 from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE, FieldDecision
@@ -105,6 +109,10 @@ SALESFORCE_BATCH = 200
 SALESFORCE_TYPES = ("Lead", "Contact")
 HUBSPOT_CURSOR = "hubspot:contacts:lastmodifieddate"
 HUBSPOT_SYSTEM_PROPERTIES = ("email", "createdate", "lastmodifieddate", "hubspot_owner_id")
+#: HubSpot stamps a change with its own clock as it happens, and its search shows it
+#: within seconds: no contact can still appear at a moment this much older than the
+#: start of a read (a generous margin for clock skew and indexing delays)
+SETTLED_MS = 15 * 60 * 1000
 
 
 def salesforce_cursor_name(object_type: str) -> str:
@@ -144,6 +152,19 @@ def _hubspot_cursor_get() -> tuple[int, frozenset[str]]:
 
 def _hubspot_cursor_text(moment: int, handled: Iterable[str]) -> str:
     return f"{moment}:{','.join(sorted(handled, key=int))}"
+
+
+def _hubspot_cursor_final(moment: int, handled: Iterable[str], *, read_began_ms: int) -> str:
+    """The cursor once a read has read every contact modified up to ``moment``. Past a
+    settled moment the ids handled at it are not needed: the next read starts just after
+    it, in one search, instead of re-reading a block of contacts that share it."""
+    if moment < read_began_ms - SETTLED_MS:
+        return _hubspot_cursor_text(moment + 1, ())
+    return _hubspot_cursor_text(moment, handled)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def _hubspot_cursor_after(
@@ -197,6 +218,8 @@ class ContactSync:
     settings: ContactSyncSettings = field(default_factory=ContactSyncSettings.load)
     mappings: list[PropertyMapping] = field(default_factory=list)
     ledger: OutcomeLedger | None = None
+    #: the inclusion list's id as checked in this run ("" for none; None: not checked)
+    list_id: str | None = None
     _gate: InclusionGate | None = None
     _fields_by_type: dict[str, set[str]] = field(default_factory=dict)
     #: every HubSpot contact was read in this run (no need to look one up by email)
@@ -228,12 +251,21 @@ class ContactSync:
     def gate(self) -> InclusionGate:
         """Read lazily: a run with nothing to check never pages through the members."""
         if self._gate is None:
-            self._gate = inclusion_gate_load(hubspot=self.hubspot, job_id=self.ctx.job_id)
+            if self.list_id is None:
+                self._gate = inclusion_gate_load(hubspot=self.hubspot, job_id=self.ctx.job_id)
+            else:
+                self.read_members()
         return self._gate
+
+    def read_members(self, on_page: Callable[[list[str]], None] | None = None) -> None:
+        """Read the checked list's members now (each page also to ``on_page``)."""
+        self._gate = inclusion_gate_read(
+            hubspot=self.hubspot, list_id=self.list_id or "", on_page=on_page
+        )
 
     def check_inclusion_list(self) -> None:
         """Pause now (and raise) if the chosen list is gone or no longer active."""
-        inclusion_list_verify(hubspot=self.hubspot, job_id=self.ctx.job_id)
+        self.list_id = inclusion_list_verify(hubspot=self.hubspot, job_id=self.ctx.job_id)
 
     @property
     def hubspot_properties(self) -> list[str]:
@@ -366,9 +398,9 @@ class ContactSync:
         )
 
     # --- 2. Salesforce pull -------------------------------------------------------------
-    def pull_salesforce(self) -> None:
+    def pull_salesforce(self, object_types: Sequence[str] = SALESFORCE_TYPES) -> None:
         """Refresh the mirror from every lead/contact modified since the cursor."""
-        for object_type in SALESFORCE_TYPES:
+        for object_type in object_types:
             cursor_name = salesforce_cursor_name(object_type)
             since = vendor_time(_cursor_get(cursor_name))
             fields = self.salesforce_fields(object_type)
@@ -422,9 +454,7 @@ class ContactSync:
                 person.pending = not deleted
                 changed.append(person)
         SalesforcePerson.objects.bulk_create(new, batch_size=500)
-        SalesforcePerson.objects.bulk_update(
-            changed, ["values", "email", "modified_at", "is_deleted", "pending"], batch_size=500
-        )
+        rows_update(changed, ["values", "email", "modified_at", "is_deleted", "pending"])
         _cursor_set(cursor_name, str(records[-1]["SystemModstamp"]))
 
     # --- creates whose outcome is unknown -----------------------------------------------
@@ -463,9 +493,10 @@ class ContactSync:
             if records:
                 self.sync_hubspot_page(Page(records))
 
-    def retry_owed(self) -> None:
+    def retry_owed(self, *, read_hubspot: bool = True) -> None:
         """Every record with an open error is tried again, whether or not it changed since:
-        what failed stays owed until it syncs (Retry in Sync health only does it sooner)."""
+        what failed stays owed until it syncs (Retry in Sync health only does it sooner).
+        ``read_hubspot=False``: the run reads every HubSpot contact anyway (a full read)."""
         keys = list(
             RecordError.objects.filter(object_type="contact").values_list("record_key", flat=True)
         )
@@ -473,6 +504,8 @@ class ContactSync:
         SalesforcePerson.objects.filter(pk__in=salesforce_ids, is_deleted=False).update(
             pending=True
         )
+        if not read_hubspot:
+            return
         hubspot_ids = [
             k.removeprefix("hs:")
             for k in keys
@@ -611,6 +644,35 @@ class ContactSync:
             what=what,
         )
 
+    def full_read_plan(self) -> FullRead | None:
+        """A full read (every HubSpot contact) of more than ``SYNC_UNIT_RECORDS`` contacts,
+        to be shared out in work units (``contact_units.py``); None for any other read."""
+        if self.mode in (Mode.ONE, Mode.RETRY):
+            return None
+        if self.mode == Mode.LIST and self.list_id:
+            return None  # the list's members, read by id
+        if self.mode == Mode.INCREMENTAL and _hubspot_cursor_get()[0]:
+            return None
+        began = _now_ms()
+        total, span = self.hubspot.contacts_span()
+        if span is None or total <= django_settings.SYNC_UNIT_RECORDS:
+            return None
+        newest = self.hubspot.contacts_newest_modified()
+        return FullRead(total=total, span=span, newest=newest, began_ms=began)
+
+    def sync_shared_out(self, read: FullRead) -> None:
+        """Every HubSpot contact, read and synced by work units; then the stream's cursor."""
+        self.hubspot_fully_read = True
+        self.expect(read.total)
+        at_newest = contact_units_full_read(self, read)
+        with self.bookkeeping():
+            if read.newest is not None:
+                _cursor_set(
+                    HUBSPOT_CURSOR,
+                    _hubspot_cursor_final(read.newest, at_newest, read_began_ms=read.began_ms),
+                )
+        self.ctx.raise_if_cancelled()
+
     def hubspot_pages(self, *, contact: str = "", counted: bool = False) -> Iterator[Page]:
         """The HubSpot contacts this run looks at, page by page. ``counted``: the run's
         main read, which tells the job how many as soon as it knows (``expect``)."""
@@ -633,6 +695,7 @@ class ContactSync:
             for chunk in chunks(members, 100):
                 yield Page(self._read_contacts(list(chunk)))
         else:
+            began = _now_ms()
             since, handled = _hubspot_cursor_get()
             full = self.mode in (Mode.ALL, Mode.LIST) or not since
             self.hubspot_fully_read = full
@@ -641,33 +704,23 @@ class ContactSync:
                 # from the newest change that existed before this read began
                 newest = self.hubspot.contacts_newest_modified()
                 at_newest: set[str] = set()
-                total = 0
-
-                def heard(count: int) -> None:
-                    nonlocal total
-                    total = count
-                    expect(count)
-
-                for records in self.hubspot.contacts_by_id(properties, on_total=heard):
+                for records in self.hubspot.contacts_by_id(properties, on_total=expect):
                     at_newest |= at_moment(records, newest)
                     yield Page(records)
-                    if counted and total - len(records) > django_settings.SYNC_UNIT_RECORDS:
-                        # a big read: the rest is read and synced by units, in id slices
-                        at_newest |= contact_units_read_rest(
-                            self,
-                            after_id=int(records[-1]["id"]),
-                            remaining=total - len(records),
-                            newest=newest,
-                        )
-                        break
                 if newest is not None:
-                    yield Page([], cursor=_hubspot_cursor_text(newest, at_newest))
+                    yield Page(
+                        [], cursor=_hubspot_cursor_final(newest, at_newest, read_began_ms=began)
+                    )
                 return
+            read = False
             for records in self.hubspot.contacts_modified_since(
                 since, properties, handled, on_total=expect
             ):
                 since, handled = _hubspot_cursor_after(since, handled, records)
                 yield Page(records, cursor=_hubspot_cursor_text(since, handled))
+                read = True
+            if read:
+                yield Page([], cursor=_hubspot_cursor_final(since, handled, read_began_ms=began))
 
     def _hubspot_one(self, contact: str) -> list[dict[str, Any]]:
         """The one contact asked for, by email, HubSpot id or Salesforce id."""
@@ -767,14 +820,15 @@ class ContactSync:
         if matches:
             intents = self._intents_of(r for r in unlinked if r["id"] in matches)
             with self.bookkeeping():
-                for record in unlinked:
-                    if record["id"] in matches:
-                        links[record["id"]] = self._link(
-                            record,
-                            matches[record["id"]],
-                            ContactLink.Origin.SYNC,
-                            intents.get(record["id"]),
-                        )
+                links.update(
+                    self._link_all(
+                        [
+                            (record, matches[record["id"]], intents.get(record["id"]))
+                            for record in unlinked
+                            if record["id"] in matches
+                        ]
+                    )
+                )
         to_create = [r for r in unlinked if r["id"] not in matches]
         self._create_in_salesforce(to_create)
         pairs = [(r, links[r["id"]]) for r in eligible if r["id"] in links]
@@ -822,34 +876,39 @@ class ContactSync:
             for i in ContactCreateIntent.objects.filter(hubspot_id__in=[r["id"] for r in records])
         }
 
-    def _link(
+    def _link_all(
         self,
-        record: dict[str, Any],
-        person: SalesforcePerson,
-        origin: str,
-        intent: ContactCreateIntent | None = None,
-    ) -> ContactLink:
-        if intent is not None and intent.email == person.email:
-            self._adopt(intent, person)  # the record our own unconfirmed create made
-        link, created = contact_link_create(
-            record=record,
-            salesforce_id=person.salesforce_id,
-            salesforce_type=person.salesforce_type,
-            email=person.email or _email_of(record),
-            origin=origin,
+        matched: list[tuple[dict[str, Any], SalesforcePerson, ContactCreateIntent | None]],
+    ) -> dict[str, ContactLink]:
+        """Link each HubSpot contact to the Salesforce record matched by its email (with
+        the contact's unconfirmed create, if it has one); returns the links by HubSpot id."""
+        for _, person, intent in matched:
+            if intent is not None and intent.email == person.email:
+                self._adopt(intent, person)  # the record our own unconfirmed create made
+        pairs = contact_links_create(
+            [
+                NewLink(
+                    record=record,
+                    salesforce_id=person.salesforce_id,
+                    salesforce_type=person.salesforce_type,
+                    email=person.email or _email_of(record),
+                )
+                for record, person, _ in matched
+            ]
         )
-        SalesforcePerson.objects.filter(pk=person.pk).update(pending=False)
-        if created:
-            self.settle(
-                LINKED,
-                action="record.linked",
-                email=link.email,
-                hubspot_id=link.hubspot_id,
-                salesforce_id=link.salesforce_id,
-                message="Matched by email to the existing Salesforce "
-                f"{person.salesforce_type.lower()}.",
-            )
-        return link
+        SalesforcePerson.objects.filter(pk__in=[p.pk for _, p, _ in matched]).update(pending=False)
+        for (_, person, _), (link, created) in zip(matched, pairs, strict=True):
+            if created:
+                self.settle(
+                    LINKED,
+                    action="record.linked",
+                    email=link.email,
+                    hubspot_id=link.hubspot_id,
+                    salesforce_id=link.salesforce_id,
+                    message="Matched by email to the existing Salesforce "
+                    f"{person.salesforce_type.lower()}.",
+                )
+        return {link.hubspot_id: link for link, _ in pairs}
 
     def _create_in_salesforce(self, records: list[dict[str, Any]]) -> None:
         object_type = self.settings.create_new_as
@@ -896,6 +955,7 @@ class ContactSync:
                 # the outcome of every other one is known now; one a Bulk job did not
                 # report may still have been created: looked up by email, as a lost answer
                 intents.exclude(hubspot_id__in=unprocessed).delete()
+                answered = []
                 for record, payload, result in zip(chunk, payloads, results, strict=True):
                     if record["id"] in unprocessed:
                         self._create_unconfirmed(
@@ -903,7 +963,8 @@ class ContactSync:
                             f"Salesforce's Bulk job did not report this {object_type.lower()}",
                         )
                     else:
-                        self._after_create(record, payload, result, object_type)
+                        answered.append((record, payload, result))
+                self._after_creates(answered, object_type)
 
     def _create_unconfirmed(self, record: dict[str, Any], why: str) -> None:
         """A create that was sent but whose outcome is unknown: owed, with the reason, and
@@ -938,55 +999,76 @@ class ContactSync:
             )
         return intents
 
-    def _after_create(
-        self, record: dict[str, Any], payload: dict[str, Any], result: Any, object_type: str
+    def _after_creates(
+        self, answered: list[tuple[dict[str, Any], dict[str, Any], Any]], object_type: str
     ) -> None:
-        props = record["properties"]
-        email = _email_of(record)
-        if not result.success:
+        """Salesforce answered these creates: mirror and link what it created, fail what it
+        refused (inside bookkeeping)."""
+        created = []
+        for record, payload, result in answered:
+            if result.success:
+                created.append((record, payload, result))
+                continue
             self._record_failed(
                 record_key=f"hs:{record['id']}",
                 hubspot_id=record["id"],
-                email=email,
+                email=_email_of(record),
                 direction=TO_SALESFORCE,
                 errors=result.errors,
                 what=f"Salesforce refused to create the {object_type.lower()}",
             )
+        if not created:
             return
+        fields = self.salesforce_fields(object_type)
         # every mirrored field, as the next pull will read it back: no false "changed"
-        values = {f: str(payload.get(f, "")) for f in self.salesforce_fields(object_type)}
-        SalesforcePerson.objects.update_or_create(
-            salesforce_id=result.id,
-            defaults={
-                "salesforce_type": object_type,
-                "email": email,
-                "values": values,
-                "created_at": timezone.now(),
-                "pending": False,
-            },
+        values = [{f: str(payload.get(f, "")) for f in fields} for _, payload, _ in created]
+        now = timezone.now()
+        SalesforcePerson.objects.bulk_create(
+            [
+                SalesforcePerson(
+                    salesforce_id=result.id,
+                    salesforce_type=object_type,
+                    email=_email_of(record),
+                    values=written,
+                    created_at=now,
+                    pending=False,
+                )
+                for (record, _, result), written in zip(created, values, strict=True)
+            ],
+            update_conflicts=True,
+            unique_fields=["salesforce_id"],
+            update_fields=["salesforce_type", "email", "values", "created_at", "pending"],
+            batch_size=500,
         )
-        contact_link_create(
-            record=record,
-            salesforce_id=result.id,
-            salesforce_type=object_type,
-            email=email,
-            hubspot_values={
-                m.hubspot_property: props.get(m.hubspot_property) or "" for m in self.mappings
-            },
-            salesforce_values=values,
-            hubspot_modified_at=vendor_time(props.get("lastmodifieddate")),
+        contact_links_create(
+            [
+                NewLink(
+                    record=record,
+                    salesforce_id=result.id,
+                    salesforce_type=object_type,
+                    email=_email_of(record),
+                    hubspot_values={
+                        m.hubspot_property: record["properties"].get(m.hubspot_property) or ""
+                        for m in self.mappings
+                    },
+                    salesforce_values=written,
+                    hubspot_modified_at=vendor_time(record["properties"].get("lastmodifieddate")),
+                )
+                for (record, _, result), written in zip(created, values, strict=True)
+            ]
         )
-        record_errors_resolve(record_keys=[f"hs:{record['id']}"])
-        self.settle(
-            CREATED,
-            action="record.created",
-            email=email,
-            hubspot_id=record["id"],
-            salesforce_id=result.id,
-            direction=TO_SALESFORCE,
-            changes=new_record_changes(values, rule="new record", direction=TO_SALESFORCE),
-            message=f"Created Salesforce {object_type.lower()} from the HubSpot contact.",
-        )
+        record_errors_resolve(record_keys=[f"hs:{record['id']}" for record, _, _ in created])
+        for (record, _, result), written in zip(created, values, strict=True):
+            self.settle(
+                CREATED,
+                action="record.created",
+                email=_email_of(record),
+                hubspot_id=record["id"],
+                salesforce_id=result.id,
+                direction=TO_SALESFORCE,
+                changes=new_record_changes(written, rule="new record", direction=TO_SALESFORCE),
+                message=f"Created Salesforce {object_type.lower()} from the HubSpot contact.",
+            )
 
     def _sync_pairs(self, pairs: list[tuple[dict[str, Any], ContactLink]]) -> set[str]:
         """Field values both ways for linked pairs whose HubSpot values are in hand.
@@ -1076,34 +1158,35 @@ class ContactSync:
 
     def _remember(self, plans: list[_Plan], failed: set[str]) -> None:
         """Store what both sides now hold, audit each write, clear resolved errors."""
-        resolved = []
-        for plan in plans:
-            if plan.link.hubspot_id in failed:
-                continue
-            hubspot_values = {**plan.hubspot_values, **plan.hubspot_changes_by_property}
-            salesforce_values = {**plan.person.values, **plan.salesforce_changes}
+        synced = [plan for plan in plans if plan.link.hubspot_id not in failed]
+        now = timezone.now()
+        people = []
+        for plan in synced:
             link = plan.link
-            link.hubspot_values = hubspot_values
-            link.salesforce_values = salesforce_values
+            link.hubspot_values = {**plan.hubspot_values, **plan.hubspot_changes_by_property}
+            link.salesforce_values = {**plan.person.values, **plan.salesforce_changes}
             link.hubspot_modified_at = plan.hubspot_modified or vendor_time(
                 plan.record["properties"].get("lastmodifieddate")
             )
             link.salesforce_modified_at = plan.person.modified_at
             link.hubspot_owner_id = plan.record["properties"].get("hubspot_owner_id") or ""
-            link.save(
-                update_fields=[
-                    "hubspot_owner_id",
-                    "hubspot_values",
-                    "salesforce_values",
-                    "hubspot_modified_at",
-                    "salesforce_modified_at",
-                    "last_synced_at",
-                ]
-            )
-            SalesforcePerson.objects.filter(pk=plan.person.pk).update(
-                values=salesforce_values, pending=False
-            )
-            resolved.append(f"hs:{link.hubspot_id}")
+            link.last_synced_at = now
+            plan.person.values, plan.person.pending = link.salesforce_values, False
+            people.append(plan.person)
+        rows_update(
+            [plan.link for plan in synced],
+            [
+                "hubspot_owner_id",
+                "hubspot_values",
+                "salesforce_values",
+                "hubspot_modified_at",
+                "salesforce_modified_at",
+                "last_synced_at",
+            ],
+        )
+        rows_update(people, ["values", "pending"])
+        for plan in synced:
+            link = plan.link
             if not plan.decisions:
                 self.settle(
                     UNCHANGED,
@@ -1125,7 +1208,7 @@ class ContactSync:
                 changes=[d.audit_change() for d in plan.decisions],
                 message=_update_message(plan.decisions, link.salesforce_type),
             )
-        record_errors_resolve(record_keys=resolved)
+        record_errors_resolve(record_keys=[f"hs:{plan.link.hubspot_id}" for plan in synced])
 
     # --- 4. Salesforce -> HubSpot -------------------------------------------------------
     def sync_salesforce_pending(self, *, counted: bool = False) -> None:
@@ -1233,7 +1316,12 @@ class ContactSync:
             owed |= {p.pk for p in others if p.email in refused}
             found = {_email_of(r): r for r in records}
             intents = self._intents_of(records)
-            pairs = []
+            taken = set(
+                ContactLink.objects.filter(hubspot_id__in=[r["id"] for r in records]).values_list(
+                    "hubspot_id", flat=True
+                )
+            )
+            matched = []
             with self.bookkeeping():
                 for person in others:
                     if person.email in refused:
@@ -1247,13 +1335,13 @@ class ContactSync:
                     if not self.gate.allows(record["id"]):
                         self.skip_person("not_in_list", person, hubspot_id=record["id"])
                         continue
-                    if ContactLink.objects.filter(hubspot_id=record["id"]).exists():
+                    if record["id"] in taken:
                         self.skip_person("duplicate_email", person, hubspot_id=record["id"])
                         continue
-                    link = self._link(
-                        record, person, ContactLink.Origin.SYNC, intents.get(record["id"])
-                    )
-                    pairs.append((record, link))
+                    taken.add(record["id"])
+                    matched.append((record, person, intents.get(record["id"])))
+                links = self._link_all(matched)
+            pairs = [(record, links[record["id"]]) for record, _, _ in matched]
             failed = self._sync_pairs(pairs)
             owed |= {link.salesforce_id for _, link in pairs if link.hubspot_id in failed}
         return owed
@@ -1457,10 +1545,13 @@ def _contacts_sync(ctx: JobContext, run: ContactSync) -> None:
     elif mode == Mode.RETRY:
         ctx.set_total(len(ctx.params.get("records", [])))
     run.check_inclusion_list()
-    run.pull_salesforce()
-    run.settle_unconfirmed_creates()
+    shared = run.full_read_plan()
+    if shared is None or mode == Mode.IMPORT:
+        run.pull_salesforce()  # else the units pull it, beside the HubSpot reads
+    if shared is None:
+        run.settle_unconfirmed_creates()  # else each slice settles its own contacts'
     if mode not in (Mode.ONE, Mode.RETRY):
-        run.retry_owed()
+        run.retry_owed(read_hubspot=shared is None)
     if mode == Mode.RETRY:
         # Salesforce-side failures are retried by looking at those records again
         retry_salesforce = [
@@ -1474,7 +1565,12 @@ def _contacts_sync(ctx: JobContext, run: ContactSync) -> None:
         # SPEC §3.6: then a sync fills the other mapped fields, for list members only;
         # membership is read afresh, since the imported contacts may have joined the list
         run.mode, run._gate = Mode.ALL, None
-    run.sync_hubspot_stream(run.hubspot_pages(contact=ctx.params.get("contact", ""), counted=True))
+    if shared is not None:
+        run.sync_shared_out(shared)
+    else:
+        run.sync_hubspot_stream(
+            run.hubspot_pages(contact=ctx.params.get("contact", ""), counted=True)
+        )
     run.sync_salesforce_pending(counted=True)
     # echo pass: absorb the modification times our own writes caused
     if mode not in (Mode.ONE, Mode.RETRY):

@@ -7,6 +7,7 @@ list pauses contact sync; it never falls back to "sync everything".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.services.audit import audit_record
@@ -51,14 +52,25 @@ def inclusion_list_problem(list_obj: dict | None, *, list_id: str, name: str) ->
 def inclusion_gate_load(*, hubspot: object, job_id: int | None = None) -> InclusionGate:
     """Check the chosen list and read its members, or pause contact sync and raise."""
     list_id = inclusion_list_verify(hubspot=hubspot, job_id=job_id)
+    return inclusion_gate_read(hubspot=hubspot, list_id=list_id)
+
+
+def inclusion_gate_read(
+    *,
+    hubspot: object,
+    list_id: str,
+    on_page: Callable[[list[str]], None] | None = None,
+) -> InclusionGate:
+    """The gate of the (verified) list ``list_id`` ("" for none): its members, read page
+    by page in ascending id order, each page handed to ``on_page`` as it comes."""
     if not list_id:
         return InclusionGate(list_id="", members=None)
-    members = frozenset(
-        member
-        for page in hubspot.list_memberships(list_id)  # type: ignore[attr-defined]
-        for member in page
-    )
-    return InclusionGate(list_id=list_id, members=members)
+    members: set[str] = set()
+    for page in hubspot.list_memberships(list_id):  # type: ignore[attr-defined]
+        members.update(page)
+        if on_page is not None:
+            on_page(page)
+    return InclusionGate(list_id=list_id, members=frozenset(members))
 
 
 def inclusion_list_verify(*, hubspot: object, job_id: int | None = None) -> str:

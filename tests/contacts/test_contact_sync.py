@@ -102,16 +102,10 @@ def test_a_crash_after_salesforce_created_records_never_duplicates_them(
     hubspot, salesforce, monkeypatch
 ) -> None:
     hubspot.create_contacts(*(person(f"c{i}@example.com") for i in range(5)))
-    real_create = contacts.contact_link_create
-    calls = {"n": 0}
+    def crash(new):
+        raise IntegrityError("worker killed")  # the five were created, none is linked yet
 
-    def crash_on_third(**kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise IntegrityError("worker killed")
-        return real_create(**kwargs)
-
-    monkeypatch.setattr(contacts, "contact_link_create", crash_on_third)
+    monkeypatch.setattr(contacts, "contact_links_create", crash)
     crashed = run_sync(expect="failed")
     assert crashed.status == SyncJob.Status.FAILED
     monkeypatch.undo()

@@ -1,6 +1,7 @@
-"""A big full read is shared out: the run reads its first page, then units read the rest
-of HubSpot's contacts in id slices, each applying the inclusion list's members in its
-slice. Nothing may be lost between slices, read twice, or let past the list."""
+"""A big full read is shared out: units pull the Salesforce mirror and read HubSpot's
+contacts in id slices, each applying the inclusion list's members in its slice, which
+the run posts as it reads the list. Nothing may be lost between slices, read twice, or
+let past the list."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from core.models import JobUnit
 from integrations.connections import hubspot_client
 from integrations.sync.contact_settings import inclusion_list_choose
-from integrations.sync.contact_units import SLICE_HANDLER
+from integrations.sync.contact_units import MIRROR_HANDLER, SLICE_HANDLER
 from tests.compare import salesforce_people
 from tests.contacts.conftest import person, run_sync
 from tests.outcomes import assert_counts_add_up, records_counted_twice
@@ -38,8 +39,9 @@ def test_a_big_full_read_is_read_by_units_in_slices_and_keeps_to_the_list(
     job = run_sync("all")
 
     slices = JobUnit.objects.filter(job=job, handler=SLICE_HANDLER)
-    # the first page (200) is the run's; the other 400 contacts go out in slices of ~40
-    assert slices.count() == 400 // UNIT
+    # every contact goes out in slices of ~40; the leads and the contacts are pulled apart
+    assert slices.count() == 600 // UNIT
+    assert JobUnit.objects.filter(job=job, handler=MIRROR_HANDLER).count() == 2
     assert (job.created, job.failed) == (len(members), 0)
     assert job.skipped_reasons == {"not_in_list": len(others)}
     assert_counts_add_up(job)

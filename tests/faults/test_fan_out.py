@@ -14,6 +14,7 @@ import pytest
 from core.models import AuditEvent, JobUnit, SyncJob
 from core.services.jobs import job_cancel
 from integrations.connections import connections_use_sandbox
+from integrations.sync.contact_units import MIRROR_HANDLER, SLICE_HANDLER
 from integrations.sync.jobs import contacts_sync_start
 from tests.compare import contacts_compare, salesforce_people
 from tests.outcomes import all_jobs_mismatches, assert_counts_add_up, records_counted_twice
@@ -46,8 +47,8 @@ def sides(sandbox: Sandbox, settings, monkeypatch) -> tuple[HubSpotSide, Salesfo
 def clusters(sides, tmp_path):
     started: list[QCluster] = []
 
-    def start(count: int = 1) -> list[QCluster]:
-        new = [QCluster(tmp_path, workers=1) for _ in range(count)]
+    def start(count: int = 1, *, purge: bool = True) -> list[QCluster]:
+        new = [QCluster(tmp_path, workers=1, purge=purge) for _ in range(count)]
         started.extend(new)
         return new
 
@@ -101,7 +102,9 @@ def test_one_job_runs_on_two_qclusters_and_writes_nothing_twice(sandbox, sides, 
 
     assert job.status == SyncJob.Status.SUCCEEDED, job.error
     units = JobUnit.objects.filter(job=job)
-    assert units.count() == 280 // UNIT
+    # the contacts in id slices of ~40, and the leads and contacts pulled side by side
+    assert units.filter(handler=SLICE_HANDLER).count() == 280 // UNIT
+    assert units.filter(handler=MIRROR_HANDLER).count() == 2
     assert set(units.values_list("status", flat=True)) == {JobUnit.Status.DONE}
     assert set(units.values_list("attempts", flat=True)) == {1}  # each ran once
     workers = set(units.values_list("worker", flat=True))
@@ -128,7 +131,7 @@ def test_a_unit_whose_worker_dies_is_run_by_another_without_duplicates(sandbox, 
         lambda: SyncJob.objects.get(pk=job.pk).status == SyncJob.Status.RUNNING,
         what="the job to start on the first cluster",
     )
-    (doomed,) = clusters(1)
+    (doomed,) = clusters(1, purge=False)  # it takes the units the job has queued
     wait_for(
         lambda: _running_on(job, set(descendants(doomed.process.pid))) is not None,
         timeout=60,
