@@ -35,9 +35,11 @@ HubSpot, the echo pass) count each record once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings as django_settings
+from django.utils import timezone
 
 from core.services.job_runtime import JobContext
 from core.services.job_units import (
@@ -53,6 +55,7 @@ from integrations.chunks import chunks
 from integrations.hubspot.streams import IdSpan
 from integrations.job_clients import JobClients
 from integrations.sync.inclusion import InclusionGate
+from integrations.vendor_time import vendor_time
 
 if TYPE_CHECKING:
     from integrations.sync.contacts import ContactSync
@@ -60,6 +63,9 @@ if TYPE_CHECKING:
 HANDLER = "contacts.records"
 SLICE_HANDLER = "contacts.slice"
 MIRROR_HANDLER = "contacts.mirror"
+ECHO_HANDLER = "contacts.echo"
+#: records of a Salesforce query page: the echo pass gives each unit about this many
+ECHO_RECORDS = 2000
 #: a slice holding more than this many units' worth of contacts shares out the rest
 SPLIT_ABOVE = 1.5
 
@@ -93,7 +99,8 @@ def contact_units_finish(run: ContactSync) -> list[dict[str, Any]]:
     returns their results."""
     results = job_units_finish(run.ctx)
     run.wrote_hubspot |= any(r.get("wrote_hubspot") for r in results)
-    run.wrote_salesforce |= any(r.get("wrote_salesforce") for r in results)
+    for result in results:
+        run.salesforce_written.update(result.get("salesforce_written") or {})
     for result in results:
         run.outside_list.update(result.get("outside") or {})
     run.absorb_job_outcomes()
@@ -208,7 +215,7 @@ def contacts_records_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str,
             run.sync_records(records)
         finally:
             run.close()
-    return {"wrote_hubspot": run.wrote_hubspot, "wrote_salesforce": run.wrote_salesforce}
+    return {"wrote_hubspot": run.wrote_hubspot, "salesforce_written": run.salesforce_written}
 
 
 def contacts_mirror_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -287,12 +294,75 @@ def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
             run.close()
     return {
         "wrote_hubspot": run.wrote_hubspot,
-        "wrote_salesforce": run.wrote_salesforce,
+        "salesforce_written": run.salesforce_written,
         "at_newest": sorted(at_newest),
         "outside": run.outside_list,
     }
 
 
+def contact_units_echo(run: ContactSync) -> set[str]:
+    """The echo pass's pull, for each Salesforce object this run wrote more than a query
+    page of records to: units pull the changes since its cursor in time ranges, side by
+    side, and the cursor moves once all are mirrored. Returns the objects it pulled."""
+    from integrations.sync.contacts import _cursor_get, _cursor_set, salesforce_cursor_name
+
+    now = timezone.now()
+    shared: set[str] = set()
+    payloads = []
+    for object_type, written in run.salesforce_written.items():
+        if written <= ECHO_RECORDS:
+            continue
+        since = vendor_time(_cursor_get(salesforce_cursor_name(object_type)))
+        # the run's writes are since it began: the ranges cut that time, the first one
+        # reaching back to the cursor (or to the first record, without one)
+        count = -(-written // ECHO_RECORDS)
+        began = min(max(since or run.started_at, run.started_at), now)
+        step = (now - began) / count
+        cuts = [began + step * n for n in range(1, count)]
+        shared.add(object_type)
+        payloads += [
+            {
+                "object_type": object_type,
+                "since": start.isoformat() if start else None,
+                "before": end.isoformat() if end else None,
+            }
+            for start, end in zip([since, *cuts], [*cuts, None], strict=True)
+        ]
+    if not payloads:
+        return set()
+    run.flush()
+    job_units_plan(run.ctx, handler=ECHO_HANDLER, payloads=payloads)
+    newest: dict[str, str] = {}
+    for result in job_units_finish(run.ctx):
+        for object_type, stamp in (result.get("echo") or {}).items():
+            current = newest.get(object_type)
+            if stamp and (current is None or vendor_time(stamp) > vendor_time(current)):
+                newest[object_type] = stamp
+    with run.bookkeeping():
+        for object_type, stamp in newest.items():
+            _cursor_set(salesforce_cursor_name(object_type), stamp)
+    return shared
+
+
+def contacts_echo_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """The echo handler: mirror one Salesforce object's changes in one time range."""
+    from integrations.sync.contacts import ContactSync
+
+    since, before = payload["since"], payload["before"]
+    with JobClients(ctx) as clients:
+        run = ContactSync(ctx=ctx, clients=clients)
+        try:
+            newest = run.mirror_modified(
+                payload["object_type"],
+                since=datetime.fromisoformat(since) if since else None,
+                before=datetime.fromisoformat(before) if before else None,
+            )
+        finally:
+            run.close()
+    return {"echo": {payload["object_type"]: newest}}
+
+
 job_unit_handler_register(HANDLER, contacts_records_unit)
+job_unit_handler_register(ECHO_HANDLER, contacts_echo_unit)
 job_unit_handler_register(SLICE_HANDLER, contacts_slice_unit)
 job_unit_handler_register(MIRROR_HANDLER, contacts_mirror_unit)

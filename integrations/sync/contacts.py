@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -79,6 +80,7 @@ from integrations.sync.bookkeeping import bookkeeping
 from integrations.sync.contact_links import NewLink, contact_link_create, contact_links_create
 from integrations.sync.contact_units import (
     FullRead,
+    contact_units_echo,
     contact_units_finish,
     contact_units_full_read,
     contact_units_plan,
@@ -218,6 +220,8 @@ class ContactSync:
     settings: ContactSyncSettings = field(default_factory=ContactSyncSettings.load)
     mappings: list[PropertyMapping] = field(default_factory=list)
     ledger: OutcomeLedger | None = None
+    #: when this run began (our clock)
+    started_at: datetime = field(default_factory=timezone.now)
     #: the inclusion list's id as checked in this run ("" for none; None: not checked)
     list_id: str | None = None
     _gate: InclusionGate | None = None
@@ -228,9 +232,10 @@ class ContactSync:
     failed_keys: set[str] = field(default_factory=set)
     #: email -> HubSpot id of the contacts this run (or its units) left out as not in the list
     outside_list: dict[str, str] = field(default_factory=dict)
-    #: this run wrote to the side: its modification times moved (see the echo pass)
+    #: this run wrote to HubSpot: its modification times moved (see the echo pass)
     wrote_hubspot: bool = False
-    wrote_salesforce: bool = False
+    #: records this run wrote (or may have written) per Salesforce object (the echo pass)
+    salesforce_written: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         if not self.mappings:
@@ -403,25 +408,50 @@ class ContactSync:
         for object_type in object_types:
             cursor_name = salesforce_cursor_name(object_type)
             since = vendor_time(_cursor_get(cursor_name))
-            fields = self.salesforce_fields(object_type)
-            extra = ", IsConverted" if object_type == "Lead" else ""
-            where = f" WHERE SystemModstamp >= {soql_datetime(since)}" if since else ""
-            soql = (
-                f"SELECT Id, {', '.join(fields)}, CreatedDate, SystemModstamp, IsDeleted{extra} "
-                f"FROM {object_type}{where} ORDER BY SystemModstamp ASC"
-            )
-            page: list[dict[str, Any]] = []
-            for record in self.salesforce.query_iter(soql, include_deleted=True):
-                page.append(record)
-                if len(page) >= 2000:
-                    self._mirror(object_type, fields, page, cursor_name)
-                    page = []
-            if page:
+            self.mirror_modified(object_type, since=since, cursor_name=cursor_name)
+
+    def mirror_modified(
+        self,
+        object_type: str,
+        *,
+        since: datetime | None,
+        before: datetime | None = None,
+        cursor_name: str | None = None,
+    ) -> str:
+        """Mirror the records of ``object_type`` modified from ``since`` (and before
+        ``before``), page by page, moving ``cursor_name`` with each page; returns the
+        newest ``SystemModstamp`` read ("" if none)."""
+        fields = self.salesforce_fields(object_type)
+        extra = ", IsConverted" if object_type == "Lead" else ""
+        bounds = [f"SystemModstamp >= {soql_datetime(since)}"] if since else []
+        if before is not None:
+            bounds.append(f"SystemModstamp < {soql_datetime(before)}")
+        where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
+        soql = (
+            f"SELECT Id, {', '.join(fields)}, CreatedDate, SystemModstamp, IsDeleted{extra} "
+            f"FROM {object_type}{where} ORDER BY SystemModstamp ASC"
+        )
+        newest = ""
+        page: list[dict[str, Any]] = []
+        for record in self.salesforce.query_iter(soql, include_deleted=True):
+            page.append(record)
+            if len(page) >= 2000:
                 self._mirror(object_type, fields, page, cursor_name)
+                newest, page = str(page[-1]["SystemModstamp"]), []
+        if page:
+            self._mirror(object_type, fields, page, cursor_name)
+            newest = str(page[-1]["SystemModstamp"])
+        return newest
+
+    def pull_salesforce_echo(self) -> None:
+        """The echo pass's pull: what this run wrote to Salesforce (and anything else
+        changed meanwhile). Many records are pulled by units in time ranges, side by side."""
+        shared = contact_units_echo(self)
+        self.pull_salesforce([t for t in SALESFORCE_TYPES if t not in shared])
 
     @transaction.atomic
     def _mirror(
-        self, object_type: str, fields: list[str], records: list[dict], cursor_name: str
+        self, object_type: str, fields: list[str], records: list[dict], cursor_name: str | None
     ) -> None:
         existing = {
             p.salesforce_id: p
@@ -455,7 +485,8 @@ class ContactSync:
                 changed.append(person)
         SalesforcePerson.objects.bulk_create(new, batch_size=500)
         rows_update(changed, ["values", "email", "modified_at", "is_deleted", "pending"])
-        _cursor_set(cursor_name, str(records[-1]["SystemModstamp"]))
+        if cursor_name is not None:
+            _cursor_set(cursor_name, str(records[-1]["SystemModstamp"]))
 
     # --- creates whose outcome is unknown -----------------------------------------------
     def settle_unconfirmed_creates(self, *, hubspot_ids: Sequence[str] | None = None) -> None:
@@ -934,7 +965,7 @@ class ContactSync:
                 results = self.salesforce.create(object_type, payloads)
             except errors.ServerError as exc:
                 # sent, but no answer: it may have been applied; looked up next run
-                self.wrote_salesforce = True
+                self.salesforce_written[object_type] += len(chunk)
                 with self.bookkeeping():
                     for record in chunk:
                         self._create_unconfirmed(
@@ -945,7 +976,7 @@ class ContactSync:
             except BaseException:
                 intents.delete()  # nothing was sent
                 raise
-            self.wrote_salesforce = True
+            self.salesforce_written[object_type] += len(chunk)
             unprocessed = {
                 record["id"]
                 for record, result in zip(chunk, results, strict=True)
@@ -1123,7 +1154,7 @@ class ContactSync:
                     object_type,
                     [{"Id": p.link.salesforce_id, **p.salesforce_changes} for p in chunk],
                 )
-                self.wrote_salesforce = True
+                self.salesforce_written[object_type] += len(chunk)
                 for plan, result in zip(chunk, results, strict=True):
                     if not result.success:
                         failures.append(
@@ -1575,8 +1606,8 @@ def _contacts_sync(ctx: JobContext, run: ContactSync) -> None:
     # echo pass: absorb the modification times our own writes caused
     if mode not in (Mode.ONE, Mode.RETRY):
         run.mode = Mode.INCREMENTAL
-        if run.wrote_salesforce:
-            run.pull_salesforce()
+        if run.salesforce_written:
+            run.pull_salesforce_echo()
             run.sync_salesforce_pending()
         if run.wrote_hubspot or mode == Mode.IMPORT:
             run.sync_hubspot_stream(run.hubspot_pages())

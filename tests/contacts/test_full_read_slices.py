@@ -9,8 +9,11 @@ import pytest
 
 from core.models import JobUnit
 from integrations.connections import hubspot_client
+from integrations.sync import contact_units
 from integrations.sync.contact_settings import inclusion_list_choose
 from integrations.sync.contact_units import MIRROR_HANDLER, SLICE_HANDLER
+from integrations.sync.contacts import _cursor_get, salesforce_cursor_name
+from integrations.vendor_time import vendor_time
 from tests.compare import salesforce_people
 from tests.contacts.conftest import person, run_sync
 from tests.outcomes import assert_counts_add_up, records_counted_twice
@@ -52,3 +55,30 @@ def test_a_big_full_read_is_read_by_units_in_slices_and_keeps_to_the_list(
     # the cursor knows every contact the slices read: nothing changed, nothing is seen
     again = run_sync("incremental")
     assert (again.seen, again.created) == (0, 0)
+
+
+def test_the_echo_of_many_salesforce_writes_is_pulled_by_units_in_time_ranges(
+    settings, monkeypatch, connected, hubspot, salesforce
+) -> None:
+    """A run that wrote more than a query page of records to Salesforce pulls them back
+    (its echo) in time ranges, side by side; afterwards the Salesforce cursor is past its
+    writes, so the next run reads none of them again."""
+    settings.SYNC_UNIT_RECORDS = UNIT
+    monkeypatch.setattr(contact_units, "ECHO_RECORDS", 30)
+    for start in range(0, 200, 100):
+        hubspot.create_contacts(*(person(f"e{i}@example.com") for i in range(start, start + 100)))
+
+    job = run_sync("all")
+
+    assert job.created == 200
+    echoes = JobUnit.objects.filter(job=job, handler=contact_units.ECHO_HANDLER)
+    assert echoes.count() == -(-200 // 30)
+    leads = salesforce.query("SELECT Id, SystemModstamp FROM Lead")
+    newest = max(vendor_time(lead["SystemModstamp"]) for lead in leads)
+    assert vendor_time(_cursor_get(salesforce_cursor_name("Lead"))) == newest
+    connected.salesforce.control("POST", "calls/reset")
+    again = run_sync("incremental")
+    assert again.seen == 0
+    queries = connected.salesforce.calls()["by_endpoint"]
+    # one query per object, each answering at most the newest record again: no page more
+    assert sum(n for key, n in queries.items() if "query" in key.lower()) == 2
