@@ -14,13 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.services.audit import audit_record, audit_settings_change
-from integrations import budget, connection_state
+from integrations import connection_state
 from integrations.connection_state import CallWatch
-from integrations.errors import ApiError, AuthenticationFailed
+from integrations.http import budget
+from integrations.http.errors import ApiError, AuthenticationFailed
+from integrations.http.transport import CallMeter, Hook, TransportAdapter
 from integrations.models import HubSpotConnection, SalesforceConnection
 from integrations.record_urls import hubspot_ui_domain
 from integrations.secrets import decrypt, encrypt
-from integrations.transport import CallMeter, Hook, TransportAdapter
 
 if TYPE_CHECKING:  # the clients import this module
     from integrations.hubspot.client import HubSpotClient
@@ -220,7 +221,7 @@ def hubspot_client(
 def salesforce_session(
     *, meter: CallMeter, row: SalesforceConnection, before_call: Sequence[Hook] = ()
 ) -> requests.Session:
-    from integrations.transport import api_session
+    from integrations.http.transport import api_session
 
     return api_session(
         meter=meter,

@@ -18,8 +18,8 @@ import requests
 
 from core.services.job_runtime import JobContext
 from integrations.connections import hubspot_client, salesforce_client
+from integrations.http.transport import CallMeter, is_read
 from integrations.salesforce.describe_cache import describe_max_age_s
-from integrations.transport import CallMeter, is_read
 
 
 class JobClients:

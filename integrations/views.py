@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from integrations import budget
 from integrations.connections import (
     HUBSPOT_FIELDS,
     SALESFORCE_FIELDS,
@@ -16,6 +15,7 @@ from integrations.connections import (
     salesforce_connection_update,
 )
 from integrations.forms import HubSpotConnectionForm, SalesforceConnectionForm
+from integrations.http import budget
 from integrations.models import HubSpotConnection, SalesforceConnection
 
 

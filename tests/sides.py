@@ -128,8 +128,8 @@ class SalesforceSide:
 
     @cached_property
     def sf(self) -> Any:
+        from integrations.http.transport import CallMeter, api_session
         from integrations.salesforce.client import SalesforceClient
-        from integrations.transport import CallMeter, api_session
 
         client = SalesforceClient.login(
             session=api_session(meter=CallMeter(), ca_bundle=self.info["ca_bundle"]),

@@ -18,7 +18,7 @@ from alerts.models import AlertRules
 from core.job_kinds import job_kind_label
 from core.models import SyncJob
 from core.services.jobs import job_summary
-from integrations import budget
+from integrations.http import budget
 from integrations.models import (
     ContactSyncSettings,
     HubSpotConnection,

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.echo import echo
 from core.models import SyncJob
 from core.views.jobs import job_start_flash
-from integrations import errors
 from integrations.connections import hubspot_client, salesforce_client
+from integrations.http import errors
 from integrations.models import ActivityType, OwnerMapping
 from integrations.sync.activity_jobs import ACTIVITY_SYNC, activities_sync_start
 from integrations.sync.activity_preview import (

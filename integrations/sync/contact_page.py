@@ -21,7 +21,7 @@ from core.selectors.audit import (
     audit_record_history,
     audit_record_keys,
 )
-from integrations import errors
+from integrations.http import errors
 from integrations.models import ContactLink, PropertyMapping, SalesforcePerson
 from integrations.record_urls import hubspot_contact_url, salesforce_record_url
 from integrations.sync.contact_ref import SHOWN, ContactRef, contact_ref_parse

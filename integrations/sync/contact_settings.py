@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.echo import echo
 from core.models import SyncJob
 from core.services.audit import audit_settings_change
-from integrations import errors
+from integrations.http import errors
 from integrations.models.contacts import (
     ContactLink,
     ContactSyncSettings,

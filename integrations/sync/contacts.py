@@ -56,8 +56,8 @@ from django.utils import timezone
 from core.models import AuditEvent
 from core.services.audit import new_record_changes
 from core.services.job_runtime import JobContext
-from integrations import errors
 from integrations.chunks import chunks
+from integrations.http import errors
 from integrations.hubspot.streams import cursor_ms
 from integrations.job_clients import JobClients
 from integrations.models.contacts import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.services.audit import audit_record
-from integrations import errors
+from integrations.http import errors
 from integrations.models.contacts import ContactSyncSettings
 
 ACTIVE = "DYNAMIC"

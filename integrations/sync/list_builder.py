@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from core.echo import echo
 from core.services.audit import audit_record
-from integrations import errors
+from integrations.http import errors
 from integrations.hubspot.client import IN_LAST_DAYS, Criterion, filter_branch
 from integrations.models import OwnerMapping
 from integrations.sync.contact_settings import SettingRefused

@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from integrations import errors
 from integrations.connections import hubspot_client, salesforce_client
+from integrations.http import errors
 from integrations.models.contacts import PropertyMapping
 from integrations.sync.contact_settings import SettingRefused
 from integrations.sync.mappings import (

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 from core.echo import echo
 from core.models import SyncJob
 from core.views.jobs import job_start_flash
-from integrations import errors
 from integrations.connections import hubspot_client
+from integrations.http import errors
 from integrations.models.contacts import (
     ContactLink,
     ContactSyncSettings,

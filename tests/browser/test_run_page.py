@@ -19,8 +19,8 @@ from playwright.sync_api import Page, expect
 from core.models import AuditEvent, SyncJob
 from core.services.audit import audit_record
 from core.services.jobs import job_start
-from integrations.budget import SALESFORCE, budget_today
 from integrations.connections import connections_use_sandbox
+from integrations.http.budget import SALESFORCE, budget_today
 from integrations.models import SalesforceConnection
 from integrations.sync.jobs import contacts_sync_start
 from tests.browser.conftest import log_in

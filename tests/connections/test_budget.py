@@ -7,8 +7,8 @@ from django.db import connection
 
 from core.models import SyncJob
 from core.services.jobs import job_run, job_start
-from integrations import budget
-from integrations.errors import BudgetExhausted
+from integrations.http import budget
+from integrations.http.errors import BudgetExhausted
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import AuditEvent
-from integrations import errors
 from integrations.connections import (
     connections_test,
     connections_use_sandbox,
@@ -21,6 +20,7 @@ from integrations.connections import (
     salesforce_client,
     salesforce_connection_update,
 )
+from integrations.http import errors
 from integrations.models import HubSpotConnection, SalesforceConnection
 from tests.connections.test_connection_state import badge
 from tests.sandbox import Sandbox

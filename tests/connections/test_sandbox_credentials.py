@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from integrations import errors
+from integrations.http import errors
+from integrations.http.transport import CallMeter
 from integrations.salesforce.client import SalesforceClient
-from integrations.transport import CallMeter
 from tests.hubspot.conftest import make_client
 from tests.salesforce.conftest import login, sf_session
 from tests.sandbox import Sandbox

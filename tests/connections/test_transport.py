@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from integrations.transport import CallMeter, api_session
+from integrations.http.transport import CallMeter, api_session
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def test_the_check_sees_every_form_of_import() -> None:
     source = """
 import integrations
 import integrations.models as m
-from integrations.budget import budget_today
+from integrations.http.budget import budget_today
 import integrationsx
 from core.integrations_note import x
 
@@ -69,7 +69,7 @@ def later():
     assert [m for m in modules if _is_forbidden(m)] == [
         "integrations",
         "integrations.models",
-        "integrations.budget",
+        "integrations.http.budget",
         "integrations.record_urls",
         "integrations.sync.jobs",
     ]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
+from integrations.http.transport import CallMeter
 from integrations.hubspot.client import (
     SEARCH_BUCKET,
     TEN_SECOND_BUCKET,
     HubSpotClient,
     hubspot_session,
 )
-from integrations.transport import CallMeter
 from tests.sandbox import Sandbox
 
 
@@ -23,7 +23,7 @@ def empty_rate_limit_windows() -> None:
     carry one test's calls into the next one's timing.
     """
     if settings.REDIS_URL:
-        from integrations.ratelimit import _redis
+        from integrations.http.ratelimit import _redis
 
         client, _ = _redis()
         prefix = f"syncadmin:{settings.Q_CLUSTER['name']}:ratelimit:"

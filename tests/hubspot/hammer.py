@@ -17,8 +17,8 @@ def main() -> None:
     import django
 
     django.setup()
+    from integrations.http.transport import CallMeter
     from integrations.hubspot.client import HubSpotClient, hubspot_session
-    from integrations.transport import CallMeter
 
     base_url, token, calls, limit, per_second, kind = sys.argv[1:7]
     meter = CallMeter()

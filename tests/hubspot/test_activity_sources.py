@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.errors import ApiError
+from integrations.http.errors import ApiError
 from integrations.hubspot.client import HubSpotClient
 from tests.hubspot.conftest import calls_to
 

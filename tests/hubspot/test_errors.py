@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from integrations.errors import ApiError, AuthenticationFailed, NotFound, RateLimited
+from integrations.http.errors import ApiError, AuthenticationFailed, NotFound, RateLimited
 from integrations.hubspot.client import HubSpotClient
 from tests.hubspot.conftest import calls_to, make_client
 from tests.sides import HubSpotSide

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.errors import ApiError
+from integrations.http.errors import ApiError
 from integrations.hubspot.client import Criterion, HubSpotClient, filter_branch
 from tests.hubspot.conftest import calls_to
 

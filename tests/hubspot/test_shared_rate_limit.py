@@ -2,7 +2,7 @@
 
 The children are real processes on the test database (or Redis, when the run
 uses it), so the only thing keeping them under the sandbox's limit is the
-shared bucket in ``integrations.ratelimit``. A 429 would be retried by the
+shared bucket in ``integrations.http.ratelimit``. A 429 would be retried by the
 transport and show up as an extra call in both the workers' meters and the
 sandbox's own accounting.
 """
@@ -77,8 +77,8 @@ def test_a_call_that_waited_for_the_bucket_lock_counts_from_when_it_got_it(setti
 
     from django.db import connection, transaction
 
+    from integrations.http.ratelimit import rate_limit_acquire
     from integrations.models import RateLimitBucket, RateLimitCall
-    from integrations.ratelimit import rate_limit_acquire
 
     settings.REDIS_URL = ""  # the database's bucket, which a lock holder can block
     RateLimitBucket.objects.create(name="test:lock")

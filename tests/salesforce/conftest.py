@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import requests
 
+from integrations.http.transport import CallMeter, Hook, api_session
 from integrations.salesforce.client import SalesforceClient
-from integrations.transport import CallMeter, Hook, api_session
 from tests.sandbox import Sandbox
 
 #: what the sandbox answers for an expired session (Salesforce's own words)

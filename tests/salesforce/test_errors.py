@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from integrations.errors import ApiError, BudgetExhausted, NotFound
+from integrations.http.errors import ApiError, BudgetExhausted, NotFound
+from integrations.http.transport import CallMeter
 from integrations.salesforce.client import SalesforceClient
-from integrations.transport import CallMeter
 from tests.salesforce.conftest import calls, login, reset_calls, sf_session
 from tests.sandbox import Sandbox
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from simple_salesforce import SalesforceLogin
 
-from integrations.errors import AuthenticationFailed
+from integrations.http.errors import AuthenticationFailed
 from integrations.salesforce.client import SalesforceClient
 from tests.salesforce.conftest import calls, login, reset_calls, sf_session, soap_logins
 from tests.sandbox import Sandbox

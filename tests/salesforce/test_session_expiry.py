@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.errors import AuthenticationFailed
+from integrations.http.errors import AuthenticationFailed
 from tests.salesforce.conftest import INVALID_SESSION, calls, login, reset_calls, soap_logins
 from tests.sandbox import Sandbox
 

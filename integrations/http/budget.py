@@ -20,7 +20,7 @@ import requests
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from integrations.errors import BudgetExhausted
+from integrations.http.errors import BudgetExhausted
 from integrations.models import ApiUsageDay
 
 SALESFORCE = "Salesforce"
