@@ -58,10 +58,10 @@ def _ensure_setup(**kwargs: object) -> None:
     and the schedules, each created idempotently.
     """
     from integrations.models import ActivityType, ContactSyncSettings, PropertyMapping
+    from integrations.rules.activity_types import HUBSPOT_TO_SALESFORCE, SALESFORCE_TO_HUBSPOT
+    from integrations.rules.mapping_rules import DEFAULT_MAPPINGS
     from integrations.sync.activity_jobs import activity_schedule_ensure
-    from integrations.sync.activity_types import HUBSPOT_TO_SALESFORCE, SALESFORCE_TO_HUBSPOT
     from integrations.sync.jobs import contact_schedule_ensure
-    from integrations.sync.mapping_rules import DEFAULT_MAPPINGS
     from integrations.sync.reconcile_jobs import reconcile_schedule_ensure
 
     settings, first_setup = ContactSyncSettings.objects.get_or_create(pk=1)

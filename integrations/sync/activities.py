@@ -4,7 +4,7 @@
 source (forms, marketing email events, CRM emails, the Events API, CRM
 meetings/calls/notes/tasks) incrementally by its own cursor, filtered by its
 time window (``timeline_windows.py``), attached to exactly one synced contact
-(``activity_contact.py``), given its Assigned To (``assigned_to.py``), and
+(``multi_contact.py``), given its Assigned To (``assigned_to.py``), and
 written as Salesforce Tasks in collections of 200. Activities whose contacts
 have not synced yet wait (``WaitingActivity``) and go when one does. One
 ``ActivityLink`` per activity: re-runs and crashes never duplicate; updates
@@ -46,22 +46,23 @@ from integrations.models import (
     SkippedActivity,
     WaitingActivity,
 )
-from integrations.salesforce.soql import soql_datetime, soql_quote
-from integrations.sync.activity_contact import activity_contact
-from integrations.sync.activity_settings import owner_to_user
-from integrations.sync.activity_text import DESCRIPTION_MAX, clip, text_to_html
-from integrations.sync.activity_types import (
+from integrations.rules.activity_types import (
     SALESFORCE_BY_KEY,
     SALESFORCE_TO_HUBSPOT,
     TIMELINE_BY_KEY,
     SalesforceActivityType,
     TimelineType,
 )
-from integrations.sync.assigned_to import assigned_to
+from integrations.rules.assigned_to import assigned_to
+from integrations.rules.mapping_rules import TO_HUBSPOT, TO_SALESFORCE
+from integrations.rules.multi_contact import activity_contact
+from integrations.rules.timeline_windows import in_window, window_start
+from integrations.salesforce.soql import soql_datetime, soql_quote
+from integrations.sync.activity_settings import owner_to_user
+from integrations.sync.activity_text import DESCRIPTION_MAX, clip, text_to_html
 from integrations.sync.bookkeeping import bookkeeping
 from integrations.sync.contacts import _cursor_get, _cursor_set
 from integrations.sync.engagement_types import ENGAGEMENT_TYPES
-from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE
 from integrations.sync.outcomes import (
     CREATED,
     FAILED,
@@ -72,7 +73,6 @@ from integrations.sync.outcomes import (
 )
 from integrations.sync.record_errors import record_errors_resolve, record_failure, unconfirmed
 from integrations.sync.stamp_cursor import StampCursor
-from integrations.sync.timeline_windows import in_window, window_start
 from integrations.vendor_time import epoch_ms, iso_ms, vendor_time
 
 logger = logging.getLogger(__name__)

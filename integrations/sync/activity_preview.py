@@ -16,10 +16,10 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from integrations.models import ActivityLink, ActivityType, ContactLink
+from integrations.rules.activity_types import TIMELINE_BY_KEY
+from integrations.rules.multi_contact import activity_contact
+from integrations.rules.timeline_windows import in_window, window_start
 from integrations.sync.activities import FROM_SALESFORCE, TimelineReader, contact_links_for
-from integrations.sync.activity_contact import activity_contact
-from integrations.sync.activity_types import TIMELINE_BY_KEY
-from integrations.sync.timeline_windows import in_window, window_start
 
 
 @dataclass(frozen=True)

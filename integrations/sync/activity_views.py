@@ -17,6 +17,18 @@ from core.views.jobs import job_start_flash
 from integrations.connections import hubspot_client, salesforce_client
 from integrations.http import errors
 from integrations.models import ActivityType, OwnerMapping
+from integrations.rules.activity_types import (
+    AFTER_TOGGLE,
+    HUBSPOT_TO_SALESFORCE,
+    ONE_YEAR_BEFORE,
+    SALESFORCE_BY_KEY,
+    SALESFORCE_TO_HUBSPOT,
+    THIRTY_DAYS_BEFORE,
+    TIMELINE_BY_KEY,
+    SalesforceActivityType,
+    TimelineType,
+)
+from integrations.rules.timeline_windows import window_start
 from integrations.sync.activity_jobs import ACTIVITY_SYNC, activities_sync_start
 from integrations.sync.activity_preview import (
     TypeSynced,
@@ -34,19 +46,7 @@ from integrations.sync.activity_settings import (
     owners_refresh,
     task_type_choices,
 )
-from integrations.sync.activity_types import (
-    AFTER_TOGGLE,
-    HUBSPOT_TO_SALESFORCE,
-    ONE_YEAR_BEFORE,
-    SALESFORCE_BY_KEY,
-    SALESFORCE_TO_HUBSPOT,
-    THIRTY_DAYS_BEFORE,
-    TIMELINE_BY_KEY,
-    SalesforceActivityType,
-    TimelineType,
-)
 from integrations.sync.contact_settings import SettingRefused
-from integrations.sync.timeline_windows import window_start
 
 #: SPEC §4b time windows, in the words the page uses
 WINDOW_WORDS = {

@@ -20,8 +20,8 @@ from integrations.models.contacts import (
     RecordError,
     SalesforcePerson,
 )
+from integrations.rules.inclusion import ACTIVE
 from integrations.sync.contact_ref import NotAContact, contact_ref_parse
-from integrations.sync.inclusion import ACTIVE
 from integrations.sync.jobs import CONTACTS_SCOPE, contact_schedule_ensure
 
 

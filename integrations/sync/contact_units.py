@@ -36,7 +36,7 @@ from core.services.job_runtime import JobContext
 from core.services.job_units import job_unit_handler_register, job_units_finish, job_units_plan
 from integrations.hubspot.streams import IdSpan
 from integrations.job_clients import JobClients
-from integrations.sync.inclusion import InclusionGate
+from integrations.rules.inclusion import InclusionGate
 
 if TYPE_CHECKING:
     from integrations.sync.contacts import ContactSync

@@ -69,10 +69,16 @@ from integrations.models.contacts import (
     SalesforcePerson,
     SyncCursor,
 )
+from integrations.rules import mapping_rules
+from integrations.rules.auto_create import auto_create_applies
+from integrations.rules.inclusion import (
+    InclusionGate,
+    inclusion_gate_load,
+    inclusion_list_verify,
+)
+from integrations.rules.mapping_rules import TO_HUBSPOT, TO_SALESFORCE, FieldDecision
 from integrations.salesforce.bulk import UNPROCESSED
 from integrations.salesforce.soql import soql_datetime, soql_quote
-from integrations.sync import mapping_rules
-from integrations.sync.auto_create import auto_create_applies
 from integrations.sync.bookkeeping import bookkeeping
 from integrations.sync.contact_links import contact_link_create
 from integrations.sync.contact_units import (
@@ -80,12 +86,6 @@ from integrations.sync.contact_units import (
     contact_units_plan,
     contact_units_read_rest,
 )
-from integrations.sync.inclusion import (
-    InclusionGate,
-    inclusion_gate_load,
-    inclusion_list_verify,
-)
-from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE, FieldDecision
 from integrations.sync.outcomes import (
     CREATED,
     FAILED,

@@ -37,8 +37,8 @@ from core.services.audit import audit_event_build, audit_events_record
 from core.services.job_runtime import JobContext, JobMustWait
 from integrations.job_clients import JobClients
 from integrations.models import ContactSyncSettings, PropertyMapping, ReconcileSnapshot
+from integrations.rules.inclusion import inclusion_gate_load
 from integrations.sync.activity_jobs import ACTIVITIES_SCOPE, ACTIVITY_SYNC
-from integrations.sync.inclusion import inclusion_gate_load
 from integrations.sync.jobs import CONTACT_SYNC, CONTACTS_SCOPE
 from integrations.sync.reconcile_activities import ActivitiesCompare
 from integrations.sync.reconcile_contacts import ContactsCompare

@@ -27,18 +27,19 @@ from integrations.models import (
     ReconcileSnapshot,
     SalesforceConnection,
 )
+from integrations.rules.activity_types import (
+    SALESFORCE_TO_HUBSPOT,
+    TIMELINE_BY_KEY,
+    SalesforceActivityType,
+)
+from integrations.rules.multi_contact import activity_contact
+from integrations.rules.timeline_windows import in_window, window_start
 from integrations.salesforce.soql import soql_datetime, soql_quote
 from integrations.sync.activities import (
     FROM_SALESFORCE,
     MARKER,
     Candidate,
     TimelineReader,
-)
-from integrations.sync.activity_contact import activity_contact
-from integrations.sync.activity_types import (
-    SALESFORCE_TO_HUBSPOT,
-    TIMELINE_BY_KEY,
-    SalesforceActivityType,
 )
 from integrations.sync.engagement_types import ENGAGEMENT_TYPES
 from integrations.sync.reconcile_findings import Compared, Found, Kind
@@ -51,7 +52,6 @@ from integrations.sync.reconcile_reads import (
     snapshot,
     snapshot_add,
 )
-from integrations.sync.timeline_windows import in_window, window_start
 from integrations.vendor_time import epoch_ms, vendor_time
 
 _TOKEN = re.compile(r"sfsync([A-Za-z0-9]{15,18})")

@@ -25,8 +25,8 @@ from integrations.models import (
     ReconcileSnapshot,
     RecordError,
 )
-from integrations.sync.auto_create import auto_create_applies
-from integrations.sync.mapping_rules import decide_field
+from integrations.rules.auto_create import auto_create_applies
+from integrations.rules.mapping_rules import decide_field
 from integrations.sync.reconcile_duplicates import links_of_salesforce
 from integrations.sync.reconcile_findings import Compared, Found, Kind
 from integrations.sync.reconcile_reads import (

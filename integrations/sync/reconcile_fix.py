@@ -31,10 +31,10 @@ from integrations.models import (
     SalesforcePerson,
     WaitingActivity,
 )
+from integrations.rules.mapping_rules import TO_HUBSPOT
 from integrations.sync.activity_jobs import activities_sync_start
 from integrations.sync.contacts import Mode
 from integrations.sync.jobs import contacts_sync_start
-from integrations.sync.mapping_rules import TO_HUBSPOT
 from integrations.sync.reconcile_findings import Kind
 from integrations.sync.reconcile_jobs import reconcile_start
 from integrations.sync.record_errors import record_error_open

@@ -4,7 +4,7 @@ reason the task's Description gives."""
 
 import pytest
 
-from integrations.sync.assigned_to import Assignment, assigned_to
+from integrations.rules.assigned_to import Assignment, assigned_to
 
 OWNERS = {"101": "005A", "202": "005B", "303": ""}
 INTEGRATION = "005I"

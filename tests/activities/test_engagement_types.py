@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.sync.activity_types import SALESFORCE_TO_HUBSPOT
+from integrations.rules.activity_types import SALESFORCE_TO_HUBSPOT
 from integrations.sync.engagement_types import ENGAGEMENT_TYPES
 
 MARKER = "sfsync00T000000000001AAA"

@@ -171,7 +171,7 @@ CASES = {
 
 
 def test_every_hubspot_type_has_a_case() -> None:
-    from integrations.sync.activity_types import HUBSPOT_TO_SALESFORCE
+    from integrations.rules.activity_types import HUBSPOT_TO_SALESFORCE
 
     assert sorted(CASES) == sorted(kind.key for kind in HUBSPOT_TO_SALESFORCE)
 

@@ -1,11 +1,11 @@
-"""SPEC §4b, the main contact of an activity on several contacts (``activity_contact.py``):
+"""SPEC §4b, the main contact of an activity on several contacts (``multi_contact.py``):
 the most recently created (by day) synced contact; on the same day, the highest HubSpot
 id; when no creation date is known, the highest HubSpot id."""
 
 from datetime import UTC, datetime, timedelta
 
 from integrations.models import ContactLink
-from integrations.sync.activity_contact import activity_contact
+from integrations.rules.multi_contact import activity_contact
 
 DAY = datetime(2026, 11, 23, tzinfo=UTC)
 

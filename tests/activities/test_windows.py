@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from integrations.sync.activity_types import HUBSPOT_TO_SALESFORCE, TIMELINE_BY_KEY
-from integrations.sync.timeline_windows import in_window, window_start
+from integrations.rules.activity_types import HUBSPOT_TO_SALESFORCE, TIMELINE_BY_KEY
+from integrations.rules.timeline_windows import in_window, window_start
 
 TOGGLED_ON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TICK = timedelta(microseconds=1)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from integrations.models import ContactSyncSettings
-from integrations.sync.auto_create import auto_create_applies
+from integrations.rules.auto_create import auto_create_applies
 
 TURNED_ON = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 TICK = timedelta(microseconds=1)

@@ -12,14 +12,14 @@ from django.utils import timezone
 from core.models import AuditEvent, SyncJob
 from integrations.connections import hubspot_client
 from integrations.models import ContactLink, ContactSyncSettings
-from integrations.sync.contact_settings import inclusion_list_choose
-from integrations.sync.inclusion import (
+from integrations.rules.inclusion import (
     InclusionGate,
     InclusionListPaused,
     inclusion_gate_load,
     inclusion_list_problem,
     inclusion_pause,
 )
+from integrations.sync.contact_settings import inclusion_list_choose
 from tests.contacts.conftest import person, run_sync
 
 PAUSED_UNTIL = (

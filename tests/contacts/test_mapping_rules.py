@@ -3,7 +3,7 @@
 import pytest
 
 from integrations.models import PropertyMapping
-from integrations.sync.mapping_rules import TO_HUBSPOT, TO_SALESFORCE, decide_field
+from integrations.rules.mapping_rules import TO_HUBSPOT, TO_SALESFORCE, decide_field
 
 Rule = PropertyMapping.Rule
 

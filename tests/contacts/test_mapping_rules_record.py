@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from integrations.models import PropertyMapping
-from integrations.sync.mapping_rules import (
+from integrations.rules.mapping_rules import (
     DEFAULT_MAPPINGS,
     TO_HUBSPOT,
     TO_SALESFORCE,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from integrations.sync.activity_types import (
+from integrations.rules.activity_types import (
     AFTER_TOGGLE,
     ONE_YEAR_BEFORE,
     THIRTY_DAYS_BEFORE,
