@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.selectors.overview import last_finished_job, next_scheduled_run
+from integrations.engine.contacts.jobs import CONTACT_SYNC, SCHEDULE_NAME
 from integrations.http.budget import SALESFORCE, budget_today
 from integrations.models import (
     ActivityLink,
@@ -16,7 +17,6 @@ from integrations.models import (
     RecordError,
     SalesforceConnection,
 )
-from integrations.sync.jobs import CONTACT_SYNC, SCHEDULE_NAME
 
 #: audit actions the Overview's chart counts as "a record was written by the sync"
 SYNCED_ACTIONS = (

@@ -14,9 +14,9 @@ import requests
 from core.models import SyncJob
 from core.services.jobs import job_run
 from integrations.connections import connections_use_sandbox
+from integrations.engine.contacts.jobs import contacts_sync_start
 from integrations.models import ContactSyncSettings
 from integrations.sync.contact_settings import contact_settings_update
-from integrations.sync.jobs import contacts_sync_start
 from tests.sandbox import Sandbox
 
 

@@ -15,11 +15,11 @@ from typing import Any
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from integrations.engine.activities.sync import FROM_SALESFORCE, TimelineReader, contact_links_for
 from integrations.models import ActivityLink, ActivityType, ContactLink
 from integrations.rules.activity_types import TIMELINE_BY_KEY
 from integrations.rules.multi_contact import activity_contact
 from integrations.rules.timeline_windows import in_window, window_start
-from integrations.sync.activities import FROM_SALESFORCE, TimelineReader, contact_links_for
 
 
 @dataclass(frozen=True)

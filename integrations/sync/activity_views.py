@@ -15,6 +15,7 @@ from core.echo import echo
 from core.models import SyncJob
 from core.views.jobs import job_start_flash
 from integrations.connections import hubspot_client, salesforce_client
+from integrations.engine.activities.jobs import ACTIVITY_SYNC, activities_sync_start
 from integrations.http import errors
 from integrations.models import ActivityType, OwnerMapping
 from integrations.rules.activity_types import (
@@ -29,7 +30,6 @@ from integrations.rules.activity_types import (
     TimelineType,
 )
 from integrations.rules.timeline_windows import window_start
-from integrations.sync.activity_jobs import ACTIVITY_SYNC, activities_sync_start
 from integrations.sync.activity_preview import (
     TypeSynced,
     activity_synced_by_type,

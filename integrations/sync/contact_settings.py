@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.echo import echo
 from core.models import SyncJob
 from core.services.audit import audit_settings_change
+from integrations.engine.contacts.jobs import CONTACTS_SCOPE, contact_schedule_ensure
 from integrations.http import errors
 from integrations.models.contacts import (
     ContactLink,
@@ -22,7 +23,6 @@ from integrations.models.contacts import (
 )
 from integrations.rules.inclusion import ACTIVE
 from integrations.sync.contact_ref import NotAContact, contact_ref_parse
-from integrations.sync.jobs import CONTACTS_SCOPE, contact_schedule_ensure
 
 
 class SettingRefused(ValueError):

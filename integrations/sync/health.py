@@ -12,6 +12,12 @@ from django_q.models import Schedule
 
 from core.models import SyncJob
 from core.services.jobs import JobStart
+from integrations.engine.activities.jobs import activities_sync_start
+from integrations.engine.contacts.jobs import contacts_sync_start
+from integrations.engine.contacts.sync import Mode
+from integrations.engine.reconcile.findings import KIND_ORDER
+from integrations.engine.reconcile.jobs import RECONCILE
+from integrations.engine.reconcile.jobs import SCHEDULE_NAME as RECONCILE_SCHEDULE
 from integrations.models import (
     ContactSyncSettings,
     HubSpotConnection,
@@ -20,12 +26,6 @@ from integrations.models import (
     RecordError,
     SalesforceConnection,
 )
-from integrations.sync.activity_jobs import activities_sync_start
-from integrations.sync.contacts import Mode
-from integrations.sync.jobs import contacts_sync_start
-from integrations.sync.reconcile_findings import KIND_ORDER
-from integrations.sync.reconcile_jobs import RECONCILE
-from integrations.sync.reconcile_jobs import SCHEDULE_NAME as RECONCILE_SCHEDULE
 
 #: records listed per category on the page; Retry still covers all of them
 SHOWN_PER_CATEGORY = 50

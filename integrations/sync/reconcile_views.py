@@ -16,13 +16,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.csv_export import EchoBuffer, csv_safe_cell
 from core.views.jobs import job_start_flash
-from integrations.models import ReconcileFinding
-from integrations.sync.reconcile_fix import FixRefused, reconcile_fix
-from integrations.sync.reconcile_jobs import (
+from integrations.engine.reconcile.fix import FixRefused, reconcile_fix
+from integrations.engine.reconcile.jobs import (
     ScheduleRefused,
     reconcile_schedule_update,
     reconcile_start,
 )
+from integrations.models import ReconcileFinding
 
 EXPORT_COLUMNS = [
     "id",

@@ -12,6 +12,8 @@ from core.echo import echo
 from core.models import SyncJob
 from core.views.jobs import job_start_flash
 from integrations.connections import hubspot_client
+from integrations.engine.contacts.jobs import CONTACT_SYNC, MODE_LABELS, contacts_sync_start
+from integrations.engine.contacts.sync import Mode
 from integrations.http import errors
 from integrations.models.contacts import (
     ContactLink,
@@ -29,14 +31,12 @@ from integrations.sync.contact_settings import (
     inclusion_list_preview,
     is_list_id,
 )
-from integrations.sync.contacts import Mode
 from integrations.sync.health import (
     health_error_groups,
     health_paused_states,
     health_reconcile,
     health_retry,
 )
-from integrations.sync.jobs import CONTACT_SYNC, MODE_LABELS, contacts_sync_start
 from integrations.sync.list_builder import (
     GROUPS,
     KIND_LABELS,

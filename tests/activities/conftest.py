@@ -10,8 +10,8 @@ import pytest
 from core.models import SyncJob
 from core.services.jobs import job_run
 from integrations.connections import hubspot_client, salesforce_client
+from integrations.engine.activities.jobs import activities_sync_start
 from integrations.models import ContactLink
-from integrations.sync.activity_jobs import activities_sync_start
 from integrations.sync.activity_settings import (
     activity_type_update,
     owners_refresh,

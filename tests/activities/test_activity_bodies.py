@@ -3,9 +3,9 @@ Salesforce's plain text arrives in HubSpot as escaped HTML (SPEC §4)."""
 
 import pytest
 
+from integrations.engine.activities.sync import MARKER
+from integrations.engine.activities.text import html_to_text
 from integrations.models import ActivityLink
-from integrations.sync.activities import MARKER
-from integrations.sync.activity_text import html_to_text
 from tests.activities.conftest import enable, iso, now, run_activities, seed, tasks_of, timedelta
 
 pytestmark = pytest.mark.django_db
@@ -179,7 +179,7 @@ def test_a_crash_after_hubspot_created_html_bodies_never_duplicates_them(
     hubspot, salesforce, synced, monkeypatch
 ) -> None:
     """Recovery finds the marker inside the HTML body (CONTAINS_TOKEN on its text)."""
-    from integrations.sync import activities
+    from integrations.engine.activities import sync as activities
 
     ann = synced["ann@example.com"]
     enable("sf_tasks")

@@ -225,7 +225,7 @@ def test_one_task_per_activity_and_updates_flow_to_it(hubspot, salesforce, synce
 def test_a_crash_after_the_tasks_were_created_never_duplicates_them(
     hubspot, salesforce, synced, monkeypatch
 ) -> None:
-    from integrations.sync.activities import ActivitySync
+    from integrations.engine.activities.sync import ActivitySync
 
     ann = synced["ann@example.com"]
     enable("note_created")
@@ -291,7 +291,7 @@ def test_a_changed_assigned_to_flows_back_to_the_hubspot_activity(
 def test_a_crash_after_hubspot_created_the_engagements_never_duplicates_them(
     hubspot, salesforce, synced, monkeypatch
 ) -> None:
-    from integrations.sync import activities
+    from integrations.engine.activities import sync as activities
 
     ann = synced["ann@example.com"]
     enable("sf_calls")

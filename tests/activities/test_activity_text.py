@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from integrations.sync.activity_text import (
+from integrations.engine.activities.text import (
     DESCRIPTION_MAX,
     ELLIPSIS,
     clip,

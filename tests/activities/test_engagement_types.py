@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from integrations.engine.activities.engagement_types import ENGAGEMENT_TYPES
 from integrations.rules.activity_types import SALESFORCE_TO_HUBSPOT
-from integrations.sync.engagement_types import ENGAGEMENT_TYPES
 
 MARKER = "sfsync00T000000000001AAA"
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from core.models import SyncJob
+from integrations.engine.activities.jobs import activities_sync_start
 from integrations.models import ActivityLink
-from integrations.sync.activity_jobs import activities_sync_start
 from tests.activities.conftest import enable, now, seed, tasks_of, timedelta
 from tests.activities.test_every_type_syncs import (
     ANN,

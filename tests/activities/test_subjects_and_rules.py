@@ -4,12 +4,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from integrations.engine.activities.sync import Candidate
 from integrations.models import ContactLink
 from integrations.rules.activity_types import TIMELINE_BY_KEY
 from integrations.rules.assigned_to import assigned_to
 from integrations.rules.multi_contact import activity_contact
 from integrations.rules.timeline_windows import in_window
-from integrations.sync.activities import Candidate
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 

@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from core.models import AuditEvent, SyncJob
 from integrations.connections import connections_test, connections_use_sandbox
+from integrations.engine.contacts.jobs import contacts_sync_start
 from integrations.models import HubSpotConnection, SalesforceConnection
 from integrations.sandbox.salesforce.app import PASSWORD, SECURITY_TOKEN
-from integrations.sync.jobs import contacts_sync_start
 from tests.sandbox import Sandbox
 from tests.sides import HubSpotSide, person
 from tests.workers import QCluster, wait_for

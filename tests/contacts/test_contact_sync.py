@@ -5,8 +5,8 @@ from django.db import IntegrityError
 
 from core.models import AuditEvent, SyncJob
 from integrations.connections import hubspot_client
+from integrations.engine.contacts import sync as contacts
 from integrations.models import ContactLink, ContactSyncSettings, RecordError
-from integrations.sync import contacts
 from integrations.sync.contact_settings import (
     SettingRefused,
     contact_explain,

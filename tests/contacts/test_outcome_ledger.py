@@ -2,7 +2,7 @@
 
 import pytest
 
-from integrations.sync.outcomes import OutcomeLedger
+from integrations.engine.outcomes import OutcomeLedger
 
 
 def settle(ledger: OutcomeLedger, keys: list[str], outcome: str, **fields) -> None:

@@ -9,7 +9,7 @@ from django.db import connection
 from core.models import SyncJob
 from core.services.jobs import JobStartOutcome, job_run
 from integrations.connections import connections_use_sandbox
-from integrations.sync.jobs import contacts_sync_start
+from integrations.engine.contacts.jobs import contacts_sync_start
 from tests.sides import HubSpotSide, SalesforceSide, person
 from tests.workers import wait_for
 

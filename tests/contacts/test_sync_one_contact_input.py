@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import SyncJob
+from integrations.engine.contacts.jobs import contacts_sync_start
 from integrations.sync.contact_ref import ContactRef, NotAContact, contact_ref_parse
-from integrations.sync.jobs import contacts_sync_start
 
 pytestmark = pytest.mark.django_db
 

@@ -63,7 +63,7 @@ from core.integrations_note import x
 
 def later():
     from integrations.record_urls import salesforce_record_url
-    importlib.import_module("integrations.sync.jobs")
+    importlib.import_module("integrations.engine.contacts.jobs")
 """
     modules = [module for _, module in _imported_modules(ast.parse(source))]
     assert [m for m in modules if _is_forbidden(m)] == [
@@ -71,5 +71,5 @@ def later():
         "integrations.models",
         "integrations.http.budget",
         "integrations.record_urls",
-        "integrations.sync.jobs",
+        "integrations.engine.contacts.jobs",
     ]

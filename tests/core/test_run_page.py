@@ -15,11 +15,11 @@ from django.utils import timezone
 from core.models import AuditEvent, SyncJob
 from core.services.job_runtime import JobContext
 from core.services.jobs import job_run, job_start
+from integrations.engine.activities.jobs import activities_sync_start
+from integrations.engine.contacts.jobs import contacts_sync_start
+from integrations.engine.contacts.sync import Mode
 from integrations.http import budget
 from integrations.models import ActivityType, ApiUsageDay, ContactSyncSettings
-from integrations.sync.activity_jobs import activities_sync_start
-from integrations.sync.contacts import Mode
-from integrations.sync.jobs import contacts_sync_start
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from prometheus_client.parser import text_string_to_metric_families
 
 from core.models import SyncJob
+from integrations.engine.contacts.jobs import CONTACT_SYNC
 from integrations.models import ReconcileFinding, RecordError
-from integrations.sync.jobs import CONTACT_SYNC
 from tests.factories import RecordErrorFactory, SyncJobFactory
 from tests.sides import person, run_sync
 

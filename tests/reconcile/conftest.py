@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from core.models import AuditEvent, SyncJob
 from core.services.jobs import job_run
+from integrations.engine.reconcile.jobs import reconcile_start
 from integrations.models import ReconcileFinding
-from integrations.sync.reconcile_jobs import reconcile_start
 from tests.sides import (  # noqa: F401  (re-exported for the tests' imports)
     HubSpotSide,
     SalesforceSide,
@@ -47,7 +47,7 @@ def salesforce_delete(side: SalesforceSide, object_type: str, record_id: str) ->
 def fix_and_verify(**chosen) -> list[SyncJob]:
     """Press Fix (``reconcile_fix``) and run what it started, in order, as workers would:
     the resync jobs, then the Reconcile that re-checks."""
-    from integrations.sync.reconcile_fix import reconcile_fix
+    from integrations.engine.reconcile.fix import reconcile_fix
 
     fix = reconcile_fix(actor=None, **chosen)
     ran = []

@@ -37,7 +37,7 @@ def synced(hubspot, salesforce):
 def batch(request, monkeypatch) -> None:
     """Compare in one batch, or two records at a time: what is found is the same."""
     if request.param == "batches of two":
-        monkeypatch.setattr("integrations.sync.reconcile_reads.BATCH", 2)
+        monkeypatch.setattr("integrations.engine.reconcile.reads.BATCH", 2)
 
 
 def _link(hubspot_id: str) -> ContactLink:

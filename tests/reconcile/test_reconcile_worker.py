@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditEvent, SyncJob
+from integrations.engine.contacts.jobs import contacts_sync_start
 from integrations.models import ContactLink, ReconcileFinding
-from integrations.sync.jobs import contacts_sync_start
 from tests.reconcile.conftest import assert_counts_add_up, open_findings, person, salesforce_delete
 from tests.workers import QCluster, wait_for
 

@@ -7,7 +7,7 @@ import pytest
 
 from core.models import SyncJob
 from integrations.connections import connections_use_sandbox
-from integrations.sync.jobs import contacts_sync_start
+from integrations.engine.contacts.jobs import contacts_sync_start
 from tests.salesforce.conftest import calls, reset_calls, soap_logins
 from tests.sides import HubSpotSide, SalesforceSide, person
 from tests.workers import QCluster, wait_for

@@ -39,7 +39,7 @@ from integrations.job_clients import JobClients
 from integrations.rules.inclusion import InclusionGate
 
 if TYPE_CHECKING:
-    from integrations.sync.contacts import ContactSync
+    from integrations.engine.contacts.sync import ContactSync
 
 HANDLER = "contacts.records"
 SLICE_HANDLER = "contacts.slice"
@@ -110,7 +110,7 @@ def _members_in(members: list[int], above: int, up_to: int | None) -> list[str]:
 
 def contacts_records_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """The unit handler: sync the payload's eligible contacts."""
-    from integrations.sync.contacts import ContactSync
+    from integrations.engine.contacts.sync import ContactSync
 
     records = payload["records"]
     ids = [r["id"] for r in records]
@@ -130,7 +130,7 @@ def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
     """The slice handler: read the slice's contacts from HubSpot, apply the inclusion
     list (its members in the slice came with the payload) and sync them, a unit's worth
     of eligible contacts at a time."""
-    from integrations.sync.contacts import ContactSync, at_moment
+    from integrations.engine.contacts.sync import ContactSync, at_moment
 
     members = payload["members"]
     size = django_settings.SYNC_UNIT_RECORDS

@@ -17,9 +17,9 @@ from typing import Any
 from django.db.models import QuerySet
 
 from core.models import SyncJob
+from integrations.engine.contacts.sync import HUBSPOT_SYSTEM_PROPERTIES, SALESFORCE_TYPES
 from integrations.models import PropertyMapping, ReconcileSnapshot
 from integrations.rules.inclusion import InclusionGate
-from integrations.sync.contacts import HUBSPOT_SYSTEM_PROPERTIES, SALESFORCE_TYPES
 
 #: called after each page: report the calls made so far, stop if cancelled
 AfterPage = Callable[[], None]

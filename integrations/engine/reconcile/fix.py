@@ -24,6 +24,12 @@ from django.db import transaction
 from core.models import SyncJob
 from core.services.audit import audit_record
 from core.services.jobs import JobStart
+from integrations.engine.activities.jobs import activities_sync_start
+from integrations.engine.contacts.jobs import contacts_sync_start
+from integrations.engine.contacts.sync import Mode
+from integrations.engine.reconcile.findings import Kind
+from integrations.engine.reconcile.jobs import reconcile_start
+from integrations.engine.record_errors import record_error_open
 from integrations.models import (
     ActivityLink,
     ContactLink,
@@ -32,12 +38,6 @@ from integrations.models import (
     WaitingActivity,
 )
 from integrations.rules.mapping_rules import TO_HUBSPOT
-from integrations.sync.activity_jobs import activities_sync_start
-from integrations.sync.contacts import Mode
-from integrations.sync.jobs import contacts_sync_start
-from integrations.sync.reconcile_findings import Kind
-from integrations.sync.reconcile_jobs import reconcile_start
-from integrations.sync.record_errors import record_error_open
 from integrations.vendor_time import vendor_time
 
 

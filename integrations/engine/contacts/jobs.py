@@ -13,9 +13,9 @@ from core.job_kinds import JobPurpose, register_job_kind
 from core.models import SyncJob
 from core.services.jobs import JobStart, job_start
 from core.services.schedules import schedule_every
+from integrations.engine.contacts.sync import Mode, contacts_sync_run
 from integrations.models import ContactSyncSettings
 from integrations.sync.contact_ref import NotAContact, contact_ref_parse
-from integrations.sync.contacts import Mode, contacts_sync_run
 
 CONTACT_SYNC = "contacts.sync"
 #: every contact job shares one scope: two runs over the same records never overlap,
@@ -131,5 +131,7 @@ def scheduled_contact_sync() -> int:
 
 def contact_schedule_ensure(*, minutes: int) -> Schedule:
     return schedule_every(
-        name=SCHEDULE_NAME, func="integrations.sync.jobs.scheduled_contact_sync", minutes=minutes
+        name=SCHEDULE_NAME,
+        func="integrations.engine.contacts.jobs.scheduled_contact_sync",
+        minutes=minutes,
     )

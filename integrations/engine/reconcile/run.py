@@ -35,21 +35,21 @@ from django.utils import timezone
 from core.models import AuditEvent, SyncJob
 from core.services.audit import audit_event_build, audit_events_record
 from core.services.job_runtime import JobContext, JobMustWait
-from integrations.job_clients import JobClients
-from integrations.models import ContactSyncSettings, PropertyMapping, ReconcileSnapshot
-from integrations.rules.inclusion import inclusion_gate_load
-from integrations.sync.activity_jobs import ACTIVITIES_SCOPE, ACTIVITY_SYNC
-from integrations.sync.jobs import CONTACT_SYNC, CONTACTS_SCOPE
-from integrations.sync.reconcile_activities import ActivitiesCompare
-from integrations.sync.reconcile_contacts import ContactsCompare
-from integrations.sync.reconcile_duplicates import duplicates_compare
-from integrations.sync.reconcile_findings import (
+from integrations.engine.activities.jobs import ACTIVITIES_SCOPE, ACTIVITY_SYNC
+from integrations.engine.contacts.jobs import CONTACT_SYNC, CONTACTS_SCOPE
+from integrations.engine.reconcile.activities import ActivitiesCompare
+from integrations.engine.reconcile.contacts import ContactsCompare
+from integrations.engine.reconcile.duplicates import duplicates_compare
+from integrations.engine.reconcile.findings import (
     Compared,
     findings_finish,
     findings_text,
     findings_upsert,
 )
-from integrations.sync.reconcile_reads import contact_sides_stage, snapshot_clear
+from integrations.engine.reconcile.reads import contact_sides_stage, snapshot_clear
+from integrations.job_clients import JobClients
+from integrations.models import ContactSyncSettings, PropertyMapping, ReconcileSnapshot
+from integrations.rules.inclusion import inclusion_gate_load
 
 #: how long a run waits in its worker for the syncs ahead of it before it parks itself
 SYNC_WAIT_S = 600

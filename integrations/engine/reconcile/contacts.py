@@ -18,18 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from integrations.models import (
-    ContactLink,
-    ContactSyncSettings,
-    PropertyMapping,
-    ReconcileSnapshot,
-    RecordError,
-)
-from integrations.rules.auto_create import auto_create_applies
-from integrations.rules.mapping_rules import decide_field
-from integrations.sync.reconcile_duplicates import links_of_salesforce
-from integrations.sync.reconcile_findings import Compared, Found, Kind
-from integrations.sync.reconcile_reads import (
+from integrations.engine.reconcile.duplicates import links_of_salesforce
+from integrations.engine.reconcile.findings import Compared, Found, Kind
+from integrations.engine.reconcile.reads import (
     Side,
     batches,
     email_of,
@@ -39,6 +30,15 @@ from integrations.sync.reconcile_reads import (
     snapshot,
     text,
 )
+from integrations.models import (
+    ContactLink,
+    ContactSyncSettings,
+    PropertyMapping,
+    ReconcileSnapshot,
+    RecordError,
+)
+from integrations.rules.auto_create import auto_create_applies
+from integrations.rules.mapping_rules import decide_field
 from integrations.vendor_time import vendor_time
 
 

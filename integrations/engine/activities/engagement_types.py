@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from integrations.sync.activity_text import html_to_text
+from integrations.engine.activities.text import html_to_text
 
 #: a HubSpot task's priority as a Salesforce task's, and back
 TASK_PRIORITY = {"HIGH": "High", "MEDIUM": "Normal", "LOW": "Low"}

@@ -20,6 +20,23 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from integrations.engine.activities.engagement_types import ENGAGEMENT_TYPES
+from integrations.engine.activities.sync import (
+    FROM_SALESFORCE,
+    MARKER,
+    Candidate,
+    TimelineReader,
+)
+from integrations.engine.reconcile.findings import Compared, Found, Kind
+from integrations.engine.reconcile.reads import (
+    BATCH,
+    AfterPage,
+    Side,
+    batches,
+    short_id,
+    snapshot,
+    snapshot_add,
+)
 from integrations.models import (
     ActivityLink,
     ActivityType,
@@ -35,23 +52,6 @@ from integrations.rules.activity_types import (
 from integrations.rules.multi_contact import activity_contact
 from integrations.rules.timeline_windows import in_window, window_start
 from integrations.salesforce.soql import soql_datetime, soql_quote
-from integrations.sync.activities import (
-    FROM_SALESFORCE,
-    MARKER,
-    Candidate,
-    TimelineReader,
-)
-from integrations.sync.engagement_types import ENGAGEMENT_TYPES
-from integrations.sync.reconcile_findings import Compared, Found, Kind
-from integrations.sync.reconcile_reads import (
-    BATCH,
-    AfterPage,
-    Side,
-    batches,
-    short_id,
-    snapshot,
-    snapshot_add,
-)
 from integrations.vendor_time import epoch_ms, vendor_time
 
 _TOKEN = re.compile(r"sfsync([A-Za-z0-9]{15,18})")

@@ -12,7 +12,7 @@ from core.job_kinds import JobPurpose, register_job_kind
 from core.models import SyncJob
 from core.services.jobs import JobStart, job_start
 from core.services.schedules import schedule_every
-from integrations.sync.activities import activities_sync_run
+from integrations.engine.activities.sync import activities_sync_run
 
 ACTIVITY_SYNC = "activities.sync"
 ACTIVITIES_SCOPE = "activities"
@@ -58,6 +58,6 @@ def scheduled_activity_sync() -> int:
 def activity_schedule_ensure(*, minutes: int) -> Schedule:
     return schedule_every(
         name=SCHEDULE_NAME,
-        func="integrations.sync.activity_jobs.scheduled_activity_sync",
+        func="integrations.engine.activities.jobs.scheduled_activity_sync",
         minutes=minutes,
     )

@@ -15,9 +15,9 @@ from core.services.audit import audit_settings_change
 from core.services.job_runtime import JobContext
 from core.services.jobs import JobStart, job_start
 from core.services.schedules import schedule_every
+from integrations.engine.reconcile.findings import findings_text
+from integrations.engine.reconcile.run import reconcile_run
 from integrations.models import ReconcileSettings
-from integrations.sync.reconcile import reconcile_run
-from integrations.sync.reconcile_findings import findings_text
 
 RECONCILE = "reconcile"
 #: its own scope: two Reconciles never run at once, and a sync never waits for one
@@ -67,7 +67,7 @@ def reconcile_schedule_ensure(*, every_hours: int | None = None) -> Schedule:
     hours = every_hours or ReconcileSettings.load().every_hours
     return schedule_every(
         name=SCHEDULE_NAME,
-        func="integrations.sync.reconcile_jobs.scheduled_reconcile",
+        func="integrations.engine.reconcile.jobs.scheduled_reconcile",
         minutes=hours * 60,
     )
 

@@ -57,6 +57,23 @@ from core.models import AuditEvent
 from core.services.audit import new_record_changes
 from core.services.job_runtime import JobContext
 from integrations.chunks import chunks
+from integrations.engine.bookkeeping import bookkeeping
+from integrations.engine.contacts.links import contact_link_create
+from integrations.engine.contacts.units import (
+    contact_units_finish,
+    contact_units_plan,
+    contact_units_read_rest,
+)
+from integrations.engine.outcomes import (
+    CREATED,
+    FAILED,
+    LINKED,
+    SKIPPED,
+    UNCHANGED,
+    UPDATED,
+    OutcomeLedger,
+)
+from integrations.engine.record_errors import record_errors_resolve, record_failure, unconfirmed
 from integrations.http import errors
 from integrations.hubspot.streams import cursor_ms
 from integrations.job_clients import JobClients
@@ -79,23 +96,6 @@ from integrations.rules.inclusion import (
 from integrations.rules.mapping_rules import TO_HUBSPOT, TO_SALESFORCE, FieldDecision
 from integrations.salesforce.bulk import UNPROCESSED
 from integrations.salesforce.soql import soql_datetime, soql_quote
-from integrations.sync.bookkeeping import bookkeeping
-from integrations.sync.contact_links import contact_link_create
-from integrations.sync.contact_units import (
-    contact_units_finish,
-    contact_units_plan,
-    contact_units_read_rest,
-)
-from integrations.sync.outcomes import (
-    CREATED,
-    FAILED,
-    LINKED,
-    SKIPPED,
-    UNCHANGED,
-    UPDATED,
-    OutcomeLedger,
-)
-from integrations.sync.record_errors import record_errors_resolve, record_failure, unconfirmed
 from integrations.vendor_time import vendor_time
 
 logger = logging.getLogger(__name__)
@@ -712,7 +712,7 @@ class ContactSync:
 
         A run with at most ``SYNC_UNIT_RECORDS`` eligible contacts syncs them here. A
         bigger one hands them out as work units of that many, which any worker takes
-        (``contact_units.py``), while this run reads on; it then waits for the last unit
+        (``units.py``), while this run reads on; it then waits for the last unit
         and counts what the units settled. The cursor is stored once every contact read
         before it has synced."""
         size = django_settings.SYNC_UNIT_RECORDS

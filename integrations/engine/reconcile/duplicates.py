@@ -18,9 +18,9 @@ from collections import defaultdict
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
 
+from integrations.engine.reconcile.findings import Found, Kind
+from integrations.engine.reconcile.reads import Side, salesforce_person, short_id, snapshot
 from integrations.models import ContactLink
-from integrations.sync.reconcile_findings import Found, Kind
-from integrations.sync.reconcile_reads import Side, salesforce_person, short_id, snapshot
 
 
 def links_of_salesforce(ids: list[str]) -> dict[str, ContactLink]:

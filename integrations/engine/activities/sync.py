@@ -34,6 +34,20 @@ from core.models import AuditEvent
 from core.services.audit import new_record_changes
 from core.services.job_runtime import JobContext
 from integrations.chunks import chunks
+from integrations.engine.activities.engagement_types import ENGAGEMENT_TYPES
+from integrations.engine.activities.text import DESCRIPTION_MAX, clip, text_to_html
+from integrations.engine.bookkeeping import bookkeeping
+from integrations.engine.contacts.sync import _cursor_get, _cursor_set
+from integrations.engine.outcomes import (
+    CREATED,
+    FAILED,
+    SKIPPED,
+    UPDATED,
+    OutcomeLedger,
+    skip_reason_label,
+)
+from integrations.engine.record_errors import record_errors_resolve, record_failure, unconfirmed
+from integrations.engine.stamp_cursor import StampCursor
 from integrations.http import errors
 from integrations.hubspot.streams import cursor_ms
 from integrations.job_clients import JobClients
@@ -59,20 +73,6 @@ from integrations.rules.multi_contact import activity_contact
 from integrations.rules.timeline_windows import in_window, window_start
 from integrations.salesforce.soql import soql_datetime, soql_quote
 from integrations.sync.activity_settings import owner_to_user
-from integrations.sync.activity_text import DESCRIPTION_MAX, clip, text_to_html
-from integrations.sync.bookkeeping import bookkeeping
-from integrations.sync.contacts import _cursor_get, _cursor_set
-from integrations.sync.engagement_types import ENGAGEMENT_TYPES
-from integrations.sync.outcomes import (
-    CREATED,
-    FAILED,
-    SKIPPED,
-    UPDATED,
-    OutcomeLedger,
-    skip_reason_label,
-)
-from integrations.sync.record_errors import record_errors_resolve, record_failure, unconfirmed
-from integrations.sync.stamp_cursor import StampCursor
 from integrations.vendor_time import epoch_ms, iso_ms, vendor_time
 
 logger = logging.getLogger(__name__)

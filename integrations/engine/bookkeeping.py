@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from django.db import transaction
 
 from core.services.audit import audit_events_record
-from integrations.sync.outcomes import OutcomeLedger
+from integrations.engine.outcomes import OutcomeLedger
 
 
 @contextmanager
