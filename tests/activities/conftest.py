@@ -12,7 +12,7 @@ from core.services.jobs import job_run
 from integrations.connections import hubspot_client, salesforce_client
 from integrations.engine.activities.jobs import activities_sync_start
 from integrations.models import ContactLink
-from integrations.sync.activity_settings import (
+from integrations.pages.activities.services import (
     activity_type_update,
     owners_refresh,
     task_type_choices,

@@ -14,7 +14,7 @@ from core.models import AuditEvent, SyncJob
 from core.services.jobs import job_run
 from integrations.connections import hubspot_client
 from integrations.models import ActivityLink, ActivityType, ContactLink, RecordError
-from integrations.sync.activity_preview import activity_type_preview
+from integrations.pages.activities.preview import activity_type_preview
 from tests.activities.conftest import enable, iso, now, run_activities, seed, tasks_of, timedelta
 
 pytestmark = pytest.mark.django_db

@@ -141,7 +141,7 @@ def test_same_creation_day_goes_to_the_highest_hubspot_id(hubspot, salesforce, s
 
 
 def mapped_owner() -> OwnerMapping:
-    from integrations.sync.activity_settings import owners_refresh
+    from integrations.pages.activities.services import owners_refresh
 
     owners_refresh(hubspot=hubspot_client(), salesforce=salesforce_client())
     return OwnerMapping.objects.exclude(salesforce_user_id="").order_by("hubspot_owner_id").first()

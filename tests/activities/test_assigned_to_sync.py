@@ -7,7 +7,7 @@ import pytest
 from core.models import SyncJob
 from integrations.connections import hubspot_client, salesforce_client
 from integrations.models import ContactLink, OwnerMapping
-from integrations.sync.activity_settings import owners_refresh
+from integrations.pages.activities.services import owners_refresh
 from tests.activities.conftest import enable, now, run_activities, seed, tasks_of, timedelta
 from tests.activities.test_activity_sync import note
 from tests.contacts.conftest import run_sync

@@ -10,9 +10,9 @@ from playwright.sync_api import Page, expect
 
 from core.models import SyncJob
 from core.services.jobs import job_run
-from integrations.connections import connections_test, connections_use_sandbox
 from integrations.engine.activities.jobs import activities_sync_start
 from integrations.models import ContactLink, HubSpotConnection
+from integrations.pages.connections.services import connections_test, connections_use_sandbox
 from tests.activities.conftest import enable
 from tests.browser.conftest import log_in
 from tests.sides import HubSpotSide, SalesforceSide, assert_job_status, person, run_sync

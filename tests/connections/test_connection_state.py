@@ -11,9 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditEvent, SyncJob
-from integrations.connections import connections_test, connections_use_sandbox
 from integrations.engine.contacts.jobs import contacts_sync_start
 from integrations.models import HubSpotConnection, SalesforceConnection
+from integrations.pages.connections.services import connections_test, connections_use_sandbox
 from integrations.sandbox.salesforce.app import PASSWORD, SECURITY_TOKEN
 from tests.sandbox import Sandbox
 from tests.sides import HubSpotSide, person

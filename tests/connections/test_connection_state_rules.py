@@ -13,15 +13,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import AuditEvent
-from integrations.connections import (
-    connections_test,
-    connections_use_sandbox,
-    hubspot_client,
-    salesforce_client,
-    salesforce_connection_update,
-)
+from integrations.connections import hubspot_client, salesforce_client
 from integrations.http import errors
 from integrations.models import HubSpotConnection, SalesforceConnection
+from integrations.pages.connections.services import (
+    connections_test,
+    connections_use_sandbox,
+    salesforce_connection_update,
+)
 from tests.connections.test_connection_state import badge
 from tests.sandbox import Sandbox
 

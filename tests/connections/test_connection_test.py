@@ -7,12 +7,12 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from integrations.connections import (
+from integrations.models import HubSpotConnection, SalesforceConnection
+from integrations.pages.connections.services import (
     connections_use_sandbox,
     hubspot_connection_update,
     salesforce_connection_update,
 )
-from integrations.models import HubSpotConnection, SalesforceConnection
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditEvent, SyncJob
-from integrations.connections import connections_test, hubspot_connection_update
 from integrations.models import ContactLink, HubSpotConnection, RecordError, SalesforceConnection
+from integrations.pages.connections.services import connections_test, hubspot_connection_update
 from integrations.record_urls import (
     hubspot_contact_url,
     hubspot_ui_domain,

@@ -7,7 +7,7 @@ from core.models import AuditEvent, SyncJob
 from integrations.connections import hubspot_client
 from integrations.engine.contacts import sync as contacts
 from integrations.models import ContactLink, ContactSyncSettings, RecordError
-from integrations.sync.contact_settings import (
+from integrations.pages.contacts.services import (
     SettingRefused,
     contact_explain,
     inclusion_list_choose,

@@ -15,8 +15,8 @@ from core.models import AuditEvent, SyncJob
 from core.services.jobs import job_run
 from integrations.connections import hubspot_client
 from integrations.models import ContactSyncSettings, RecordError
-from integrations.sync.contact_settings import inclusion_list_choose
-from integrations.sync.health import health_retry
+from integrations.pages.contacts.services import inclusion_list_choose
+from integrations.pages.health.services import health_retry
 from tests.activities.conftest import enable, iso, now, run_activities, seed, timedelta
 from tests.contacts.conftest import person, run_sync
 from tests.outcomes import assert_counts_add_up

@@ -9,7 +9,7 @@ import pytest
 from core.models import JobUnit
 from integrations.connections import hubspot_client
 from integrations.engine.contacts.units import SLICE_HANDLER
-from integrations.sync.contact_settings import inclusion_list_choose
+from integrations.pages.contacts.services import inclusion_list_choose
 from tests.compare import salesforce_people
 from tests.contacts.conftest import person, run_sync
 from tests.outcomes import assert_counts_add_up, records_counted_twice

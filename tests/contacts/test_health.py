@@ -55,7 +55,7 @@ def test_viewer_cannot_retry(viewer_web: Client, failing) -> None:
 
 def test_a_deleted_inclusion_list_shows_as_a_paused_state(viewer_web: Client, hubspot) -> None:
     from integrations.connections import hubspot_client
-    from integrations.sync.contact_settings import inclusion_list_choose
+    from integrations.pages.contacts.services import inclusion_list_choose
 
     list_id = hubspot.create_list("VIPs", jobtitle="VIP")
     inclusion_list_choose(actor=None, list_id=list_id, hubspot=hubspot_client())

@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.models import AuditEvent, SyncJob
 from integrations.connections import hubspot_client
 from integrations.models import ContactLink, ContactSyncSettings
+from integrations.pages.contacts.services import inclusion_list_choose
 from integrations.rules.inclusion import (
     InclusionGate,
     InclusionListPaused,
@@ -19,7 +20,6 @@ from integrations.rules.inclusion import (
     inclusion_list_problem,
     inclusion_pause,
 )
-from integrations.sync.contact_settings import inclusion_list_choose
 from tests.contacts.conftest import person, run_sync
 
 PAUSED_UNTIL = (

@@ -10,8 +10,8 @@ from collections import Counter
 import pytest
 
 from core.models import AuditEvent, SyncJob
-from integrations.connections import connections_use_sandbox
 from integrations.models import ContactLink, RecordError
+from integrations.pages.connections.services import connections_use_sandbox
 from tests.compare import hubspot_contacts, salesforce_people
 from tests.outcomes import assert_counts_add_up
 from tests.sides import HubSpotSide, SalesforceSide, person, run_sync

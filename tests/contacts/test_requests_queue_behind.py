@@ -8,8 +8,8 @@ from django.db import connection
 
 from core.models import SyncJob
 from core.services.jobs import JobStartOutcome, job_run
-from integrations.connections import connections_use_sandbox
 from integrations.engine.contacts.jobs import contacts_sync_start
+from integrations.pages.connections.services import connections_use_sandbox
 from tests.sides import HubSpotSide, SalesforceSide, person
 from tests.workers import wait_for
 

@@ -14,7 +14,7 @@ from core.selectors.jobs import job_progress_bar
 from core.services.job_runtime import JobContext
 from core.services.jobs import job_run
 from integrations.models import RecordError
-from integrations.sync.health import health_retry
+from integrations.pages.health.services import health_retry
 from tests.activities.conftest import enable, iso, now, run_activities, seed, timedelta
 from tests.contacts.conftest import person, run_sync
 from tests.outcomes import assert_counts_add_up

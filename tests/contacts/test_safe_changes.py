@@ -12,7 +12,7 @@ from django.urls import reverse
 from core.models import AuditEvent, SyncJob
 from integrations.connections import hubspot_client
 from integrations.models import ContactSyncSettings, PropertyMapping
-from integrations.sync.contact_settings import inclusion_list_choose
+from integrations.pages.contacts.services import inclusion_list_choose
 from tests.sides import HubSpotSide, person, run_sync
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from core.models import SyncJob
-from integrations.connections import connections_use_sandbox
 from integrations.engine.contacts.jobs import contacts_sync_start
+from integrations.pages.connections.services import connections_use_sandbox
 from tests.sides import HubSpotSide, SalesforceSide, person
 from tests.workers import QCluster, wait_for
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from core.models import SyncJob
 from integrations.engine.contacts.jobs import contacts_sync_start
-from integrations.sync.contact_ref import ContactRef, NotAContact, contact_ref_parse
+from integrations.pages.contact_page.ref import ContactRef, NotAContact, contact_ref_parse
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def test_the_page_of_a_retry_says_how_many_records(admin_web: Client) -> None:
 
 
 def test_a_15_character_salesforce_id_names_the_same_record_as_its_18_character_form() -> None:
-    from integrations.sync.contact_ref import contact_ref_parse
+    from integrations.pages.contact_page.ref import contact_ref_parse
 
     assert contact_ref_parse("003A0000006Vm9r").value == "003A0000006Vm9rIAC"
     assert contact_ref_parse("00Q5g0000000100").value == "00Q5g0000000100EAA"

@@ -114,7 +114,7 @@ def test_a_deleted_engagement_is_found_and_fix_writes_it_again(hubspot, salesfor
 def test_activities_of_a_type_that_is_off_are_not_compared(hubspot, salesforce, ann) -> None:
     enable("note_created")
     seed(hubspot, note(ann.hubspot_id, "Pricing call"))
-    from integrations.sync.activity_settings import activity_type_update
+    from integrations.pages.activities.services import activity_type_update
 
     activity_type_update(actor=None, key="note_created", enabled=False)
     job = run_reconcile()

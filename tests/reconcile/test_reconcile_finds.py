@@ -5,7 +5,7 @@ import pytest
 
 from core.models import AuditEvent, SyncJob
 from integrations.models import ContactLink, ReconcileFinding, ReconcileSnapshot
-from integrations.sync.contact_settings import contact_settings_update
+from integrations.pages.contacts.services import contact_settings_update
 from tests.compare import contacts_compare
 from tests.reconcile.conftest import (
     assert_counts_add_up,

@@ -6,7 +6,7 @@ import pytest
 from core.models import AuditEvent, SyncJob
 from integrations.connections import hubspot_client
 from integrations.models import ContactSyncSettings
-from integrations.sync.contact_settings import inclusion_list_choose
+from integrations.pages.contacts.services import inclusion_list_choose
 from tests.reconcile.conftest import person, run_reconcile
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.urls import reverse
 from core.models import SyncJob
 from integrations.connections import hubspot_client
 from integrations.models import ReconcileFinding, SalesforceConnection
-from integrations.sync.contact_settings import inclusion_list_choose
+from integrations.pages.contacts.services import inclusion_list_choose
 from tests.reconcile.conftest import open_findings, person, run_reconcile, run_sync
 
 pytestmark = pytest.mark.django_db

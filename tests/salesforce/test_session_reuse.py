@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from core.models import SyncJob
-from integrations.connections import connections_test, salesforce_connection_update
 from integrations.models import SalesforceConnection, SalesforceDescribe, SalesforceSession
+from integrations.pages.connections.services import connections_test, salesforce_connection_update
 from integrations.secrets import encrypt
 from tests.compare import contacts_compare
 from tests.outcomes import assert_counts_add_up

@@ -60,6 +60,7 @@ from integrations.models import (
     SkippedActivity,
     WaitingActivity,
 )
+from integrations.pages.activities.services import owner_to_user
 from integrations.rules.activity_types import (
     SALESFORCE_BY_KEY,
     SALESFORCE_TO_HUBSPOT,
@@ -72,7 +73,6 @@ from integrations.rules.mapping_rules import TO_HUBSPOT, TO_SALESFORCE
 from integrations.rules.multi_contact import activity_contact
 from integrations.rules.timeline_windows import in_window, window_start
 from integrations.salesforce.soql import soql_datetime, soql_quote
-from integrations.sync.activity_settings import owner_to_user
 from integrations.vendor_time import epoch_ms, iso_ms, vendor_time
 
 logger = logging.getLogger(__name__)

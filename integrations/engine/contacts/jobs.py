@@ -15,7 +15,7 @@ from core.services.jobs import JobStart, job_start
 from core.services.schedules import schedule_every
 from integrations.engine.contacts.sync import Mode, contacts_sync_run
 from integrations.models import ContactSyncSettings
-from integrations.sync.contact_ref import NotAContact, contact_ref_parse
+from integrations.pages.contact_page.ref import NotAContact, contact_ref_parse
 
 CONTACT_SYNC = "contacts.sync"
 #: every contact job shares one scope: two runs over the same records never overlap,

@@ -6,12 +6,12 @@ One run:
 1. waits while a contact or activity sync is queued or running, so a sync half
    done is not reported as drift;
 2. reads both systems live, page by page, into rows of its own
-   (``ReconcileSnapshot``, deleted when it ends): contacts (``reconcile_reads``)
-   and activities (``reconcile_activities``); every API call is made here, so a
+   (``ReconcileSnapshot``, deleted when it ends): contacts (``reads``)
+   and activities (``activities``); every API call is made here, so a
    run parked for the API budget has recorded nothing;
 3. compares from those rows a batch at a time: duplicates
-   (``reconcile_duplicates``), contacts (``reconcile_contacts``), activities; each
-   batch in one transaction stores its findings (``reconcile_findings``), writes
+   (``duplicates``), contacts (``contacts``), activities; each
+   batch in one transaction stores its findings (``findings``), writes
    one audit event per record compared (``reconcile.agrees``, outcome *unchanged*;
    ``reconcile.finding``, outcome *failed*, the finding's kind as its category)
    and adds the same counts to the job: ``seen`` = records compared =

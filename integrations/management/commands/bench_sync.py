@@ -281,12 +281,13 @@ class Command(BaseCommand):
     def _connect(self, sandbox: Any) -> None:
         from django_q.models import Schedule
 
-        from integrations.connections import connections_use_sandbox, hubspot_client
+        from integrations.connections import hubspot_client
         from integrations.engine.activities.jobs import SCHEDULE_NAME as ACTIVITY_SCHEDULE
         from integrations.engine.contacts.jobs import SCHEDULE_NAME as CONTACT_SCHEDULE
         from integrations.engine.reconcile.jobs import SCHEDULE_NAME as RECONCILE_SCHEDULE
         from integrations.models import SalesforceConnection
-        from integrations.sync.contact_settings import inclusion_list_choose
+        from integrations.pages.connections.services import connections_use_sandbox
+        from integrations.pages.contacts.services import inclusion_list_choose
 
         connections_use_sandbox(info=sandbox.info)
         # the bench starts every job itself, at known moments: a scheduled run would add

@@ -12,8 +12,8 @@ from django.utils import timezone
 from core.echo import echo
 from core.services.audit import audit_settings_change
 from integrations.models import ActivityType, OwnerMapping
+from integrations.pages.contacts.services import SettingRefused
 from integrations.rules.activity_types import SALESFORCE_BY_KEY, TIMELINE_BY_KEY
-from integrations.sync.contact_settings import SettingRefused
 
 NO_TASK_TYPE = ""
 #: Salesforce keeps a picklist value to 255 characters: a longer task type is none of them

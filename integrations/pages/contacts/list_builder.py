@@ -18,7 +18,7 @@ from core.services.audit import audit_record
 from integrations.http import errors
 from integrations.hubspot.client import IN_LAST_DAYS, Criterion, filter_branch
 from integrations.models import OwnerMapping
-from integrations.sync.contact_settings import SettingRefused
+from integrations.pages.contacts.services import SettingRefused
 
 #: operators the builder offers per kind of property (HubSpot's list filter guide); the
 #: kind is read from the property's type and fieldType (``property_kind``)

@@ -18,7 +18,7 @@ from django.db.models import Max
 
 from core.services.audit import audit_settings_change
 from integrations.models.contacts import PropertyMapping
-from integrations.sync.contact_settings import SettingRefused
+from integrations.pages.contacts.services import SettingRefused
 
 #: the objects a HubSpot contact syncs with, in the order the page names them
 SALESFORCE_OBJECTS = ("Lead", "Contact")

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_GET
 
 from integrations.connections import hubspot_client
 from integrations.engine.contacts.sync import Mode
-from integrations.sync.contact_page import ContactUnknown, contact_page_read
-from integrations.sync.contact_ref import NotAContact
+from integrations.pages.contact_page.ref import NotAContact
+from integrations.pages.contact_page.services import ContactUnknown, contact_page_read
 
 #: event ids are 64-bit integers: at most 19 digits
 _CURSOR_MAX_DIGITS = 19

@@ -21,8 +21,8 @@ from integrations.models.contacts import (
     RecordError,
     SalesforcePerson,
 )
+from integrations.pages.contact_page.ref import NotAContact, contact_ref_parse
 from integrations.rules.inclusion import ACTIVE
-from integrations.sync.contact_ref import NotAContact, contact_ref_parse
 
 
 class SettingRefused(ValueError):

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 from integrations.connections import hubspot_client, salesforce_client
 from integrations.http import errors
 from integrations.models.contacts import PropertyMapping
-from integrations.sync.contact_settings import SettingRefused
-from integrations.sync.mappings import (
+from integrations.pages.contacts.services import SettingRefused
+from integrations.pages.mappings.services import (
     EMAIL_PROPERTY,
     MappingCatalog,
     MappingSaved,

@@ -1,6 +1,6 @@
 """One page per contact: everything syncadmin knows about one person, on both sides.
 
-The verdict is the eligibility explainer's (``contact_settings.contact_explain``, the
+The verdict is the eligibility explainer's (``contacts.services.contact_explain``, the
 one HubSpot read this page makes); the values, links and history come from the local
 mirror and the audit trail, as of the last time a sync read them.
 """
@@ -23,9 +23,9 @@ from core.selectors.audit import (
 )
 from integrations.http import errors
 from integrations.models import ContactLink, PropertyMapping, SalesforcePerson
+from integrations.pages.contact_page.ref import SHOWN, ContactRef, contact_ref_parse
+from integrations.pages.contacts.services import Explanation, SettingRefused, contact_explain
 from integrations.record_urls import hubspot_contact_url, salesforce_record_url
-from integrations.sync.contact_ref import SHOWN, ContactRef, contact_ref_parse
-from integrations.sync.contact_settings import Explanation, SettingRefused, contact_explain
 
 #: history events shown on the page; older ones page on, or open the full history
 HISTORY_PAGE_SIZE = 25

@@ -18,6 +18,23 @@ from integrations.connections import hubspot_client, salesforce_client
 from integrations.engine.activities.jobs import ACTIVITY_SYNC, activities_sync_start
 from integrations.http import errors
 from integrations.models import ActivityType, OwnerMapping
+from integrations.pages.activities.preview import (
+    TypeSynced,
+    activity_synced_by_type,
+    activity_type_preview,
+)
+from integrations.pages.activities.services import (
+    TASK_TYPE_MAX,
+    TypeWanted,
+    activity_type_label,
+    activity_types_changed,
+    activity_types_update,
+    owner_mapping_find,
+    owner_mapping_update,
+    owners_refresh,
+    task_type_choices,
+)
+from integrations.pages.contacts.services import SettingRefused
 from integrations.rules.activity_types import (
     AFTER_TOGGLE,
     HUBSPOT_TO_SALESFORCE,
@@ -30,23 +47,6 @@ from integrations.rules.activity_types import (
     TimelineType,
 )
 from integrations.rules.timeline_windows import window_start
-from integrations.sync.activity_preview import (
-    TypeSynced,
-    activity_synced_by_type,
-    activity_type_preview,
-)
-from integrations.sync.activity_settings import (
-    TASK_TYPE_MAX,
-    TypeWanted,
-    activity_type_label,
-    activity_types_changed,
-    activity_types_update,
-    owner_mapping_find,
-    owner_mapping_update,
-    owners_refresh,
-    task_type_choices,
-)
-from integrations.sync.contact_settings import SettingRefused
 
 #: SPEC §4b time windows, in the words the page uses
 WINDOW_WORDS = {

@@ -7,16 +7,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from integrations.connections import (
+from integrations.http import budget
+from integrations.models import HubSpotConnection, SalesforceConnection
+from integrations.pages.connections.forms import HubSpotConnectionForm, SalesforceConnectionForm
+from integrations.pages.connections.services import (
     HUBSPOT_FIELDS,
     SALESFORCE_FIELDS,
     connections_test,
     hubspot_connection_update,
     salesforce_connection_update,
 )
-from integrations.forms import HubSpotConnectionForm, SalesforceConnectionForm
-from integrations.http import budget
-from integrations.models import HubSpotConnection, SalesforceConnection
 
 
 def _page(
