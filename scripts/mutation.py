@@ -57,44 +57,53 @@ class Module:
 MODULES: tuple[Module, ...] = (
     Module(
         "integrations/rules/timeline_windows.py",
-        ("tests/activities/test_subjects_and_rules.py", "tests/activities/test_windows.py"),
+        (
+            "tests/integrations/rules/test_subjects_and_rules.py",
+            "tests/integrations/rules/test_windows.py",
+        ),
     ),
     Module(
         "integrations/rules/activity_types.py",
         (
-            "tests/activities/test_windows.py",
-            "tests/activities/test_subjects_and_rules.py",
-            "tests/activities/test_activity_type_rows.py",
-            "tests/activities/test_every_type_syncs.py",
+            "tests/integrations/rules/test_windows.py",
+            "tests/integrations/rules/test_subjects_and_rules.py",
+            "tests/integrations/pages/activities/test_activity_type_rows.py",
+            "tests/integrations/engine/activities/test_every_type_syncs.py",
         ),
     ),
     Module(
         "integrations/rules/mapping_rules.py",
-        ("tests/contacts/test_mapping_rules.py", "tests/contacts/test_mapping_rules_record.py"),
+        (
+            "tests/integrations/rules/test_mapping_rules.py",
+            "tests/integrations/rules/test_mapping_rules_record.py",
+        ),
     ),
     Module(
         "integrations/rules/inclusion.py",
         (
-            "tests/contacts/test_inclusion_pause.py",
-            "tests/reconcile/test_reconcile_inclusion_pause.py",
+            "tests/integrations/engine/contacts/test_inclusion_pause.py",
+            "tests/integrations/engine/reconcile/test_reconcile_inclusion_pause.py",
         ),
     ),
     Module(
         "integrations/rules/auto_create.py",
-        ("tests/contacts/test_auto_create_rule.py", "tests/contacts/test_auto_create_sync.py"),
+        (
+            "tests/integrations/rules/test_auto_create_rule.py",
+            "tests/integrations/engine/contacts/test_auto_create_sync.py",
+        ),
     ),
     Module(
         "integrations/rules/assigned_to.py",
         (
-            "tests/activities/test_subjects_and_rules.py",
-            "tests/activities/test_assigned_to_rule.py",
+            "tests/integrations/rules/test_subjects_and_rules.py",
+            "tests/integrations/rules/test_assigned_to_rule.py",
         ),
     ),
     Module(
         "integrations/rules/multi_contact.py",
         (
-            "tests/activities/test_subjects_and_rules.py",
-            "tests/activities/test_main_contact_rule.py",
+            "tests/integrations/rules/test_subjects_and_rules.py",
+            "tests/integrations/rules/test_main_contact_rule.py",
         ),
     ),
 )

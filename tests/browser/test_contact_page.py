@@ -13,8 +13,8 @@ from core.services.jobs import job_run
 from integrations.engine.activities.jobs import activities_sync_start
 from integrations.models import ContactLink, HubSpotConnection
 from integrations.pages.connections.services import connections_test, connections_use_sandbox
-from tests.activities.conftest import enable
 from tests.browser.conftest import log_in
+from tests.integrations.engine.activities.conftest import enable
 from tests.sides import HubSpotSide, SalesforceSide, assert_job_status, person, run_sync
 from tests.workers import QCluster
 

@@ -25,8 +25,15 @@ from integrations.engine.activities.jobs import activities_sync_start
 from integrations.engine.contacts.jobs import contacts_sync_start
 from integrations.models import ActivityLink, ActivityType, ContactLink, RecordError
 from integrations.pages.connections.services import connections_use_sandbox
-from tests.activities.conftest import enable, iso, now, seed, tasks_of, timedelta
 from tests.compare import contacts_compare, salesforce_people
+from tests.integrations.engine.activities.conftest import (
+    enable,
+    iso,
+    now,
+    seed,
+    tasks_of,
+    timedelta,
+)
 from tests.outcomes import all_jobs_mismatches
 from tests.sandbox import Sandbox
 from tests.sides import HubSpotSide, SalesforceSide, person, run_sync
