@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from core.services.audit import audit_record
 from integrations.models import HubSpotConnection, SalesforceConnection
+from tests.factories import AuditEventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +19,7 @@ def history(client: Client, **params: str):
 
 
 def test_history_by_email_includes_events_known_only_by_id(viewer_web, trail):
-    id_only = audit_record(
-        action="record.updated", object_type="contact", salesforce_id="003000000000001AAA"
-    )
+    id_only = AuditEventFactory(salesforce_id="003000000000001AAA")
     response = history(viewer_web, email="ADA@example.com", object_type="contact")
     assert {e.pk for e in response.context["events"]} == {
         trail["created"].pk,
@@ -31,7 +29,7 @@ def test_history_by_email_includes_events_known_only_by_id(viewer_web, trail):
 
 
 def test_history_by_salesforce_id_finds_the_email_events(viewer_web, trail):
-    hs_only = audit_record(action="record.updated", object_type="contact", hubspot_id="101")
+    hs_only = AuditEventFactory(hubspot_id="101")
     response = history(viewer_web, salesforce_id="003000000000001AAA")
     assert {e.pk for e in response.context["events"]} == {
         trail["created"].pk,

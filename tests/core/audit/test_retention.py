@@ -12,23 +12,19 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from core.models import AuditEvent, AuditRetention
-from core.services.audit import audit_record
 from core.services.retention import (
     RETENTION_SCHEDULE_NAME,
     RetentionRefused,
     retention_days_set,
     retention_prune,
 )
+from tests.factories import AuditEventFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def aged(days: float) -> AuditEvent:
-    return audit_record(
-        action="record.updated",
-        object_type="contact",
-        occurred_at=timezone.now() - timedelta(days=days),
-    )
+    return AuditEventFactory(occurred_at=timezone.now() - timedelta(days=days))
 
 
 def test_the_prune_removes_only_events_older_than_the_setting_and_audits_itself(

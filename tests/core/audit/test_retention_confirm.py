@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent, AuditRetention
-from core.services.audit import audit_record
 from core.services.retention import RetentionNeedsConfirmation, retention_days_set
+from tests.factories import AuditEventFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("low_minimum")]
 
@@ -29,11 +29,7 @@ def changed() -> bool:
 
 
 def test_below_30_days_shows_a_confirmation_step_and_changes_nothing(admin_web: Client) -> None:
-    audit_record(
-        action="record.updated",
-        object_type="contact",
-        occurred_at=timezone.now() - timedelta(days=20),
-    )
+    AuditEventFactory(occurred_at=timezone.now() - timedelta(days=20))
     response = admin_web.post(reverse("audit_retention"), {"days": "10", "confirm_shorten": "1"})
     assert response.status_code == 200
     page = html.unescape(response.content.decode())

@@ -11,9 +11,10 @@ import pytest
 from django.urls import reverse
 
 from core.models import SyncJob
-from integrations.models import PropertyMapping, RecordError, SalesforceDescribe
+from integrations.models import RecordError, SalesforceDescribe
 from integrations.salesforce.caching import describe_essentials
 from integrations.salesforce.describe_cache import DbDescribeStore
+from tests.factories import PropertyMappingFactory
 from tests.integrations.salesforce.conftest import calls, login, reset_calls
 from tests.sandbox import Sandbox
 from tests.sides import HubSpotSide, SalesforceSide, person, run_sync
@@ -99,7 +100,7 @@ def test_a_field_deleted_in_salesforce_fails_one_run_with_its_error_and_the_next
     assert run_sync("all").status == SyncJob.Status.SUCCEEDED
     # the admin mapped a custom field that was then deleted in Salesforce, while the
     # stored describe still lists it
-    PropertyMapping.objects.create(hubspot_property="ghost", salesforce_field="Ghost__c")
+    PropertyMappingFactory(hubspot_property="ghost", salesforce_field="Ghost__c")
     for row in SalesforceDescribe.objects.all():
         row.describe["fields"].append({"name": "Ghost__c", "type": "string", "updateable": True})
         row.save()
