@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 
 from alerts.models import ERROR_GROWTH_MAX, ERROR_GROWTH_MIN, AlertChannel
-from integrations.forms import SecretInput
+from integrations.pages.connections.forms import SecretInput
 
 #: one email channel is a team's list, not a mailing list
 MAX_RECIPIENTS = 50

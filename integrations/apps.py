@@ -7,11 +7,10 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
-        from integrations.sync import (  # noqa: F401  (register the job kinds)
-            activity_jobs,
-            jobs,
-            reconcile_jobs,
-        )
+        # register the job kinds
+        from integrations.engine.activities import jobs as activity_jobs  # noqa: F401
+        from integrations.engine.contacts import jobs  # noqa: F401
+        from integrations.engine.reconcile import jobs as reconcile_jobs  # noqa: F401
 
         _register_platform_parts()
         post_migrate.connect(_ensure_setup, sender=self)
@@ -57,12 +56,12 @@ def _ensure_setup(**kwargs: object) -> None:
     Default property mappings on first setup, one toggle row per activity type,
     and the schedules, each created idempotently.
     """
+    from integrations.engine.activities.jobs import activity_schedule_ensure
+    from integrations.engine.contacts.jobs import contact_schedule_ensure
+    from integrations.engine.reconcile.jobs import reconcile_schedule_ensure
     from integrations.models import ActivityType, ContactSyncSettings, PropertyMapping
-    from integrations.sync.activity_jobs import activity_schedule_ensure
-    from integrations.sync.activity_types import HUBSPOT_TO_SALESFORCE, SALESFORCE_TO_HUBSPOT
-    from integrations.sync.jobs import contact_schedule_ensure
-    from integrations.sync.mapping_rules import DEFAULT_MAPPINGS
-    from integrations.sync.reconcile_jobs import reconcile_schedule_ensure
+    from integrations.rules.activity_types import HUBSPOT_TO_SALESFORCE, SALESFORCE_TO_HUBSPOT
+    from integrations.rules.mapping_rules import DEFAULT_MAPPINGS
 
     settings, first_setup = ContactSyncSettings.objects.get_or_create(pk=1)
     if first_setup and not PropertyMapping.objects.exists():

@@ -35,7 +35,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from core.services.audit import audit_record
-from integrations.errors import ApiError
+from integrations.http.errors import ApiError
 from integrations.models import HubSpotConnection, SalesforceConnection
 
 log = logging.getLogger(__name__)

@@ -17,10 +17,10 @@ from typing import Any
 import requests
 
 from core.services.job_runtime import JobContext
-from integrations.budget import budget_store_org_usage
 from integrations.connections import hubspot_client, salesforce_client
+from integrations.http.budget import budget_store_org_usage
+from integrations.http.transport import CallMeter, is_read
 from integrations.salesforce.describe_cache import describe_max_age_s
-from integrations.transport import CallMeter, is_read
 
 
 class JobClients:

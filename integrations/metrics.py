@@ -27,7 +27,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from core.models import SyncJob
-from integrations import budget
+from integrations.http import budget
 from integrations.models import (
     HubSpotConnection,
     ReconcileFinding,

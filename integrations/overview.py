@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.selectors.overview import last_finished_job, next_scheduled_run
-from integrations.budget import SALESFORCE, budget_today
+from integrations.engine.contacts.jobs import CONTACT_SYNC, SCHEDULE_NAME
+from integrations.http.budget import SALESFORCE, budget_today
 from integrations.models import (
     ActivityLink,
     ContactLink,
@@ -16,7 +17,6 @@ from integrations.models import (
     RecordError,
     SalesforceConnection,
 )
-from integrations.sync.jobs import CONTACT_SYNC, SCHEDULE_NAME
 
 #: audit actions the Overview's chart counts as "a record was written by the sync"
 SYNCED_ACTIONS = (
@@ -36,7 +36,7 @@ class ApiUsageCard:
     """The Salesforce API figures of the Overview, each measured its own way.
 
     ``calls`` is syncadmin's own count for the UTC day, of the requests Salesforce
-    counts against API limits (logins are not: ``integrations.budget``), held to
+    counts against API limits (logins are not: ``integrations.http.budget``), held to
     ``cap``. ``org_used`` / ``org_max`` are the whole org's usage, every app and user,
     as Salesforce reported it on syncadmin's latest response. Salesforce counts a rolling
     24 hours (a sandbox, since it was last reset), so its figure can be behind ours

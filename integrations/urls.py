@@ -1,14 +1,22 @@
 from django.urls import path
 
-from integrations import views
-from integrations.sync import activity_views, contact_page_views, mapping_views, reconcile_views
-from integrations.sync import views as contact_views
+from integrations.pages.activities import views as activity_views
+from integrations.pages.connections import views as connection_views
+from integrations.pages.contact_page import views as contact_page_views
+from integrations.pages.contacts import views as contact_views
+from integrations.pages.health import views as health_views
+from integrations.pages.mappings import views as mapping_views
+from integrations.pages.reconcile import views as reconcile_views
 
 urlpatterns = [
-    path("connections/", views.connections, name="connections"),
-    path("connections/hubspot/", views.hubspot_save, name="connections_hubspot_save"),
-    path("connections/salesforce/", views.salesforce_save, name="connections_salesforce_save"),
-    path("connections/test/", views.test, name="connections_test"),
+    path("connections/", connection_views.connections, name="connections"),
+    path("connections/hubspot/", connection_views.hubspot_save, name="connections_hubspot_save"),
+    path(
+        "connections/salesforce/",
+        connection_views.salesforce_save,
+        name="connections_salesforce_save",
+    ),
+    path("connections/test/", connection_views.test, name="connections_test"),
     path("contacts/", contact_views.contacts, name="contacts"),
     path("contacts/lists/", contact_views.list_choices, name="contacts_list_choices"),
     path("contacts/preview/", contact_views.list_preview, name="contacts_list_preview"),
@@ -50,8 +58,8 @@ urlpatterns = [
         activity_views.activity_preview_view,
         name="activity_type_preview",
     ),
-    path("health/", contact_views.health, name="health"),
-    path("health/retry/", contact_views.health_retry_view, name="health_retry"),
+    path("health/", health_views.health, name="health"),
+    path("health/retry/", health_views.health_retry_view, name="health_retry"),
     path("health/reconcile/", reconcile_views.reconcile_now, name="reconcile_now"),
     path("health/reconcile/fix/", reconcile_views.reconcile_fix_view, name="reconcile_fix"),
     path(

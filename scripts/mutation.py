@@ -56,45 +56,54 @@ class Module:
 # One line per rule module: the file, then the tests that pin its rules.
 MODULES: tuple[Module, ...] = (
     Module(
-        "integrations/sync/timeline_windows.py",
-        ("tests/activities/test_subjects_and_rules.py", "tests/activities/test_windows.py"),
-    ),
-    Module(
-        "integrations/sync/activity_types.py",
+        "integrations/rules/timeline_windows.py",
         (
-            "tests/activities/test_windows.py",
-            "tests/activities/test_subjects_and_rules.py",
-            "tests/activities/test_activity_type_rows.py",
-            "tests/activities/test_every_type_syncs.py",
+            "tests/integrations/rules/test_subjects_and_rules.py",
+            "tests/integrations/rules/test_windows.py",
         ),
     ),
     Module(
-        "integrations/sync/mapping_rules.py",
-        ("tests/contacts/test_mapping_rules.py", "tests/contacts/test_mapping_rules_record.py"),
-    ),
-    Module(
-        "integrations/sync/inclusion.py",
+        "integrations/rules/activity_types.py",
         (
-            "tests/contacts/test_inclusion_pause.py",
-            "tests/reconcile/test_reconcile_inclusion_pause.py",
+            "tests/integrations/rules/test_windows.py",
+            "tests/integrations/rules/test_subjects_and_rules.py",
+            "tests/integrations/pages/activities/test_activity_type_rows.py",
+            "tests/integrations/engine/activities/test_every_type_syncs.py",
         ),
     ),
     Module(
-        "integrations/sync/auto_create.py",
-        ("tests/contacts/test_auto_create_rule.py", "tests/contacts/test_auto_create_sync.py"),
-    ),
-    Module(
-        "integrations/sync/assigned_to.py",
+        "integrations/rules/mapping_rules.py",
         (
-            "tests/activities/test_subjects_and_rules.py",
-            "tests/activities/test_assigned_to_rule.py",
+            "tests/integrations/rules/test_mapping_rules.py",
+            "tests/integrations/rules/test_mapping_rules_record.py",
         ),
     ),
     Module(
-        "integrations/sync/activity_contact.py",
+        "integrations/rules/inclusion.py",
         (
-            "tests/activities/test_subjects_and_rules.py",
-            "tests/activities/test_main_contact_rule.py",
+            "tests/integrations/engine/contacts/test_inclusion_pause.py",
+            "tests/integrations/engine/reconcile/test_reconcile_inclusion_pause.py",
+        ),
+    ),
+    Module(
+        "integrations/rules/auto_create.py",
+        (
+            "tests/integrations/rules/test_auto_create_rule.py",
+            "tests/integrations/engine/contacts/test_auto_create_sync.py",
+        ),
+    ),
+    Module(
+        "integrations/rules/assigned_to.py",
+        (
+            "tests/integrations/rules/test_subjects_and_rules.py",
+            "tests/integrations/rules/test_assigned_to_rule.py",
+        ),
+    ),
+    Module(
+        "integrations/rules/multi_contact.py",
+        (
+            "tests/integrations/rules/test_subjects_and_rules.py",
+            "tests/integrations/rules/test_main_contact_rule.py",
         ),
     ),
 )

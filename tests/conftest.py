@@ -9,7 +9,7 @@ from django.test import Client
 
 import tests.job_kinds  # noqa: F401  (registers the test-only job kind)
 from core.roles import ADMIN, VIEWER
-from integrations.ratelimit import rate_limit_reset
+from integrations.http.ratelimit import rate_limit_reset
 from tests.factories import make_user
 from tests.sandbox import Sandbox
 

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db.models import Max
 
 from core.models import SyncJob
 from core.roles import role_group
+from integrations.models import PropertyMapping
+from integrations.rules.activity_types import SALESFORCE_BY_KEY
 
 PASSWORD = "correct horse battery staple"
 
@@ -49,26 +52,48 @@ class RecordErrorFactory(factory.django.DjangoModelFactory):
 
 
 class PropertyMappingFactory(factory.django.DjangoModelFactory):
+    """A new mapping, saved after the others as the Mappings page adds one (``build()``
+    reads no database). The default mappings exist after migrate: a property that
+    already has one is refused by the database (change that row instead), never
+    silently kept as it was."""
+
     class Meta:
         model = "integrations.PropertyMapping"
-        django_get_or_create = ("hubspot_property",)
 
     hubspot_property = factory.Sequence(lambda n: f"custom_{n}")
     salesforce_field = factory.Sequence(lambda n: f"Custom_{n}__c")
     rule = "two_way"
-    position = factory.Sequence(int)
+    position = None  # saved: after the last one
+
+    @classmethod
+    def _create(cls, model_class, *args, **fields):
+        if fields.get("position") is None:
+            last = PropertyMapping.objects.aggregate(last=Max("position"))["last"]
+            fields["position"] = 0 if last is None else last + 1
+        return super()._create(model_class, *args, **fields)
+
+
+def _direction_of(key: str) -> str:
+    return "sf_to_hs" if key in SALESFORCE_BY_KEY else "hs_to_sf"
 
 
 class ActivityTypeFactory(factory.django.DjangoModelFactory):
-    """A HubSpot -> Salesforce toggle, off unless ``enabled=True``."""
+    """The toggle row of ``key``, off unless ``enabled=True``. Every real type has its row
+    after migrate, so the row is updated to the given fields (a get-or-create would hand
+    back the stored row and drop them); a made-up key gets a new row."""
 
     class Meta:
         model = "integrations.ActivityType"
-        django_get_or_create = ("key",)
 
     key = factory.Sequence(lambda n: f"type_{n}")
-    direction = "hs_to_sf"
+    direction = factory.LazyAttribute(lambda row: _direction_of(row.key))
     enabled = False
+
+    @classmethod
+    def _create(cls, model_class, *args, **fields):
+        key = fields.pop("key")
+        row, _ = model_class.objects.update_or_create(key=key, defaults=fields)
+        return row
 
 
 class ActivityLinkFactory(factory.django.DjangoModelFactory):

@@ -38,7 +38,7 @@ def outcome_mismatches(job: SyncJob) -> list[str]:
 
 def records_counted_twice(job: SyncJob) -> list[str]:
     """HubSpot ids with more than one outcome in ``job`` other than a later failure (the
-    one outcome that is counted on top, see ``integrations/sync/outcomes.py``)."""
+    one outcome that is counted on top, see ``integrations/engine/outcomes.py``)."""
     events = AuditEvent.objects.filter(job_id=job.pk).exclude(outcome="").exclude(hubspot_id="")
     twice = (
         events.exclude(outcome="failed")

@@ -13,10 +13,10 @@ import requests
 
 from core.models import SyncJob
 from core.services.jobs import job_run
-from integrations.connections import connections_use_sandbox
+from integrations.engine.contacts.jobs import contacts_sync_start
 from integrations.models import ContactSyncSettings
-from integrations.sync.contact_settings import contact_settings_update
-from integrations.sync.jobs import contacts_sync_start
+from integrations.pages.connections.services import connections_use_sandbox
+from integrations.pages.contacts.services import contact_settings_update
 from tests.sandbox import Sandbox
 
 
@@ -128,8 +128,8 @@ class SalesforceSide:
 
     @cached_property
     def sf(self) -> Any:
+        from integrations.http.transport import CallMeter, api_session
         from integrations.salesforce.client import SalesforceClient
-        from integrations.transport import CallMeter, api_session
 
         client = SalesforceClient.login(
             session=api_session(meter=CallMeter(), ca_bundle=self.info["ca_bundle"]),

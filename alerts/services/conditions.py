@@ -18,7 +18,8 @@ from alerts.models import AlertRules
 from core.job_kinds import job_kind_label
 from core.models import SyncJob
 from core.services.jobs import job_summary
-from integrations import budget
+from integrations.engine.reconcile.jobs import RECONCILE
+from integrations.http import budget
 from integrations.models import (
     ContactSyncSettings,
     HubSpotConnection,
@@ -26,7 +27,6 @@ from integrations.models import (
     RecordError,
     SalesforceConnection,
 )
-from integrations.sync.reconcile_jobs import RECONCILE
 
 FINISHED = (SyncJob.Status.SUCCEEDED, SyncJob.Status.PARTIALLY_FAILED, SyncJob.Status.FAILED)
 JOB_FAILED = (SyncJob.Status.PARTIALLY_FAILED, SyncJob.Status.FAILED)

@@ -64,7 +64,7 @@ class AuditEvent(models.Model):
     #: the job bucket this event counts in (``SyncJob.OUTCOMES``): one event per record
     #: per job has one; blank for follow-ups and for events that are not a record's outcome
     outcome = models.CharField(max_length=10, blank=True)
-    #: why a skipped record was skipped (a code of ``integrations.sync.outcomes``)
+    #: why a skipped record was skipped (a code of ``integrations.engine.outcomes``)
     reason = models.CharField(max_length=40, blank=True)
     #: the event before this one in the hash chain (``core.audit_chain``); null for the first
     chain_prev_id = models.BigIntegerField(null=True, blank=True, editable=False)

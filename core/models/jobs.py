@@ -49,7 +49,7 @@ class SyncJob(models.Model):
     linked = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
-    #: ``{reason code: count}`` of the skipped records (``integrations.sync.outcomes``)
+    #: ``{reason code: count}`` of the skipped records (``integrations.engine.outcomes``)
     skipped_reasons = models.JSONField(default=dict, blank=True)
     failed = models.PositiveIntegerField(default=0)
     #: how many records the run expects to look at, once it knows (``JobContext.set_total``);

@@ -1,9 +1,9 @@
 """HubSpot API client: the calls syncadmin's sync makes, nothing more.
 
 Transport concerns (counting, rate limiting, retrying 429/5xx/dropped
-connections) live in ``integrations.transport``; this module only builds
+connections) live in ``integrations.http.transport``; this module only builds
 requests, pages lazily and turns every non-2xx answer into a named exception
-from ``integrations.errors`` carrying HubSpot's own ``message``, ``category``
+from ``integrations.http.errors`` carrying HubSpot's own ``message``, ``category``
 and ``correlationId``. The access token never appears in an error.
 
 Generators yield one page (a list) at a time for the high-volume reads, or one
@@ -22,8 +22,10 @@ from urllib.parse import urlparse
 
 import requests
 
-from integrations import errors
 from integrations.chunks import chunks
+from integrations.http import errors
+from integrations.http.ratelimit import rate_limit_acquire
+from integrations.http.transport import CallMeter, UnsafeToRepeat, api_session, call_operation
 from integrations.hubspot import limits
 from integrations.hubspot.streams import (
     CONTACTS,
@@ -37,14 +39,12 @@ from integrations.hubspot.streams import (
     modified_since,
     newest_cursor,
 )
-from integrations.ratelimit import rate_limit_acquire
-from integrations.transport import CallMeter, UnsafeToRepeat, api_session, call_operation
 
 SIDE = "HubSpot"
 #: a batch answered with one of these refused the whole chunk over its content (a bad
 #: value, an existing email): its inputs fail, the next chunks still go
 CHUNK_REFUSALS = frozenset({400, 409})
-#: rate-limit buckets shared by every worker (see ``integrations.ratelimit``)
+#: rate-limit buckets shared by every worker (see ``integrations.http.ratelimit``)
 TEN_SECOND_BUCKET = "hubspot:10s"
 SEARCH_BUCKET = "hubspot:search"
 

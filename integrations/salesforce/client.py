@@ -1,7 +1,7 @@
 """Salesforce API client: the calls syncadmin's sync makes, nothing more.
 
 Built on simple-salesforce, over the one transport session
-(``integrations.transport.api_session``) that counts, gates and retries every
+(``integrations.http.transport.api_session``) that counts, gates and retries every
 request; so this module never retries 429/5xx itself. What it adds:
 
 - **one re-login, never a loop.** The client is handed to simple-salesforce as
@@ -11,7 +11,7 @@ request; so this module never retries 429/5xx itself. What it adds:
   mode only) and repeats the call once; a second refusal is
   ``AuthenticationFailed``. With an access token there is nothing to log in
   with, so the first 401 is ``AuthenticationFailed``.
-- **named errors** (``integrations.errors``) carrying Salesforce's own
+- **named errors** (``integrations.http.errors``) carrying Salesforce's own
   ``message`` and ``errorCode``, without credentials;
 - **lazy paging** of queries, **chunked** sObject Collections writes, and
   **Bulk API 2.0** above a threshold, all returning per-record results in
@@ -39,8 +39,9 @@ from simple_salesforce.exceptions import (
     SalesforceOperationError,
 )
 
-from integrations import errors
 from integrations.chunks import chunks
+from integrations.http import errors
+from integrations.http.transport import TransportAdapter, call_operation
 from integrations.salesforce import bulk, limits
 from integrations.salesforce.caching import (
     DESCRIBE_CHANGED,
@@ -56,7 +57,6 @@ from integrations.salesforce.results import (
     RecordError,
     RecordResult,
 )
-from integrations.transport import TransportAdapter, call_operation
 
 T = TypeVar("T")
 #: ``watch(None, operation)``: Salesforce accepted a call; ``watch(error, operation)``: it

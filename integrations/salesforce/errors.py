@@ -19,8 +19,8 @@ from simple_salesforce.exceptions import (
     SalesforceOperationError,
 )
 
-from integrations import errors
-from integrations.transport import UnsafeToRepeat
+from integrations.http import errors
+from integrations.http.transport import UnsafeToRepeat
 
 SIDE = "Salesforce"
 REDACTED = "***"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from alerts.models import AlertRules, Delivery, Incident, Notification
 from alerts.services.evaluation import incidents_evaluate
 from core.models import SyncJob
-from integrations import budget
+from integrations.http import budget
 from integrations.models import (
     ApiUsageDay,
     ContactSyncSettings,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from integrations.connections import connections_use_sandbox
+from integrations.pages.connections.services import connections_use_sandbox
 from tests.browser.conftest import log_in
 from tests.sides import HubSpotSide, SalesforceSide, person, run_sync
 from tests.workers import QCluster

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from integrations.connections import connections_test, connections_use_sandbox
+from integrations.pages.connections.services import connections_test, connections_use_sandbox
 from tests.alerts.conftest import Receiver, receiver  # noqa: F401  (the receiver fixture)
 from tests.browser.conftest import log_in
 from tests.sides import HubSpotSide, person

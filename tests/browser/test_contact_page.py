@@ -10,11 +10,11 @@ from playwright.sync_api import Page, expect
 
 from core.models import SyncJob
 from core.services.jobs import job_run
-from integrations.connections import connections_test, connections_use_sandbox
+from integrations.engine.activities.jobs import activities_sync_start
 from integrations.models import ContactLink, HubSpotConnection
-from integrations.sync.activity_jobs import activities_sync_start
-from tests.activities.conftest import enable
+from integrations.pages.connections.services import connections_test, connections_use_sandbox
 from tests.browser.conftest import log_in
+from tests.integrations.engine.activities.conftest import enable
 from tests.sides import HubSpotSide, SalesforceSide, assert_job_status, person, run_sync
 from tests.workers import QCluster
 

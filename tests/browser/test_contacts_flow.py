@@ -6,9 +6,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from integrations.connections import connections_use_sandbox
+from integrations.pages.connections.services import connections_use_sandbox
 from tests.browser.conftest import log_in
-from tests.contacts.conftest import HubSpotSide, SalesforceSide, person
+from tests.integrations.engine.contacts.conftest import HubSpotSide, SalesforceSide, person
 from tests.workers import QCluster
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

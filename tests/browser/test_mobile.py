@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from core.models import SyncJob
 from core.services.jobs import job_run
-from integrations.sync.jobs import contacts_sync_start
+from integrations.engine.contacts.jobs import contacts_sync_start
 from tests.browser.conftest import log_in
 from tests.core.test_viewer_controls import pages
 from tests.fuzz.conftest import World, world  # noqa: F401  (the fixture)

@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.models import SyncJob
-from integrations.connections import connections_use_sandbox
+from integrations.pages.connections.services import connections_use_sandbox
 from tests.browser.conftest import log_in
-from tests.reconcile.conftest import HubSpotSide, person, run_sync
+from tests.integrations.engine.reconcile.conftest import HubSpotSide, person, run_sync
 from tests.workers import QCluster, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -19,10 +19,10 @@ from playwright.sync_api import Page, expect
 from core.models import AuditEvent, SyncJob
 from core.services.audit import audit_record
 from core.services.jobs import job_start
-from integrations.budget import SALESFORCE, budget_today
-from integrations.connections import connections_use_sandbox
+from integrations.engine.contacts.jobs import contacts_sync_start
+from integrations.http.budget import SALESFORCE, budget_today
 from integrations.models import SalesforceConnection
-from integrations.sync.jobs import contacts_sync_start
+from integrations.pages.connections.services import connections_use_sandbox
 from tests.browser.conftest import log_in
 from tests.sides import HubSpotSide, person, run_sync
 from tests.workers import QCluster, wait_for

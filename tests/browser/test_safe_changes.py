@@ -10,9 +10,10 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from integrations.connections import connections_use_sandbox, hubspot_client
+from integrations.connections import hubspot_client
 from integrations.models import ActivityType, ContactSyncSettings
-from integrations.sync.contact_settings import inclusion_list_choose
+from integrations.pages.connections.services import connections_use_sandbox
+from integrations.pages.contacts.services import inclusion_list_choose
 from tests.browser.conftest import log_in
 from tests.sides import HubSpotSide, person
 from tests.workers import QCluster

@@ -57,19 +57,19 @@ def test_the_check_sees_every_form_of_import() -> None:
     source = """
 import integrations
 import integrations.models as m
-from integrations.budget import budget_today
+from integrations.http.budget import budget_today
 import integrationsx
 from core.integrations_note import x
 
 def later():
     from integrations.record_urls import salesforce_record_url
-    importlib.import_module("integrations.sync.jobs")
+    importlib.import_module("integrations.engine.contacts.jobs")
 """
     modules = [module for _, module in _imported_modules(ast.parse(source))]
     assert [m for m in modules if _is_forbidden(m)] == [
         "integrations",
         "integrations.models",
-        "integrations.budget",
+        "integrations.http.budget",
         "integrations.record_urls",
-        "integrations.sync.jobs",
+        "integrations.engine.contacts.jobs",
     ]

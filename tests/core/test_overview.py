@@ -40,7 +40,7 @@ def test_the_chart_counts_synced_records_and_errors_per_day(viewer_web: Client) 
 
 
 def test_the_overview_shows_api_usage_against_the_cap(viewer_web: Client) -> None:
-    from integrations.budget import budget_reserve
+    from integrations.http.budget import budget_reserve
     from integrations.models import SalesforceConnection
 
     SalesforceConnection.objects.update_or_create(pk=1, defaults={"daily_budget": 250})

@@ -15,11 +15,12 @@ from django.utils import timezone
 from core.models import AuditEvent, SyncJob
 from core.services.job_runtime import JobContext
 from core.services.jobs import job_run, job_start
-from integrations import budget
-from integrations.models import ActivityType, ApiUsageDay, ContactSyncSettings
-from integrations.sync.activity_jobs import activities_sync_start
-from integrations.sync.contacts import Mode
-from integrations.sync.jobs import contacts_sync_start
+from integrations.engine.activities.jobs import activities_sync_start
+from integrations.engine.contacts.jobs import contacts_sync_start
+from integrations.engine.contacts.sync import Mode
+from integrations.http import budget
+from integrations.models import ApiUsageDay, ContactSyncSettings
+from tests.factories import ActivityTypeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +161,7 @@ def test_each_kind_says_what_its_run_is_for(admin_web: Client) -> None:
     ContactSyncSettings.objects.update_or_create(
         pk=1, defaults={"inclusion_list_id": "7", "inclusion_list_name": "Customers EMEA"}
     )
-    ActivityType.objects.update_or_create(key="task_created", defaults={"enabled": True})
+    ActivityTypeFactory(key="task_created", enabled=True)
     cases = {
         contacts_sync_start(mode=Mode.INCREMENTAL).job: [
             "changed contacts in the inclusion list “Customers EMEA”"

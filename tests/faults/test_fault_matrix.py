@@ -21,12 +21,19 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditEvent, SyncJob
-from integrations.connections import connections_use_sandbox
+from integrations.engine.activities.jobs import activities_sync_start
+from integrations.engine.contacts.jobs import contacts_sync_start
 from integrations.models import ActivityLink, ActivityType, ContactLink, RecordError
-from integrations.sync.activity_jobs import activities_sync_start
-from integrations.sync.jobs import contacts_sync_start
-from tests.activities.conftest import enable, iso, now, seed, tasks_of, timedelta
+from integrations.pages.connections.services import connections_use_sandbox
 from tests.compare import contacts_compare, salesforce_people
+from tests.integrations.engine.activities.conftest import (
+    enable,
+    iso,
+    now,
+    seed,
+    tasks_of,
+    timedelta,
+)
 from tests.outcomes import all_jobs_mismatches
 from tests.sandbox import Sandbox
 from tests.sides import HubSpotSide, SalesforceSide, person, run_sync

@@ -281,12 +281,13 @@ class Command(BaseCommand):
     def _connect(self, sandbox: Any) -> None:
         from django_q.models import Schedule
 
-        from integrations.connections import connections_use_sandbox, hubspot_client
+        from integrations.connections import hubspot_client
+        from integrations.engine.activities.jobs import SCHEDULE_NAME as ACTIVITY_SCHEDULE
+        from integrations.engine.contacts.jobs import SCHEDULE_NAME as CONTACT_SCHEDULE
+        from integrations.engine.reconcile.jobs import SCHEDULE_NAME as RECONCILE_SCHEDULE
         from integrations.models import SalesforceConnection
-        from integrations.sync.activity_jobs import SCHEDULE_NAME as ACTIVITY_SCHEDULE
-        from integrations.sync.contact_settings import inclusion_list_choose
-        from integrations.sync.jobs import SCHEDULE_NAME as CONTACT_SCHEDULE
-        from integrations.sync.reconcile_jobs import SCHEDULE_NAME as RECONCILE_SCHEDULE
+        from integrations.pages.connections.services import connections_use_sandbox
+        from integrations.pages.contacts.services import inclusion_list_choose
 
         connections_use_sandbox(info=sandbox.info)
         # the bench starts every job itself, at known moments: a scheduled run would add
@@ -314,8 +315,8 @@ class Command(BaseCommand):
 
         from django.utils import timezone
 
+        from integrations.engine.activities.jobs import activities_sync_start
         from integrations.models import ActivityType, ContactLink
-        from integrations.sync.activity_jobs import activities_sync_start
 
         long_ago = timezone.now() - timedelta(days=2 * 365 + 1)
         ActivityType.objects.update(enabled=True, enabled_at=long_ago)
@@ -330,8 +331,8 @@ class Command(BaseCommand):
         """A Reconcile through the same machinery, in workers that ran nothing else: its
         findings by kind, its API calls, their peak resident set. ``workers`` are replaced
         by the fresh ones."""
+        from integrations.engine.reconcile.jobs import reconcile_start
         from integrations.models import ReconcileFinding
-        from integrations.sync.reconcile_jobs import reconcile_start
 
         _workers_stop(workers)
         workers[:] = _workers_start(len(workers))
@@ -355,7 +356,7 @@ class Command(BaseCommand):
 
     def _run_job(self, sandbox: Any, mode: str, start: Any = None) -> dict[str, Any]:
         from core.models import SyncJob
-        from integrations.sync.jobs import contacts_sync_start
+        from integrations.engine.contacts.jobs import contacts_sync_start
 
         sandbox.hubspot.control("POST", "calls/reset")
         sandbox.salesforce.control("POST", "calls/reset")

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from integrations.connections import connections_test, connections_use_sandbox
+from integrations.pages.connections.services import connections_test, connections_use_sandbox
 
 
 class Command(BaseCommand):

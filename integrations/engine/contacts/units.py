@@ -1,0 +1,368 @@
+"""A big contact sync fanned out: work units any worker runs.
+
+**A full read** of more than ``SYNC_UNIT_RECORDS`` contacts (a first sync, *Sync now*
+for everything) is planned from one search (how many contacts, the highest id) before
+anything else is read, so every worker has work within a second:
+
+- **mirror units** (``contacts.mirror``), one per Salesforce object: pull the leads and
+  the contacts changed since their cursors into the local mirror, side by side;
+- **id slices** (``contacts.slice``): the contact ids cut into ranges (``above < id <=
+  up_to``, about ``SYNC_UNIT_RECORDS`` contacts each, the last one open-ended, so a
+  contact created during the read is not missed). Each reads its contacts from HubSpot
+  (ids never change, so slices never overlap and nothing falls between them), waits
+  for the mirror (matching by email needs all of it) and for its members of the
+  inclusion list, then applies the list and syncs.
+
+Meanwhile the job's own worker reads the list's members (HubSpot serves them in
+ascending id order) and posts each slice's members as soon as the pages are past it
+(``job_note_post``), then works on units too. The reads that the limits allow to run
+side by side (searches, the Salesforce queries, the member pages) so all run at once.
+
+**Any other read** (an incremental one) is read by the run, which applies the inclusion
+gate itself and hands each ``SYNC_UNIT_RECORDS`` eligible contacts, as read, to a
+``contacts.records`` unit.
+
+Every unit links its contacts by email or creates them in Salesforce and syncs their
+fields exactly as the run would have: its creates are written ahead, its bookkeeping
+commits per batch with its audit events, and its counts go into the job's counters. A
+unit run a second time (its first worker died) first counts what its first run already
+committed for this job, so no record is counted twice, and settles the creates that run
+sent without an answer before it creates anything: a record is never created twice. The
+run waits for every unit, then adopts their outcomes, so its later passes (Salesforce ->
+HubSpot, the echo pass) count each record once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings as django_settings
+from django.utils import timezone
+
+from core.services.job_runtime import JobContext
+from core.services.job_units import (
+    job_note_post,
+    job_note_wait,
+    job_unit_handler_register,
+    job_units_finish,
+    job_units_halt,
+    job_units_plan,
+    job_units_wait,
+)
+from integrations.chunks import chunks
+from integrations.hubspot.streams import IdSpan
+from integrations.job_clients import JobClients
+from integrations.rules.inclusion import InclusionGate
+from integrations.vendor_time import vendor_time
+
+if TYPE_CHECKING:
+    from integrations.engine.contacts.sync import ContactSync
+
+HANDLER = "contacts.records"
+SLICE_HANDLER = "contacts.slice"
+MIRROR_HANDLER = "contacts.mirror"
+ECHO_HANDLER = "contacts.echo"
+#: records of a Salesforce query page: the echo pass gives each unit about this many
+ECHO_RECORDS = 2000
+#: a slice holding more than this many units' worth of contacts shares out the rest
+SPLIT_ABOVE = 1.5
+
+
+@dataclass(frozen=True)
+class FullRead:
+    """A full read worth sharing out: how many contacts, their ids, and the newest
+    modification time when it began (where the next incremental read resumes)."""
+
+    total: int
+    span: IdSpan
+    newest: int | None
+    #: when the read began (epoch ms, our clock)
+    began_ms: int
+
+    @property
+    def slices(self) -> list[tuple[int, int | None]]:
+        return self.span.slices(-(-self.total // django_settings.SYNC_UNIT_RECORDS))
+
+
+def contact_units_plan(run: ContactSync, records: list[dict[str, Any]]) -> int:
+    """One unit for these eligible contacts; returns 1."""
+    run.flush()  # what the run settled so far commits before a unit may count the same
+    return job_units_plan(
+        run.ctx, handler=HANDLER, payloads=[{"mode": run.mode, "records": records}]
+    )
+
+
+def contact_units_finish(run: ContactSync) -> list[dict[str, Any]]:
+    """Work on the units too, wait for the last, then take over what they settled;
+    returns their results."""
+    results = job_units_finish(run.ctx)
+    run.wrote_hubspot |= any(r.get("wrote_hubspot") for r in results)
+    for result in results:
+        run.salesforce_written.update(result.get("salesforce_written") or {})
+    for result in results:
+        run.outside_list.update(result.get("outside") or {})
+    run.absorb_job_outcomes()
+    return results
+
+
+def contact_units_full_read(run: ContactSync, read: FullRead) -> set[str]:
+    """Share out a full read (see the module docstring), read the list's members here
+    meanwhile, work on the units too and wait for the last; returns the ids the slices
+    read that were last modified at ``read.newest`` (the cursor's handled ids)."""
+    from integrations.engine.contacts.sync import SALESFORCE_TYPES
+
+    slices = read.slices
+    listed = bool(run.list_id)
+    run.flush()  # what the run settled so far commits before a unit may count the same
+    job_units_plan(
+        run.ctx,
+        handler=MIRROR_HANDLER,
+        payloads=[{"object_type": object_type} for object_type in SALESFORCE_TYPES],
+    )
+    job_units_plan(
+        run.ctx,
+        handler=SLICE_HANDLER,
+        payloads=[
+            {
+                "mode": run.mode,
+                "above": above,
+                "up_to": up_to,
+                "members": _members_note(n) if listed else None,
+                "newest": read.newest,
+                "highest": read.span.last,
+            }
+            for n, (above, up_to) in enumerate(slices)
+        ],
+    )
+    try:
+        if listed:
+            posted = _SliceMembers(run.ctx, slices)
+            run.read_members(on_page=posted.add)
+            posted.finish()
+    except BaseException as exc:
+        job_units_halt(run.ctx, why=str(exc) or type(exc).__name__)
+        raise
+    results = contact_units_finish(run)
+    return {i for r in results for i in r.get("at_newest") or ()}
+
+
+def _members_note(n: int) -> str:
+    return f"contacts.members.{n}"
+
+
+class MembersOutOfOrder(Exception):
+    """HubSpot sent the list's members out of id order after some slices had theirs."""
+
+
+class _SliceMembers:
+    """Posts each slice's members of the inclusion list as soon as the list's pages
+    (ascending ids, as HubSpot documents them) are past the slice."""
+
+    def __init__(self, ctx: JobContext, slices: list[tuple[int, int | None]]) -> None:
+        self.ctx, self.slices = ctx, slices
+        self.posted = 0
+        self.held: list[int] = []
+        self.last = 0
+        self.in_order = True
+
+    def add(self, page: list[str]) -> None:
+        ids = [int(member) for member in page if member.isdigit()]
+        if not ids:
+            return
+        if ids[0] <= self.last or ids != sorted(ids):
+            if self.posted:
+                # a slice may already have synced without this member: say so, never skip it
+                raise MembersOutOfOrder(
+                    "HubSpot sent the inclusion list's members out of id order; the run "
+                    "stopped before any contact of the list could be left out"
+                )
+            self.in_order = False  # nothing posted yet: post everything at the end
+        self.held.extend(ids)
+        self.last = max(self.last, ids[-1])
+        if self.in_order:
+            self._post(through=self.last)
+
+    def finish(self) -> None:
+        self.held.sort()
+        self._post(through=None)
+
+    def _post(self, *, through: int | None) -> None:
+        """Post the slices whose every member has been read (all of them: ``None``)."""
+        while self.posted < len(self.slices):
+            above, up_to = self.slices[self.posted]
+            if through is not None and (up_to is None or up_to > through):
+                return
+            mine = [m for m in self.held if above < m and (up_to is None or m <= up_to)]
+            job_note_post(self.ctx, _members_note(self.posted), [str(m) for m in mine])
+            self.held = [m for m in self.held if up_to is not None and m > up_to]
+            self.posted += 1
+
+
+def contacts_records_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """The unit handler: sync the payload's eligible contacts."""
+    from integrations.engine.contacts.sync import ContactSync
+
+    records = payload["records"]
+    ids = [r["id"] for r in records]
+    with JobClients(ctx) as clients:
+        run = ContactSync(ctx=ctx, clients=clients, mode=payload.get("mode", ""))
+        run._gate = InclusionGate(list_id="", members=None)  # the planning run applied it
+        try:
+            run.absorb_job_outcomes(hubspot_ids=ids)
+            run.settle_unconfirmed_creates(hubspot_ids=ids)
+            run.sync_records(records)
+        finally:
+            run.close()
+    return {"wrote_hubspot": run.wrote_hubspot, "salesforce_written": run.salesforce_written}
+
+
+def contacts_mirror_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """The mirror handler: pull one Salesforce object's changes into the mirror."""
+    from integrations.engine.contacts.sync import ContactSync
+
+    with JobClients(ctx) as clients:
+        run = ContactSync(ctx=ctx, clients=clients)
+        try:
+            run.pull_salesforce(object_types=[payload["object_type"]])
+        finally:
+            run.close()
+    return {}
+
+
+def _split(ctx: JobContext, payload: dict[str, Any], *, after: int, remaining: int) -> None:
+    """Share out the rest of a slice that holds more than a unit (contact ids are rarely
+    spread evenly): the ids after ``after`` in slices of about a unit's worth each, the
+    last one as open-ended as the slice was. They wait for the same members' note: the
+    slice's members are a superset of theirs."""
+    up_to = payload["up_to"]
+    last = up_to if up_to is not None else max(payload["highest"], after + 1)
+    count = -(-remaining // django_settings.SYNC_UNIT_RECORDS)
+    parts = IdSpan(first=after + 1, last=last).slices(count)
+    if up_to is not None:
+        parts[-1] = (parts[-1][0], up_to)
+    job_units_plan(
+        ctx,
+        handler=SLICE_HANDLER,
+        payloads=[{**payload, "above": above, "up_to": end} for above, end in parts],
+    )
+
+
+def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """The slice handler: read the slice's contacts from HubSpot (sharing out the rest if
+    the slice holds more than a unit); once the mirror is pulled and the slice's members
+    of the inclusion list are posted, apply the list and sync them."""
+    from integrations.engine.contacts.sync import ContactSync, at_moment
+
+    size = django_settings.SYNC_UNIT_RECORDS
+    at_newest: set[str] = set()
+    with JobClients(ctx) as clients:
+        run = ContactSync(ctx=ctx, clients=clients, mode=payload.get("mode", ""))
+        try:
+            read: list[dict[str, Any]] = []
+            total: list[int] = []
+            for records in run.hubspot.contacts_by_id(
+                run.hubspot_properties,
+                total.append,
+                above=payload["above"],
+                up_to=payload["up_to"],
+            ):
+                read.extend(records)
+                at_newest |= at_moment(records, payload["newest"])
+                ctx.raise_if_cancelled()
+                if len(read) == len(records) and total[0] > size * SPLIT_ABOVE:
+                    _split(
+                        ctx,
+                        payload,
+                        after=int(records[-1]["id"]),
+                        remaining=total[0] - len(records),
+                    )
+                    break
+            job_units_wait(ctx, handler=MIRROR_HANDLER)
+            members = None if payload["members"] is None else job_note_wait(ctx, payload["members"])
+            run._gate = InclusionGate(
+                list_id="", members=None if members is None else frozenset(members)
+            )
+            for part in chunks(read, django_settings.SYNC_UNIT_RECORDS):
+                ids = [r["id"] for r in part]
+                # a second run of the unit: what its first run settled counts once
+                run.absorb_job_outcomes(hubspot_ids=ids)
+                run.settle_unconfirmed_creates(hubspot_ids=ids)
+                run.sync_records(run.eligible_of(list(part)))
+        finally:
+            run.close()
+    return {
+        "wrote_hubspot": run.wrote_hubspot,
+        "salesforce_written": run.salesforce_written,
+        "at_newest": sorted(at_newest),
+        "outside": run.outside_list,
+    }
+
+
+def contact_units_echo(run: ContactSync) -> set[str]:
+    """The echo pass's pull, for each Salesforce object this run wrote more than a query
+    page of records to: units pull the changes since its cursor in time ranges, side by
+    side, and the cursor moves once all are mirrored. Returns the objects it pulled."""
+    from integrations.engine.contacts.sync import _cursor_get, _cursor_set, salesforce_cursor_name
+
+    now = timezone.now()
+    shared: set[str] = set()
+    payloads = []
+    for object_type, written in run.salesforce_written.items():
+        if written <= ECHO_RECORDS:
+            continue
+        since = vendor_time(_cursor_get(salesforce_cursor_name(object_type)))
+        # the run's writes are since it began: the ranges cut that time, the first one
+        # reaching back to the cursor (or to the first record, without one)
+        count = -(-written // ECHO_RECORDS)
+        began = min(max(since or run.started_at, run.started_at), now)
+        step = (now - began) / count
+        cuts = [began + step * n for n in range(1, count)]
+        shared.add(object_type)
+        payloads += [
+            {
+                "object_type": object_type,
+                "since": start.isoformat() if start else None,
+                "before": end.isoformat() if end else None,
+            }
+            for start, end in zip([since, *cuts], [*cuts, None], strict=True)
+        ]
+    if not payloads:
+        return set()
+    run.flush()
+    job_units_plan(run.ctx, handler=ECHO_HANDLER, payloads=payloads)
+    newest: dict[str, str] = {}
+    for result in job_units_finish(run.ctx):
+        for object_type, stamp in (result.get("echo") or {}).items():
+            current = newest.get(object_type)
+            if stamp and (current is None or vendor_time(stamp) > vendor_time(current)):
+                newest[object_type] = stamp
+    with run.bookkeeping():
+        for object_type, stamp in newest.items():
+            _cursor_set(salesforce_cursor_name(object_type), stamp)
+    return shared
+
+
+def contacts_echo_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """The echo handler: mirror one Salesforce object's changes in one time range."""
+    from integrations.engine.contacts.sync import ContactSync
+
+    since, before = payload["since"], payload["before"]
+    with JobClients(ctx) as clients:
+        run = ContactSync(ctx=ctx, clients=clients)
+        try:
+            newest = run.mirror_modified(
+                payload["object_type"],
+                since=datetime.fromisoformat(since) if since else None,
+                before=datetime.fromisoformat(before) if before else None,
+            )
+        finally:
+            run.close()
+    return {"echo": {payload["object_type"]: newest}}
+
+
+job_unit_handler_register(HANDLER, contacts_records_unit)
+job_unit_handler_register(ECHO_HANDLER, contacts_echo_unit)
+job_unit_handler_register(SLICE_HANDLER, contacts_slice_unit)
+job_unit_handler_register(MIRROR_HANDLER, contacts_mirror_unit)

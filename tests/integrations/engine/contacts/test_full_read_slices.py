@@ -1,0 +1,84 @@
+"""A big full read is shared out: units pull the Salesforce mirror and read HubSpot's
+contacts in id slices, each applying the inclusion list's members in its slice, which
+the run posts as it reads the list. Nothing may be lost between slices, read twice, or
+let past the list."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.models import JobUnit
+from integrations.connections import hubspot_client
+from integrations.engine.contacts import units as contact_units
+from integrations.engine.contacts.sync import _cursor_get, salesforce_cursor_name
+from integrations.engine.contacts.units import MIRROR_HANDLER, SLICE_HANDLER
+from integrations.pages.contacts.services import inclusion_list_choose
+from integrations.vendor_time import vendor_time
+from tests.compare import salesforce_people
+from tests.integrations.engine.contacts.conftest import person, run_sync
+from tests.outcomes import assert_counts_add_up, records_counted_twice
+
+pytestmark = pytest.mark.django_db
+
+UNIT = 40
+
+
+def test_a_big_full_read_is_read_by_units_in_slices_and_keeps_to_the_list(
+    settings, hubspot, salesforce
+) -> None:
+    settings.SYNC_UNIT_RECORDS = UNIT
+    members, others = [], []
+    for start in range(0, 600, 100):
+        batch = []
+        for i in range(start, start + 100):
+            vip = i % 3 != 0
+            (members if vip else others).append(f"c{i}@example.com")
+            batch.append(person(f"c{i}@example.com", jobtitle="VIP" if vip else "Other"))
+        hubspot.create_contacts(*batch)
+    inclusion_list_choose(
+        actor=None, list_id=hubspot.create_list("VIPs", jobtitle="VIP"), hubspot=hubspot_client()
+    )
+
+    job = run_sync("all")
+
+    slices = JobUnit.objects.filter(job=job, handler=SLICE_HANDLER)
+    # every contact goes out in slices of ~40; the leads and the contacts are pulled apart
+    assert slices.count() == 600 // UNIT
+    assert JobUnit.objects.filter(job=job, handler=MIRROR_HANDLER).count() == 2
+    assert (job.created, job.failed) == (len(members), 0)
+    assert job.skipped_reasons == {"not_in_list": len(others)}
+    assert_counts_add_up(job)
+    assert records_counted_twice(job) == []
+    # Salesforce has each member once and no one outside the list
+    emails = sorted(p["Email"] for p in salesforce_people(salesforce))
+    assert emails == sorted(members)
+    # the cursor knows every contact the slices read: nothing changed, nothing is seen
+    again = run_sync("incremental")
+    assert (again.seen, again.created) == (0, 0)
+
+
+def test_the_echo_of_many_salesforce_writes_is_pulled_by_units_in_time_ranges(
+    settings, monkeypatch, connected, hubspot, salesforce
+) -> None:
+    """A run that wrote more than a query page of records to Salesforce pulls them back
+    (its echo) in time ranges, side by side; afterwards the Salesforce cursor is past its
+    writes, so the next run reads none of them again."""
+    settings.SYNC_UNIT_RECORDS = UNIT
+    monkeypatch.setattr(contact_units, "ECHO_RECORDS", 30)
+    for start in range(0, 200, 100):
+        hubspot.create_contacts(*(person(f"e{i}@example.com") for i in range(start, start + 100)))
+
+    job = run_sync("all")
+
+    assert job.created == 200
+    echoes = JobUnit.objects.filter(job=job, handler=contact_units.ECHO_HANDLER)
+    assert echoes.count() == -(-200 // 30)
+    leads = salesforce.query("SELECT Id, SystemModstamp FROM Lead")
+    newest = max(vendor_time(lead["SystemModstamp"]) for lead in leads)
+    assert vendor_time(_cursor_get(salesforce_cursor_name("Lead"))) == newest
+    connected.salesforce.control("POST", "calls/reset")
+    again = run_sync("incremental")
+    assert again.seen == 0
+    queries = connected.salesforce.calls()["by_endpoint"]
+    # one query per object, each answering at most the newest record again: no page more
+    assert sum(n for key, n in queries.items() if "query" in key.lower()) == 2
