@@ -13,9 +13,9 @@ import pytest
 
 from core.models import AuditEvent, JobUnit, SyncJob
 from core.services.jobs import job_cancel
-from integrations.connections import connections_use_sandbox
 from integrations.engine.contacts.jobs import contacts_sync_start
 from integrations.engine.contacts.units import MIRROR_HANDLER, SLICE_HANDLER
+from integrations.pages.connections.services import connections_use_sandbox
 from tests.compare import contacts_compare, salesforce_people
 from tests.outcomes import all_jobs_mismatches, assert_counts_add_up, records_counted_twice
 from tests.sandbox import Sandbox
