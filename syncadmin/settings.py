@@ -280,6 +280,8 @@ WRITE_SETTLE_S = env.int("WRITE_SETTLE_S", default=600)
 # A contact sync with more eligible contacts than this hands them out in work units of
 # this many, which every worker (on every host) takes (docs/architecture.md).
 SYNC_UNIT_RECORDS = env.int("SYNC_UNIT_RECORDS", default=1000)
+# Salesforce writes (collections of 200) a worker sends side by side.
+SALESFORCE_WRITES_AT_ONCE = env.int("SALESFORCE_WRITES_AT_ONCE", default=2)
 # Salesforce writes of more records than this go through one Bulk API 2.0 job instead
 # of sObject Collections of 200 (Salesforce suggests Bulk from about 2,000 records).
 SALESFORCE_BULK_THRESHOLD = env.int("SALESFORCE_BULK_THRESHOLD", default=2000)
@@ -287,6 +289,8 @@ SALESFORCE_BULK_THRESHOLD = env.int("SALESFORCE_BULK_THRESHOLD", default=2000)
 SALESFORCE_BULK_FIRST_POLL_S = env.float("SALESFORCE_BULK_FIRST_POLL_S", default=2.0)
 if SYNC_UNIT_RECORDS < 1:
     raise ImproperlyConfigured("SYNC_UNIT_RECORDS must be at least 1")
+if not 1 <= SALESFORCE_WRITES_AT_ONCE <= 10:
+    raise ImproperlyConfigured("SALESFORCE_WRITES_AT_ONCE must be between 1 and 10")
 # HubSpot records some activities late (a marketing email open, an Events API event):
 # each run reads this far behind its cursor again; links make the re-read harmless.
 ACTIVITY_LATE_ARRIVAL_H = env.int("ACTIVITY_LATE_ARRIVAL_H", default=72)

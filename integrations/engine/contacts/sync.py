@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -80,6 +81,7 @@ from integrations.engine.outcomes import (
 )
 from integrations.engine.record_errors import record_errors_resolve, record_failure, unconfirmed
 from integrations.http import errors
+from integrations.http.side_by_side import side_by_side
 from integrations.hubspot.streams import cursor_ms
 from integrations.job_clients import JobClients
 from integrations.models.contacts import (
@@ -942,60 +944,84 @@ class ContactSync:
         return {link.hubspot_id: link for link, _ in pairs}
 
     def _create_in_salesforce(self, records: list[dict[str, Any]]) -> None:
+        """Create the contacts' records in Salesforce: each write is written ahead, a few
+        collections are sent side by side, and each is booked as it was answered."""
         object_type = self.settings.create_new_as
-        fields = self.salesforce_fields(object_type)
-        by_field = {m.salesforce_field: m for m in self.mappings}
-        for chunk in chunks(records, self._write_batch(len(records))):
-            payloads = []
-            for record in chunk:
-                props = record["properties"]
-                payload = {"Email": (props.get("email") or "").strip()}
-                for sf_field in fields:
-                    mapping = by_field.get(sf_field)
-                    if mapping is None or mapping.rule == PropertyMapping.Rule.DONT_SYNC:
-                        continue
-                    if mapping.rule == PropertyMapping.Rule.ALWAYS_SALESFORCE:
-                        continue  # Salesforce owns it: never written from HubSpot
-                    value = props.get(mapping.hubspot_property)
-                    if value not in (None, ""):
-                        payload[sf_field] = value
-                payloads.append(payload)
-            intents = self._intend_creates(chunk, object_type)
-            try:
-                results = self.salesforce.create(object_type, payloads)
-            except errors.ServerError as exc:
-                # sent, but no answer: it may have been applied; looked up next run
+        batches = [
+            (chunk, [self._create_payload(record, object_type) for record in chunk])
+            for chunk in chunks(records, self._write_batch(len(records)))
+        ]
+        for group in chunks(batches, django_settings.SALESFORCE_WRITES_AT_ONCE):
+            intents = [self._intend_creates(chunk, object_type) for chunk, _ in group]
+            outcomes = side_by_side(
+                [partial(self.salesforce.create, object_type, payloads) for _, payloads in group],
+                at_most=django_settings.SALESFORCE_WRITES_AT_ONCE,
+            )
+            stop: Exception | None = None
+            for (chunk, payloads), intent, outcome in zip(group, intents, outcomes, strict=True):
+                if isinstance(outcome, Exception) and not isinstance(outcome, errors.ServerError):
+                    intent.delete()  # nothing was sent
+                    stop = stop or outcome
+                    continue
                 self.salesforce_written[object_type] += len(chunk)
-                with self.bookkeeping():
-                    for record in chunk:
-                        self._create_unconfirmed(
-                            record,
-                            f"{exc.message} — the {object_type.lower()} may have been created",
-                        )
+                self._created(chunk, payloads, outcome, intent, object_type)
+            if stop is not None:
+                raise stop
+
+    def _create_payload(self, record: dict[str, Any], object_type: str) -> dict[str, Any]:
+        """The Salesforce record to create for a HubSpot contact: its email and the mapped
+        values HubSpot may write."""
+        props = record["properties"]
+        by_field = {m.salesforce_field: m for m in self.mappings}
+        payload = {"Email": (props.get("email") or "").strip()}
+        for sf_field in self.salesforce_fields(object_type):
+            mapping = by_field.get(sf_field)
+            if mapping is None or mapping.rule == PropertyMapping.Rule.DONT_SYNC:
                 continue
-            except BaseException:
-                intents.delete()  # nothing was sent
-                raise
-            self.salesforce_written[object_type] += len(chunk)
-            unprocessed = {
-                record["id"]
-                for record, result in zip(chunk, results, strict=True)
-                if any(e.status_code == UNPROCESSED for e in result.errors)
-            }
+            if mapping.rule == PropertyMapping.Rule.ALWAYS_SALESFORCE:
+                continue  # Salesforce owns it: never written from HubSpot
+            value = props.get(mapping.hubspot_property)
+            if value not in (None, ""):
+                payload[sf_field] = value
+        return payload
+
+    def _created(
+        self,
+        chunk: Sequence[dict[str, Any]],
+        payloads: list[dict[str, Any]],
+        outcome: Any,
+        intents: QuerySet[ContactCreateIntent],
+        object_type: str,
+    ) -> None:
+        """Book one create call: its results, or a lost answer (``ServerError``)."""
+        if isinstance(outcome, errors.ServerError):
+            # sent, but no answer: it may have been applied; looked up next run
             with self.bookkeeping():
-                # the outcome of every other one is known now; one a Bulk job did not
-                # report may still have been created: looked up by email, as a lost answer
-                intents.exclude(hubspot_id__in=unprocessed).delete()
-                answered = []
-                for record, payload, result in zip(chunk, payloads, results, strict=True):
-                    if record["id"] in unprocessed:
-                        self._create_unconfirmed(
-                            record,
-                            f"Salesforce's Bulk job did not report this {object_type.lower()}",
-                        )
-                    else:
-                        answered.append((record, payload, result))
-                self._after_creates(answered, object_type)
+                for record in chunk:
+                    self._create_unconfirmed(
+                        record,
+                        f"{outcome.message} — the {object_type.lower()} may have been created",
+                    )
+            return
+        unprocessed = {
+            record["id"]
+            for record, result in zip(chunk, outcome, strict=True)
+            if any(e.status_code == UNPROCESSED for e in result.errors)
+        }
+        with self.bookkeeping():
+            # the outcome of every other one is known now; one a Bulk job did not
+            # report may still have been created: looked up by email, as a lost answer
+            intents.exclude(hubspot_id__in=unprocessed).delete()
+            answered = []
+            for record, payload, result in zip(chunk, payloads, outcome, strict=True):
+                if record["id"] in unprocessed:
+                    self._create_unconfirmed(
+                        record,
+                        f"Salesforce's Bulk job did not report this {object_type.lower()}",
+                    )
+                else:
+                    answered.append((record, payload, result))
+            self._after_creates(answered, object_type)
 
     def _create_unconfirmed(self, record: dict[str, Any], why: str) -> None:
         """A create that was sent but whose outcome is unknown: owed, with the reason, and
@@ -1147,13 +1173,25 @@ class ContactSync:
         to_salesforce = [p for p in plans if p.salesforce_changes]
         to_hubspot = [p for p in plans if p.hubspot_changes]
         failures: list[tuple[_Plan, str, list[Any], str]] = []
+        stop: Exception | None = None
         for object_type in SALESFORCE_TYPES:
             typed = [p for p in to_salesforce if p.link.salesforce_type == object_type]
-            for chunk in chunks(typed, self._write_batch(len(typed))):
-                results = self.salesforce.update(
-                    object_type,
-                    [{"Id": p.link.salesforce_id, **p.salesforce_changes} for p in chunk],
-                )
+            batches = list(chunks(typed, self._write_batch(len(typed))))
+            outcomes = side_by_side(
+                [
+                    partial(
+                        self.salesforce.update,
+                        object_type,
+                        [{"Id": p.link.salesforce_id, **p.salesforce_changes} for p in chunk],
+                    )
+                    for chunk in batches
+                ],
+                at_most=django_settings.SALESFORCE_WRITES_AT_ONCE,
+            )
+            for chunk, results in zip(batches, outcomes, strict=True):
+                if isinstance(results, Exception):
+                    stop = stop or results
+                    continue
                 self.salesforce_written[object_type] += len(chunk)
                 for plan, result in zip(chunk, results, strict=True):
                     if not result.success:
@@ -1165,6 +1203,8 @@ class ContactSync:
                                 f"Salesforce refused the update of {object_type.lower()}",
                             )
                         )
+        if stop is not None:
+            raise stop
         for chunk in chunks(to_hubspot, 100):
             outcome = self.hubspot.contacts_batch_update(
                 [{"id": p.link.hubspot_id, "properties": p.hubspot_changes} for p in chunk]

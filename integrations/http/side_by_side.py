@@ -1,0 +1,48 @@
+"""Vendor calls sent side by side from one worker.
+
+A unit's Salesforce writes are collections of 200 records, each more than a second of
+Salesforce's time; sent one after the other they are most of a unit's time, while the
+worker only waits. ``side_by_side`` sends such calls from a few threads and hands back
+each one's outcome in order (its result, or the exception it raised), so the caller
+books them one by one as before. Salesforce runs an org's requests concurrently; the
+shared rate limits and the budget still gate every attempt.
+
+Each thread uses a database connection of its own for the transport's gates (the job's
+ownership, the budget, the connection's state) and closes it when its call ends. Inside
+a transaction the calls run one after the other in the caller's thread: another
+connection cannot see what the transaction wrote, and a transaction must not stay open
+across network waits anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from django.db import connection, connections
+
+T = TypeVar("T")
+
+
+def side_by_side(calls: Sequence[Callable[[], T]], *, at_most: int) -> list[T | Exception]:
+    """Run ``calls``, at most ``at_most`` at a time; each one's result or exception, in
+    order. Every call runs, whatever the others raised."""
+    if len(calls) < 2 or at_most < 2 or connection.in_atomic_block:
+        return [_outcome(call) for call in calls]
+    with ThreadPoolExecutor(max_workers=min(at_most, len(calls))) as pool:
+        return list(pool.map(_in_own_thread, calls))
+
+
+def _outcome(call: Callable[[], T]) -> T | Exception:
+    try:
+        return call()
+    except Exception as exc:  # handed back: the caller books each call's outcome
+        return exc
+
+
+def _in_own_thread(call: Callable[[], T]) -> T | Exception:
+    try:
+        return _outcome(call)
+    finally:
+        connections.close_all()
