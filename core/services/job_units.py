@@ -11,7 +11,7 @@ worker works on units too, then waits until the last one has ended:
   ``JOB_HEARTBEAT_S`` by a thread of its worker; one silent for ``JOB_STALE_AFTER_S``
   goes back to *queued* and is taken by another worker. Handlers must be idempotent
   for that (the sync engines are: write-ahead intents and links, see
-  ``integrations/engine/contacts/sync.py``).
+  ``integrations/engine/contacts/creates.py``).
 - **Cancel stops what has not started.** Units check the job before they are
   claimed; once the job is cancelled (or ended) the queued ones are dropped, the
   running ones stop at their next batch, and the job ends after them, so nothing is

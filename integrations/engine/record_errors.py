@@ -63,36 +63,60 @@ def error_category(vendor_code: str) -> str:
     return _CATEGORY_BY_CODE.get(vendor_code.upper(), Category.OTHER)
 
 
-def record_error_open(
-    *,
-    record_key: str,
-    message: str,
-    vendor_code: str = "",
-    object_type: str = "contact",
-    hubspot_id: str = "",
-    salesforce_id: str = "",
-    email: str = "",
-    direction: str = "",
-    job_id: int | None = None,
-) -> None:
-    """Record (or count again) an open error for one record."""
+@dataclass(frozen=True)
+class FailedRecord:
+    """One record that did not sync, and why: everything its open error and its audit
+    event say, handed along as one value."""
+
+    #: ``contact`` or ``activity``
+    object_type: str
+    #: the record's identity on the side that failed (``hs:<id>``, ``sf:<id>``, ...)
+    record_key: str
+    #: what was being done ("Salesforce refused to create the lead")
+    what: str
+    #: the vendor's errors (the first one is shown), or a ``Reason`` of ours
+    errors: Sequence[Any] = ()
+    hubspot_id: str = ""
+    salesforce_id: str = ""
+    email: str = ""
+    direction: str = ""
+    #: how the audit trail names the record (an activity's subject)
+    label: str = ""
+
+    @property
+    def code(self) -> str:
+        first = self.errors[0] if self.errors else None
+        return getattr(first, "status_code", "") or getattr(first, "category", "") or ""
+
+    @property
+    def message(self) -> str:
+        first = self.errors[0] if self.errors else None
+        return getattr(first, "message", "") or "no reason given"
+
+
+def record_error_open(failed: FailedRecord, *, job_id: int | None = None) -> None:
+    """Record (or count again) the open error of a record that did not sync."""
     fields = {
-        "category": error_category(vendor_code),
-        "vendor_code": vendor_code,
-        "message": message,
-        "hubspot_id": hubspot_id,
-        "salesforce_id": salesforce_id,
-        "email": email.lower(),
-        "direction": direction,
+        "category": error_category(failed.code),
+        "vendor_code": failed.code,
+        "message": failed.message,
+        "hubspot_id": failed.hubspot_id,
+        "salesforce_id": failed.salesforce_id,
+        "email": failed.email.lower(),
+        "direction": failed.direction,
         "job_id": job_id,
     }
-    existing = RecordError.objects.filter(object_type=object_type, record_key=record_key)
+    existing = RecordError.objects.filter(
+        object_type=failed.object_type, record_key=failed.record_key
+    )
     for _ in range(2):  # a concurrent first insert loses the race once, then updates
         if existing.update(occurrences=F("occurrences") + 1, **fields):
             return
         try:
             with transaction.atomic():
-                RecordError.objects.create(object_type=object_type, record_key=record_key, **fields)
+                RecordError.objects.create(
+                    object_type=failed.object_type, record_key=failed.record_key, **fields
+                )
             return
         except IntegrityError:
             continue
@@ -108,45 +132,21 @@ def record_errors_resolve(*, record_keys: list[str], object_type: str = "contact
     return deleted
 
 
-def record_failure(
-    *,
-    job_id: int | None,
-    object_type: str,
-    record_key: str,
-    errors: Sequence[Any],
-    what: str,
-    hubspot_id: str = "",
-    salesforce_id: str = "",
-    email: str = "",
-    direction: str = "",
-    object_label: str = "",
-) -> AuditEvent:
+def record_failure(failed: FailedRecord, *, job_id: int | None) -> AuditEvent:
     """One record failed: open (or count) its error with the vendor's first message and
     code, and return the audit event that says so (the caller writes it with its batch)."""
-    first = errors[0] if errors else None
-    code = getattr(first, "status_code", "") or getattr(first, "category", "") or ""
-    message = getattr(first, "message", "") or "no reason given"
-    record_error_open(
-        record_key=record_key,
-        object_type=object_type,
-        message=message,
-        vendor_code=code,
-        hubspot_id=hubspot_id,
-        salesforce_id=salesforce_id,
-        email=email,
-        direction=direction,
-        job_id=job_id,
-    )
+    record_error_open(failed, job_id=job_id)
+    object_type = failed.object_type
     return audit_event_build(
         job_id=job_id,
         action="record.failed" if object_type == "contact" else f"{object_type}.failed",
         object_type=object_type,
-        object_label=object_label,
-        email=email,
-        hubspot_id=hubspot_id,
-        salesforce_id=salesforce_id,
-        direction=direction,
+        object_label=failed.label,
+        email=failed.email,
+        hubspot_id=failed.hubspot_id,
+        salesforce_id=failed.salesforce_id,
+        direction=failed.direction,
         status="failed",
-        error_category=code,
-        message=f"{what}: {message}",
+        error_category=failed.code,
+        message=f"{failed.what}: {failed.message}",
     )

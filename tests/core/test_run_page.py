@@ -17,7 +17,7 @@ from core.services.job_runtime import JobContext
 from core.services.jobs import job_run, job_start
 from integrations.engine.activities.jobs import activities_sync_start
 from integrations.engine.contacts.jobs import contacts_sync_start
-from integrations.engine.contacts.sync import Mode
+from integrations.engine.contacts.options import Mode
 from integrations.http import budget
 from integrations.models import ApiUsageDay, ContactSyncSettings
 from tests.factories import ActivityTypeFactory

@@ -37,7 +37,7 @@ from integrations.chunks import chunks
 from integrations.engine.activities.engagement_types import ENGAGEMENT_TYPES
 from integrations.engine.activities.text import DESCRIPTION_MAX, clip, text_to_html
 from integrations.engine.bookkeeping import bookkeeping
-from integrations.engine.contacts.sync import _cursor_get, _cursor_set
+from integrations.engine.cursors import cursor_get, cursor_set
 from integrations.engine.outcomes import (
     CREATED,
     FAILED,
@@ -46,7 +46,12 @@ from integrations.engine.outcomes import (
     OutcomeLedger,
     skip_reason_label,
 )
-from integrations.engine.record_errors import record_errors_resolve, record_failure, unconfirmed
+from integrations.engine.record_errors import (
+    FailedRecord,
+    record_errors_resolve,
+    record_failure,
+    unconfirmed,
+)
 from integrations.engine.stamp_cursor import StampCursor
 from integrations.http import errors
 from integrations.hubspot.streams import cursor_ms
@@ -181,7 +186,7 @@ class TimelineReader:
     def _cursor(self, name: str) -> datetime:
         if not self.use_cursors:
             return self.since
-        stored = _cursor_get(name)
+        stored = cursor_get(name)
         return max(self.since, vendor_time(stored)) if stored else self.since
 
     def _late_cursor(self, name: str) -> datetime:
@@ -432,7 +437,7 @@ class ActivitySync:
             self.write_candidates(gathered, rows)
         with self.bookkeeping():
             for name, value in cursors:
-                _cursor_set(name, value)
+                cursor_set(name, value)
         gathered.clear()
         cursors.clear()
         self.flush()
@@ -662,21 +667,23 @@ class ActivitySync:
         self.failed(
             key,
             record_failure(
+                FailedRecord(
+                    object_type="activity",
+                    record_key=key,
+                    errors=[
+                        unconfirmed(
+                            "an earlier run sent this create but never got the answer, and it "
+                            f"is not there yet — {NOT_SENT_AGAIN}"
+                        )
+                    ],
+                    what=f"Not created yet: {link.source_key}",
+                    hubspot_id=link.hubspot_contact_id,
+                    salesforce_id=contact.salesforce_id if contact else "",
+                    email=contact.email if contact else "",
+                    direction=direction,
+                    label=link.subject,
+                ),
                 job_id=self.ctx.job_id,
-                object_type="activity",
-                record_key=key,
-                errors=[
-                    unconfirmed(
-                        "an earlier run sent this create but never got the answer, and it is "
-                        f"not there yet — {NOT_SENT_AGAIN}"
-                    )
-                ],
-                what=f"Not created yet: {link.source_key}",
-                hubspot_id=link.hubspot_contact_id,
-                salesforce_id=contact.salesforce_id if contact else "",
-                email=contact.email if contact else "",
-                direction=direction,
-                object_label=link.subject,
             ),
         )
 
@@ -791,16 +798,18 @@ class ActivitySync:
         self.failed(
             key,
             record_failure(
+                FailedRecord(
+                    object_type="activity",
+                    record_key=key,
+                    errors=errors,
+                    what=f"{what} for HubSpot {candidate.source_key}",
+                    hubspot_id=contact.hubspot_id if contact else "",
+                    salesforce_id=contact.salesforce_id if contact else "",
+                    email=contact.email if contact else "",
+                    direction=TO_SALESFORCE,
+                    label=candidate.subject,
+                ),
                 job_id=self.ctx.job_id,
-                object_type="activity",
-                record_key=key,
-                errors=errors,
-                what=f"{what} for HubSpot {candidate.source_key}",
-                hubspot_id=contact.hubspot_id if contact else "",
-                salesforce_id=contact.salesforce_id if contact else "",
-                email=contact.email if contact else "",
-                direction=TO_SALESFORCE,
-                object_label=candidate.subject,
             ),
         )
 
@@ -818,7 +827,7 @@ class ActivitySync:
 
     def _sync_salesforce_kind(self, kind: SalesforceActivityType, row: ActivityType) -> None:
         cursor_name = f"salesforce:{kind.key}:SystemModstamp"
-        cursor = StampCursor.parse(_cursor_get(cursor_name))
+        cursor = StampCursor.parse(cursor_get(cursor_name))
         since = max(filter(None, [cursor.stamp, row.enabled_at]))
         soql = _salesforce_activities_soql(kind, f"SystemModstamp >= {soql_datetime(since)}")
         page: list[dict] = []
@@ -910,7 +919,7 @@ class ActivitySync:
         self._owner_flows_back(owner_changes)
         if cursor is not None:
             with self.bookkeeping():
-                _cursor_set(*cursor)
+                cursor_set(*cursor)
         self.ctx.raise_if_cancelled()
 
     def _hubspot_creates(self, kind: SalesforceActivityType, creates: list) -> None:
@@ -975,15 +984,17 @@ class ActivitySync:
         self.failed(
             f"sf:{record['Id']}",
             record_failure(
+                FailedRecord(
+                    object_type="activity",
+                    record_key=f"sf:{record['Id']}",
+                    errors=errs,
+                    what=what,
+                    salesforce_id=record["Id"],
+                    hubspot_id=contact.hubspot_id,
+                    email=contact.email,
+                    direction=TO_HUBSPOT,
+                ),
                 job_id=self.ctx.job_id,
-                object_type="activity",
-                record_key=f"sf:{record['Id']}",
-                errors=errs,
-                what=what,
-                salesforce_id=record["Id"],
-                hubspot_id=contact.hubspot_id,
-                email=contact.email,
-                direction=TO_HUBSPOT,
             ),
         )
 
@@ -1152,15 +1163,17 @@ class ActivitySync:
                 self.failed(
                     f"sf:{record['Id']}",
                     record_failure(
+                        FailedRecord(
+                            object_type="activity",
+                            record_key=f"sf:{record['Id']}",
+                            errors=[error],
+                            what=f"HubSpot refused the new owner of the {object_type[:-1]}",
+                            salesforce_id=record["Id"],
+                            hubspot_id=link.hubspot_contact_id,
+                            direction=TO_HUBSPOT,
+                            label=link.subject,
+                        ),
                         job_id=self.ctx.job_id,
-                        object_type="activity",
-                        record_key=f"sf:{record['Id']}",
-                        errors=[error],
-                        what=f"HubSpot refused the new owner of the {object_type[:-1]}",
-                        salesforce_id=record["Id"],
-                        hubspot_id=link.hubspot_contact_id,
-                        direction=TO_HUBSPOT,
-                        object_label=link.subject,
                     ),
                 )
                 continue

@@ -13,7 +13,8 @@ from core.job_kinds import JobPurpose, register_job_kind
 from core.models import SyncJob
 from core.services.jobs import JobStart, job_start
 from core.services.schedules import schedule_every
-from integrations.engine.contacts.sync import Mode, contacts_sync_run
+from integrations.engine.contacts.options import Mode
+from integrations.engine.contacts.sync import contacts_sync_run
 from integrations.models import ContactSyncSettings
 from integrations.pages.contact_page.ref import NotAContact, contact_ref_parse
 

@@ -34,9 +34,8 @@ HubSpot, the echo pass) count each record once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings as django_settings
 from django.utils import timezone
@@ -52,13 +51,20 @@ from core.services.job_units import (
     job_units_wait,
 )
 from integrations.chunks import chunks
+from integrations.engine.contacts.creates import settle_unconfirmed_creates
+from integrations.engine.contacts.mirror import (
+    mirror_modified,
+    pull_salesforce,
+    salesforce_cursor_name,
+)
+from integrations.engine.contacts.pairs import eligible_of, sync_records
+from integrations.engine.contacts.reads import FullRead, at_moment
+from integrations.engine.contacts.run import SALESFORCE_TYPES, ContactRun
+from integrations.engine.cursors import cursor_get, cursor_set
+from integrations.engine.run import engine_run
 from integrations.hubspot.streams import IdSpan
-from integrations.job_clients import JobClients
 from integrations.rules.inclusion import InclusionGate
 from integrations.vendor_time import vendor_time
-
-if TYPE_CHECKING:
-    from integrations.engine.contacts.sync import ContactSync
 
 HANDLER = "contacts.records"
 SLICE_HANDLER = "contacts.slice"
@@ -70,31 +76,18 @@ ECHO_RECORDS = 2000
 SPLIT_ABOVE = 1.5
 
 
-@dataclass(frozen=True)
-class FullRead:
-    """A full read worth sharing out: how many contacts, their ids, and the newest
-    modification time when it began (where the next incremental read resumes)."""
-
-    total: int
-    span: IdSpan
-    newest: int | None
-    #: when the read began (epoch ms, our clock)
-    began_ms: int
-
-    @property
-    def slices(self) -> list[tuple[int, int | None]]:
-        return self.span.slices(-(-self.total // django_settings.SYNC_UNIT_RECORDS))
+def _slices(read: FullRead) -> list[tuple[int, int | None]]:
+    """The read's id slices, about ``SYNC_UNIT_RECORDS`` contacts each."""
+    return read.span.slices(-(-read.total // django_settings.SYNC_UNIT_RECORDS))
 
 
-def contact_units_plan(run: ContactSync, records: list[dict[str, Any]]) -> int:
+def contact_units_plan(run: ContactRun, records: list[dict[str, Any]]) -> int:
     """One unit for these eligible contacts; returns 1."""
     run.flush()  # what the run settled so far commits before a unit may count the same
-    return job_units_plan(
-        run.ctx, handler=HANDLER, payloads=[{"mode": run.mode, "records": records}]
-    )
+    return job_units_plan(run.ctx, handler=HANDLER, payloads=[{"records": records}])
 
 
-def contact_units_finish(run: ContactSync) -> list[dict[str, Any]]:
+def contact_units_finish(run: ContactRun) -> list[dict[str, Any]]:
     """Work on the units too, wait for the last, then take over what they settled;
     returns their results."""
     results = job_units_finish(run.ctx)
@@ -107,13 +100,11 @@ def contact_units_finish(run: ContactSync) -> list[dict[str, Any]]:
     return results
 
 
-def contact_units_full_read(run: ContactSync, read: FullRead) -> set[str]:
+def contact_units_full_read(run: ContactRun, read: FullRead) -> set[str]:
     """Share out a full read (see the module docstring), read the list's members here
     meanwhile, work on the units too and wait for the last; returns the ids the slices
     read that were last modified at ``read.newest`` (the cursor's handled ids)."""
-    from integrations.engine.contacts.sync import SALESFORCE_TYPES
-
-    slices = read.slices
+    slices = _slices(read)
     listed = bool(run.list_id)
     run.flush()  # what the run settled so far commits before a unit may count the same
     job_units_plan(
@@ -126,7 +117,6 @@ def contact_units_full_read(run: ContactSync, read: FullRead) -> set[str]:
         handler=SLICE_HANDLER,
         payloads=[
             {
-                "mode": run.mode,
                 "above": above,
                 "up_to": up_to,
                 "members": _members_note(n) if listed else None,
@@ -202,32 +192,20 @@ class _SliceMembers:
 
 def contacts_records_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """The unit handler: sync the payload's eligible contacts."""
-    from integrations.engine.contacts.sync import ContactSync
-
     records = payload["records"]
     ids = [r["id"] for r in records]
-    with JobClients(ctx) as clients:
-        run = ContactSync(ctx=ctx, clients=clients, mode=payload.get("mode", ""))
-        run._gate = InclusionGate(list_id="", members=None)  # the planning run applied it
-        try:
-            run.absorb_job_outcomes(hubspot_ids=ids)
-            run.settle_unconfirmed_creates(hubspot_ids=ids)
-            run.sync_records(records)
-        finally:
-            run.close()
+    with engine_run(ContactRun, ctx) as run:
+        run.use_gate(InclusionGate(list_id="", members=None))  # the planning run applied it
+        run.absorb_job_outcomes(hubspot_ids=ids)
+        settle_unconfirmed_creates(run, hubspot_ids=ids)
+        sync_records(run, records)
     return {"wrote_hubspot": run.wrote_hubspot, "salesforce_written": run.salesforce_written}
 
 
 def contacts_mirror_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """The mirror handler: pull one Salesforce object's changes into the mirror."""
-    from integrations.engine.contacts.sync import ContactSync
-
-    with JobClients(ctx) as clients:
-        run = ContactSync(ctx=ctx, clients=clients)
-        try:
-            run.pull_salesforce(object_types=[payload["object_type"]])
-        finally:
-            run.close()
+    with engine_run(ContactRun, ctx) as run:
+        pull_salesforce(run, [payload["object_type"]])
     return {}
 
 
@@ -253,45 +231,33 @@ def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
     """The slice handler: read the slice's contacts from HubSpot (sharing out the rest if
     the slice holds more than a unit); once the mirror is pulled and the slice's members
     of the inclusion list are posted, apply the list and sync them."""
-    from integrations.engine.contacts.sync import ContactSync, at_moment
-
     size = django_settings.SYNC_UNIT_RECORDS
     at_newest: set[str] = set()
-    with JobClients(ctx) as clients:
-        run = ContactSync(ctx=ctx, clients=clients, mode=payload.get("mode", ""))
-        try:
-            read: list[dict[str, Any]] = []
-            total: list[int] = []
-            for records in run.hubspot.contacts_by_id(
-                run.hubspot_properties,
-                total.append,
-                above=payload["above"],
-                up_to=payload["up_to"],
-            ):
-                read.extend(records)
-                at_newest |= at_moment(records, payload["newest"])
-                ctx.raise_if_cancelled()
-                if len(read) == len(records) and total[0] > size * SPLIT_ABOVE:
-                    _split(
-                        ctx,
-                        payload,
-                        after=int(records[-1]["id"]),
-                        remaining=total[0] - len(records),
-                    )
-                    break
-            job_units_wait(ctx, handler=MIRROR_HANDLER)
-            members = None if payload["members"] is None else job_note_wait(ctx, payload["members"])
-            run._gate = InclusionGate(
-                list_id="", members=None if members is None else frozenset(members)
-            )
-            for part in chunks(read, django_settings.SYNC_UNIT_RECORDS):
-                ids = [r["id"] for r in part]
-                # a second run of the unit: what its first run settled counts once
-                run.absorb_job_outcomes(hubspot_ids=ids)
-                run.settle_unconfirmed_creates(hubspot_ids=ids)
-                run.sync_records(run.eligible_of(list(part)))
-        finally:
-            run.close()
+    with engine_run(ContactRun, ctx) as run:
+        read: list[dict[str, Any]] = []
+        total: list[int] = []
+        for records in run.hubspot.contacts_by_id(
+            run.hubspot_properties, total.append, above=payload["above"], up_to=payload["up_to"]
+        ):
+            read.extend(records)
+            at_newest |= at_moment(records, payload["newest"])
+            ctx.raise_if_cancelled()
+            if len(read) == len(records) and total[0] > size * SPLIT_ABOVE:
+                _split(
+                    ctx, payload, after=int(records[-1]["id"]), remaining=total[0] - len(records)
+                )
+                break
+        job_units_wait(ctx, handler=MIRROR_HANDLER)
+        members = None if payload["members"] is None else job_note_wait(ctx, payload["members"])
+        run.use_gate(
+            InclusionGate(list_id="", members=None if members is None else frozenset(members))
+        )
+        for part in chunks(read, size):
+            ids = [r["id"] for r in part]
+            # a second run of the unit: what its first run settled counts once
+            run.absorb_job_outcomes(hubspot_ids=ids)
+            settle_unconfirmed_creates(run, hubspot_ids=ids)
+            sync_records(run, eligible_of(run, list(part)))
     return {
         "wrote_hubspot": run.wrote_hubspot,
         "salesforce_written": run.salesforce_written,
@@ -300,19 +266,17 @@ def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
     }
 
 
-def contact_units_echo(run: ContactSync) -> set[str]:
+def contact_units_echo(run: ContactRun) -> set[str]:
     """The echo pass's pull, for each Salesforce object this run wrote more than a query
     page of records to: units pull the changes since its cursor in time ranges, side by
     side, and the cursor moves once all are mirrored. Returns the objects it pulled."""
-    from integrations.engine.contacts.sync import _cursor_get, _cursor_set, salesforce_cursor_name
-
     now = timezone.now()
     shared: set[str] = set()
     payloads = []
     for object_type, written in run.salesforce_written.items():
         if written <= ECHO_RECORDS:
             continue
-        since = vendor_time(_cursor_get(salesforce_cursor_name(object_type)))
+        since = vendor_time(cursor_get(salesforce_cursor_name(object_type)))
         # the run's writes are since it began: the ranges cut that time, the first one
         # reaching back to the cursor (or to the first record, without one)
         count = -(-written // ECHO_RECORDS)
@@ -340,25 +304,20 @@ def contact_units_echo(run: ContactSync) -> set[str]:
                 newest[object_type] = stamp
     with run.bookkeeping():
         for object_type, stamp in newest.items():
-            _cursor_set(salesforce_cursor_name(object_type), stamp)
+            cursor_set(salesforce_cursor_name(object_type), stamp)
     return shared
 
 
 def contacts_echo_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """The echo handler: mirror one Salesforce object's changes in one time range."""
-    from integrations.engine.contacts.sync import ContactSync
-
     since, before = payload["since"], payload["before"]
-    with JobClients(ctx) as clients:
-        run = ContactSync(ctx=ctx, clients=clients)
-        try:
-            newest = run.mirror_modified(
-                payload["object_type"],
-                since=datetime.fromisoformat(since) if since else None,
-                before=datetime.fromisoformat(before) if before else None,
-            )
-        finally:
-            run.close()
+    with engine_run(ContactRun, ctx) as run:
+        newest = mirror_modified(
+            run,
+            payload["object_type"],
+            since=datetime.fromisoformat(since) if since else None,
+            before=datetime.fromisoformat(before) if before else None,
+        )
     return {"echo": {payload["object_type"]: newest}}
 
 

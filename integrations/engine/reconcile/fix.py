@@ -26,10 +26,10 @@ from core.services.audit import audit_record
 from core.services.jobs import JobStart
 from integrations.engine.activities.jobs import activities_sync_start
 from integrations.engine.contacts.jobs import contacts_sync_start
-from integrations.engine.contacts.sync import Mode
+from integrations.engine.contacts.options import Mode
 from integrations.engine.reconcile.findings import Kind
 from integrations.engine.reconcile.jobs import reconcile_start
-from integrations.engine.record_errors import record_error_open
+from integrations.engine.record_errors import FailedRecord, Reason, record_error_open
 from integrations.models import (
     ActivityLink,
     ContactLink,
@@ -137,14 +137,22 @@ def _owe_activity(finding: ReconcileFinding, actor: AbstractBaseUser | None) -> 
     else:
         # the activity sync tries every Salesforce activity with an open error again
         record_error_open(
-            record_key=finding.record_key,
-            object_type="activity",
-            message="Reconcile found no HubSpot engagement for this Salesforce activity; "
-            "Fix asked the activity sync to write it.",
-            hubspot_id=finding.hubspot_id,
-            salesforce_id=finding.salesforce_id,
-            email=finding.email,
-            direction=TO_HUBSPOT,
+            FailedRecord(
+                object_type="activity",
+                record_key=finding.record_key,
+                what="Not synced",
+                errors=[
+                    Reason(
+                        category="",
+                        message="Reconcile found no HubSpot engagement for this Salesforce "
+                        "activity; Fix asked the activity sync to write it.",
+                    )
+                ],
+                hubspot_id=finding.hubspot_id,
+                salesforce_id=finding.salesforce_id,
+                email=finding.email,
+                direction=TO_HUBSPOT,
+            )
         )
     _audit(
         finding,

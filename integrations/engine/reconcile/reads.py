@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from core.models import SyncJob
-from integrations.engine.contacts.sync import HUBSPOT_SYSTEM_PROPERTIES, SALESFORCE_TYPES
+from integrations.engine.contacts.run import HUBSPOT_SYSTEM_PROPERTIES, SALESFORCE_TYPES
 from integrations.models import PropertyMapping, ReconcileSnapshot
 from integrations.rules.inclusion import InclusionGate
 

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from integrations.connections import hubspot_client
-from integrations.engine.contacts.sync import Mode
+from integrations.engine.contacts.options import Mode
 from integrations.pages.contact_page.ref import NotAContact
 from integrations.pages.contact_page.services import ContactUnknown, contact_page_read
 

@@ -13,7 +13,7 @@ from core.models import SyncJob
 from core.views.jobs import job_start_flash
 from integrations.connections import hubspot_client
 from integrations.engine.contacts.jobs import CONTACT_SYNC, MODE_LABELS, contacts_sync_start
-from integrations.engine.contacts.sync import Mode
+from integrations.engine.contacts.options import Mode
 from integrations.http import errors
 from integrations.models.contacts import (
     ContactLink,

@@ -14,7 +14,7 @@ from core.models import SyncJob
 from core.services.jobs import JobStart
 from integrations.engine.activities.jobs import activities_sync_start
 from integrations.engine.contacts.jobs import contacts_sync_start
-from integrations.engine.contacts.sync import Mode
+from integrations.engine.contacts.options import Mode
 from integrations.engine.reconcile.findings import KIND_ORDER
 from integrations.engine.reconcile.jobs import RECONCILE
 from integrations.engine.reconcile.jobs import SCHEDULE_NAME as RECONCILE_SCHEDULE

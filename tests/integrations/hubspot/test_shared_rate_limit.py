@@ -84,7 +84,7 @@ def test_a_call_that_waited_for_the_bucket_lock_counts_from_when_it_got_it(monke
 
     from django.db import connection, transaction
 
-    from integrations import ratelimit
+    from integrations.http import ratelimit
     from integrations.models import RateLimitBucket, RateLimitCall
 
     monkeypatch.setattr(ratelimit, "_admit_for", lambda: ratelimit._admit_db)
@@ -121,7 +121,7 @@ def test_a_call_that_waited_for_the_bucket_file_counts_from_when_it_got_it():
     import threading
     from array import array
 
-    from integrations import ratelimit
+    from integrations.http import ratelimit
 
     ratelimit.rate_limit_reset()
     folder = ratelimit._windows_dir()
@@ -148,7 +148,7 @@ def test_a_call_that_waited_for_the_bucket_file_counts_from_when_it_got_it():
 def test_a_bucket_file_admits_no_more_than_its_limit_per_window():
     """Six calls against 3 per second on SQLite's bucket files: the fourth waits for the
     window to roll, and every window holds at most 3."""
-    from integrations import ratelimit
+    from integrations.http import ratelimit
 
     if settings.REDIS_URL or "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
         pytest.skip("the bucket files are SQLite's (PostgreSQL runs use Redis)")

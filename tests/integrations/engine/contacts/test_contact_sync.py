@@ -5,7 +5,7 @@ from django.db import IntegrityError
 
 from core.models import AuditEvent, SyncJob
 from integrations.connections import hubspot_client
-from integrations.engine.contacts import sync as contacts
+from integrations.engine.contacts import creates
 from integrations.models import ContactLink, ContactSyncSettings, RecordError
 from integrations.pages.contacts.services import (
     SettingRefused,
@@ -106,7 +106,7 @@ def test_a_crash_after_salesforce_created_records_never_duplicates_them(
     def crash(new):
         raise IntegrityError("worker killed")  # the five were created, none is linked yet
 
-    monkeypatch.setattr(contacts, "contact_links_create", crash)
+    monkeypatch.setattr(creates, "contact_links_create", crash)
     crashed = run_sync(expect="failed")
     assert crashed.status == SyncJob.Status.FAILED
     monkeypatch.undo()

@@ -10,8 +10,9 @@ import pytest
 from core.models import JobUnit
 from integrations.connections import hubspot_client
 from integrations.engine.contacts import units as contact_units
-from integrations.engine.contacts.sync import _cursor_get, salesforce_cursor_name
+from integrations.engine.contacts.mirror import salesforce_cursor_name
 from integrations.engine.contacts.units import MIRROR_HANDLER, SLICE_HANDLER
+from integrations.engine.cursors import cursor_get
 from integrations.pages.contacts.services import inclusion_list_choose
 from integrations.vendor_time import vendor_time
 from tests.compare import salesforce_people
@@ -75,7 +76,7 @@ def test_the_echo_of_many_salesforce_writes_is_pulled_by_units_in_time_ranges(
     assert echoes.count() == -(-200 // 30)
     leads = salesforce.query("SELECT Id, SystemModstamp FROM Lead")
     newest = max(vendor_time(lead["SystemModstamp"]) for lead in leads)
-    assert vendor_time(_cursor_get(salesforce_cursor_name("Lead"))) == newest
+    assert vendor_time(cursor_get(salesforce_cursor_name("Lead"))) == newest
     connected.salesforce.control("POST", "calls/reset")
     again = run_sync("incremental")
     assert again.seen == 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.engine.contacts import sync as contacts
+from integrations.engine.contacts import reads
 from integrations.hubspot.streams import cursor_ms
 from integrations.models import SyncCursor
 from tests.integrations.engine.contacts.conftest import person, run_sync
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _stored() -> tuple[int, set[str]]:
-    moment, handled = contacts._hubspot_cursor_get()
+    moment, handled = reads.hubspot_cursor_get()
     return moment, set(handled)
 
 
@@ -41,10 +41,10 @@ def test_a_settled_newest_change_moves_the_cursor_past_it(
     connected, hubspot, salesforce, monkeypatch
 ) -> None:
     ids = hubspot.create_contacts(*(person(f"s{i}@example.com") for i in range(3)))
-    later = contacts._now_ms() + contacts.SETTLED_MS + 60_000
-    monkeypatch.setattr(contacts, "_now_ms", lambda: later)
+    later = reads.now_ms() + reads.SETTLED_MS + 60_000
+    monkeypatch.setattr(reads, "now_ms", lambda: later)
     run_sync("all")
-    assert SyncCursor.objects.get(stream=contacts.HUBSPOT_CURSOR).value == (
+    assert SyncCursor.objects.get(stream=reads.HUBSPOT_CURSOR).value == (
         f"{_newest(hubspot, ids) + 1}:"
     )
     connected.hubspot.control("POST", "calls/reset")
@@ -63,7 +63,7 @@ def test_an_incremental_read_moves_a_settled_cursor_past_its_last_change(
     hubspot.create_contacts(person("first@example.com"))
     run_sync("all")
     ids = hubspot.create_contacts(*(person(f"n{i}@example.com") for i in range(2)))
-    later = contacts._now_ms() + contacts.SETTLED_MS + 60_000
-    monkeypatch.setattr(contacts, "_now_ms", lambda: later)
+    later = reads.now_ms() + reads.SETTLED_MS + 60_000
+    monkeypatch.setattr(reads, "now_ms", lambda: later)
     assert run_sync("incremental").created == 2
     assert _stored() == (_newest(hubspot, ids) + 1, set())
