@@ -44,7 +44,7 @@ from simple_salesforce.exceptions import (
 from integrations.chunks import chunks
 from integrations.http import errors
 from integrations.http.transport import TransportAdapter, call_operation
-from integrations.salesforce import bulk, limits
+from integrations.salesforce import bulk, limits, streams
 from integrations.salesforce.caching import (
     DESCRIBE_CHANGED,
     DescribeStore,
@@ -297,9 +297,10 @@ class SalesforceClient:
         info = self._call(lambda sf: sf.oauth2("userinfo")) or {}
         org_id = str(info.get("organization_id") or "")
         org_name = ""
-        for org in self.query_iter("SELECT Id, Name FROM Organization LIMIT 1"):
-            org_id = org_id or str(org.get("Id") or "")
-            org_name = str(org.get("Name") or "")
+        for page in streams.pages(self, streams.ORGANIZATION):
+            for org in page[:1]:
+                org_id = org_id or str(org.get("Id") or "")
+                org_name = str(org.get("Name") or "")
         return Identity(
             org_id=org_id,
             org_name=org_name,
@@ -434,8 +435,8 @@ class SalesforceClient:
 
     def users(self) -> Iterator[dict[str, Any]]:
         """Every user (Id, Name, Email, IsActive): HubSpot owners are mapped to them by email."""
-        for record in self.query_iter("SELECT Id, Name, Email, IsActive FROM User ORDER BY Id"):
-            yield {key: record.get(key) for key in ("Id", "Name", "Email", "IsActive")}
+        for page in streams.pages(self, streams.USERS):
+            yield from page
 
     # --- writes -----------------------------------------------------------------------
     def create(self, object_type: str, records: Sequence[Mapping[str, Any]]) -> list[RecordResult]:
