@@ -137,7 +137,6 @@ def test_a_big_read_goes_through_one_bulk_job_and_gives_what_rest_gives(
     assert any("\n" in (r["Description"] or "") for r in everything)
 
 
-@pytest.mark.django_db
 def test_50000_records_take_a_handful_of_calls_through_bulk_instead_of_25_pages(
     connected: Sandbox, settings: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
