@@ -118,6 +118,7 @@ def salesforce_client(
             describes=describes,
             bulk_threshold=settings.SALESFORCE_BULK_THRESHOLD,
             bulk_first_poll_s=settings.SALESFORCE_BULK_FIRST_POLL_S,
+            bulk_query_above=settings.SALESFORCE_BULK_QUERY_ABOVE,
         )
     return SalesforceClient.login(
         session=session,
@@ -131,4 +132,5 @@ def salesforce_client(
         describes=describes,
         bulk_threshold=settings.SALESFORCE_BULK_THRESHOLD,
         bulk_first_poll_s=settings.SALESFORCE_BULK_FIRST_POLL_S,
+        bulk_query_above=settings.SALESFORCE_BULK_QUERY_ABOVE,
     )

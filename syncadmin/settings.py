@@ -287,10 +287,16 @@ SALESFORCE_WRITES_AT_ONCE = env.int("SALESFORCE_WRITES_AT_ONCE", default=2)
 SALESFORCE_BULK_THRESHOLD = env.int("SALESFORCE_BULK_THRESHOLD", default=2000)
 # how long to wait before the first look at a Bulk job's progress
 SALESFORCE_BULK_FIRST_POLL_S = env.float("SALESFORCE_BULK_FIRST_POLL_S", default=2.0)
+# A Salesforce read of more records than this (Salesforce counts them on its first page)
+# goes on as one Bulk API 2.0 query job instead of REST pages of 2,000: the 50,000
+# Salesforce records of a 100,000-contact sync in a handful of calls instead of 25.
+SALESFORCE_BULK_QUERY_ABOVE = env.int("SALESFORCE_BULK_QUERY_ABOVE", default=10000)
 if SYNC_UNIT_RECORDS < 1:
     raise ImproperlyConfigured("SYNC_UNIT_RECORDS must be at least 1")
 if not 1 <= SALESFORCE_WRITES_AT_ONCE <= 10:
     raise ImproperlyConfigured("SALESFORCE_WRITES_AT_ONCE must be between 1 and 10")
+if SALESFORCE_BULK_QUERY_ABOVE < 1:
+    raise ImproperlyConfigured("SALESFORCE_BULK_QUERY_ABOVE must be at least 1")
 # HubSpot records some activities late (a marketing email open, an Events API event):
 # each run reads this far behind its cursor again; links make the re-read harmless.
 ACTIVITY_LATE_ARRIVAL_H = env.int("ACTIVITY_LATE_ARRIVAL_H", default=72)

@@ -1,4 +1,5 @@
-"""Bulk API 2.0 plumbing: records to CSV rows, and the job's result files back to inputs.
+"""Bulk API 2.0 plumbing: records to CSV rows, the job's result files back to inputs,
+and query results back to the values a REST query gives.
 
 Bulk 2.0 returns ``successfulResults`` and ``failedResults`` as separate CSV
 files, **in no guaranteed order**, each row echoing the fields we uploaded
@@ -8,6 +9,14 @@ the external id (upsert) or the whole row (insert). Identical inputs are
 interchangeable, so they are matched first come, first served. An input in
 neither file was not processed (the job stopped before it): that needs no
 third download of ``unprocessedrecords``.
+
+A query job's results are CSV: every value a string, null an empty value. Callers
+compare what they read as strings, whichever API it came through, so
+``query_records`` gives each value the Python type and form a REST query's JSON
+gives it, by the field's type in the describe (Salesforce stores no empty strings: an
+empty value is null in REST too). Bulk writes dateTimes as ``...000Z`` where REST
+writes ``...000+0000``.
+https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_job_results.htm
 """
 
 from __future__ import annotations
@@ -16,7 +25,9 @@ import csv
 import io
 import re
 from collections import defaultdict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from integrations.salesforce.results import RecordError, RecordResult
@@ -116,3 +127,48 @@ def match_results(
                 )
             )
     return results
+
+
+def _boolean(cell: str) -> bool:
+    return cell.lower() == "true"
+
+
+def _integer(cell: str) -> int:
+    # through Decimal: an int field written "12.0" is still REST's 12
+    return int(Decimal(cell))
+
+
+def _datetime(cell: str) -> str:
+    """``2026-12-01T10:00:00.000Z`` (Bulk) as ``2026-12-01T10:00:00.000+0000`` (REST)."""
+    moment = datetime.fromisoformat(cell).astimezone(UTC)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}+0000"
+
+
+#: how a CSV value becomes REST's, by field type; any other type is text, as in REST
+#: (id, reference, string, picklist, email, date, ...). REST's JSON numbers of double,
+#: currency and percent fields are decimals (Python floats), of int fields integers.
+_REST_VALUE: dict[str, Callable[[str], Any]] = {
+    "boolean": _boolean,
+    "int": _integer,
+    "double": float,
+    "currency": float,
+    "percent": float,
+    "datetime": _datetime,
+}
+
+
+def query_records(text: str, types: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+    """The rows of one query results page as records valued as REST gives them;
+    ``types`` maps field names to their describe type."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        return
+    columns = [(name, _REST_VALUE.get(types.get(name, ""), str)) for name in header]
+    for row in reader:
+        if not row:
+            continue
+        yield {
+            name: None if cell == "" else convert(cell)
+            for (name, convert), cell in zip(columns, row, strict=True)
+        }

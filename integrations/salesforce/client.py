@@ -13,9 +13,10 @@ request; so this module never retries 429/5xx itself. What it adds:
   with, so the first 401 is ``AuthenticationFailed``.
 - **named errors** (``integrations.http.errors``) carrying Salesforce's own
   ``message`` and ``errorCode``, without credentials;
-- **lazy paging** of queries, **chunked** sObject Collections writes, and
-  **Bulk API 2.0** above a threshold, all returning per-record results in
-  input order;
+- **lazy paging** of queries (REST pages, or one Bulk API 2.0 query job whose rows
+  come out as REST's values: ``streams.pages`` chooses), **chunked** sObject
+  Collections writes, and **Bulk API 2.0** above a threshold, all returning
+  per-record results in input order;
 - **caches given to it** (``integrations.salesforce.caching``): a ``SessionStore``
   whose session is reused instead of logging in (and replaced by the one re-login),
   and a ``DescribeStore`` whose describes are reused instead of describing, dropped
@@ -33,6 +34,7 @@ from xml.parsers.expat import ExpatError
 
 import requests
 from simple_salesforce import Salesforce, SalesforceLogin
+from simple_salesforce.bulk2 import Operation, _Bulk2Client
 from simple_salesforce.exceptions import (
     SalesforceError,
     SalesforceExpiredSession,
@@ -42,7 +44,7 @@ from simple_salesforce.exceptions import (
 from integrations.chunks import chunks
 from integrations.http import errors
 from integrations.http.transport import TransportAdapter, call_operation
-from integrations.salesforce import bulk, limits
+from integrations.salesforce import bulk, limits, streams
 from integrations.salesforce.caching import (
     DESCRIBE_CHANGED,
     DescribeStore,
@@ -146,6 +148,7 @@ class SalesforceClient:
         access_token: str = "",
         bulk_threshold: int = limits.BULK_THRESHOLD,
         bulk_first_poll_s: float = limits.BULK_FIRST_POLL_S,
+        bulk_query_above: int = limits.BULK_QUERY_ABOVE,
         watch: Watch | None = None,
         sessions: SessionStore | None = None,
         describes: DescribeStore | None = None,
@@ -159,6 +162,9 @@ class SalesforceClient:
         #: writes of more records than this go through Bulk API 2.0
         self.bulk_threshold = bulk_threshold
         self.bulk_first_poll_s = bulk_first_poll_s
+        #: reads of more records than this go on through a Bulk API 2.0 query job
+        #: (``streams.pages``)
+        self.bulk_query_above = bulk_query_above
         self._sf = sf
         self._credentials = credentials
         self._login_identity = login_identity
@@ -182,6 +188,7 @@ class SalesforceClient:
         api_version: str,
         bulk_threshold: int = limits.BULK_THRESHOLD,
         bulk_first_poll_s: float = limits.BULK_FIRST_POLL_S,
+        bulk_query_above: int = limits.BULK_QUERY_ABOVE,
         watch: Watch | None = None,
         sessions: SessionStore | None = None,
         describes: DescribeStore | None = None,
@@ -208,6 +215,7 @@ class SalesforceClient:
             "credentials": credentials,
             "bulk_threshold": bulk_threshold,
             "bulk_first_poll_s": bulk_first_poll_s,
+            "bulk_query_above": bulk_query_above,
             "watch": watch,
             "sessions": sessions,
             "describes": describes,
@@ -246,6 +254,7 @@ class SalesforceClient:
         api_version: str,
         bulk_threshold: int = limits.BULK_THRESHOLD,
         bulk_first_poll_s: float = limits.BULK_FIRST_POLL_S,
+        bulk_query_above: int = limits.BULK_QUERY_ABOVE,
         watch: Watch | None = None,
         describes: DescribeStore | None = None,
     ) -> SalesforceClient:
@@ -268,6 +277,7 @@ class SalesforceClient:
             access_token=access_token,
             bulk_threshold=bulk_threshold,
             bulk_first_poll_s=bulk_first_poll_s,
+            bulk_query_above=bulk_query_above,
             watch=watch,
             describes=describes,
         )
@@ -287,9 +297,10 @@ class SalesforceClient:
         info = self._call(lambda sf: sf.oauth2("userinfo")) or {}
         org_id = str(info.get("organization_id") or "")
         org_name = ""
-        for org in self.query_iter("SELECT Id, Name FROM Organization LIMIT 1"):
-            org_id = org_id or str(org.get("Id") or "")
-            org_name = str(org.get("Name") or "")
+        for page in streams.pages(self, streams.ORGANIZATION):
+            for org in page[:1]:
+                org_id = org_id or str(org.get("Id") or "")
+                org_name = str(org.get("Name") or "")
         return Identity(
             org_id=org_id,
             org_name=org_name,
@@ -316,19 +327,64 @@ class SalesforceClient:
         """
         return self._usage
 
-    def query_iter(self, soql: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
-        """Records of ``soql``, fetched one page (up to 2,000) at a time as the caller reads.
+    def query_pages(self, soql: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
+        """Salesforce's answers to ``soql``, one page (up to 2,000 ``records``, with
+        ``totalSize`` and ``done``) at a time, each fetched when the caller reaches it.
 
         ``include_deleted`` uses ``queryAll`` (deleted and archived records too).
         https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm
+        https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_queryall.htm
         """
         page = self._call(lambda sf: sf.query(soql, include_deleted=include_deleted))
         while True:
-            yield from page.get("records") or []
+            yield page
             next_url = page.get("nextRecordsUrl")
             if page.get("done", True) or not next_url:
                 return
             page = self._call(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True))
+
+    def query_iter(self, soql: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
+        """Records of ``soql``, fetched one page (up to 2,000) at a time as the caller reads
+        (``query_pages``)."""
+        for page in self.query_pages(soql, include_deleted):
+            yield from page.get("records") or []
+
+    def bulk_query(
+        self, object_type: str, soql: str, include_deleted: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """The records of ``soql`` (on ``object_type``) read through one Bulk API 2.0 query
+        job (``queryAll`` with ``include_deleted``), with the values a REST query gives
+        (``bulk.query_records``, by the fields' types in the object's describe).
+
+        The job is created, polled until complete, then its results are fetched a page
+        (up to 50,000 rows) at a time as the caller reads, each by the locator the last
+        one named. Every step is its own call: counted, within the budget, and repeated
+        once after a re-login (a query job changes nothing, so repeating is harmless).
+        https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/queries.htm
+        """
+        types = {
+            str(spec.get("name")): str(spec.get("type") or "")
+            for spec in self.describe(object_type).get("fields") or []
+        }
+        operation = Operation.query_all if include_deleted else Operation.query
+
+        def jobs(sf: Salesforce) -> _Bulk2Client:
+            # the session's own Bulk 2.0 client: after a re-login, the new session's
+            return getattr(sf.bulk2, object_type)._client
+
+        job_id = str(self._call(lambda sf: jobs(sf).create_job(operation, soql))["id"])
+        self._call(lambda sf: jobs(sf).wait_for_job(job_id, True, self.bulk_first_poll_s))
+        locator = ""
+        while True:
+            results = self._call(
+                lambda sf, at=locator: jobs(sf).get_query_results(
+                    job_id, at, limits.BULK_QUERY_RESULTS_PAGE
+                )
+            )
+            yield from bulk.query_records(results["records"], types)
+            locator = results["locator"]
+            if not locator:
+                return
 
     def describe(self, object_type: str) -> dict[str, Any]:
         """The object's name, label and fields (``caching.describe_essentials``), fetched
@@ -379,8 +435,8 @@ class SalesforceClient:
 
     def users(self) -> Iterator[dict[str, Any]]:
         """Every user (Id, Name, Email, IsActive): HubSpot owners are mapped to them by email."""
-        for record in self.query_iter("SELECT Id, Name, Email, IsActive FROM User ORDER BY Id"):
-            yield {key: record.get(key) for key in ("Id", "Name", "Email", "IsActive")}
+        for page in streams.pages(self, streams.USERS):
+            yield from page
 
     # --- writes -----------------------------------------------------------------------
     def create(self, object_type: str, records: Sequence[Mapping[str, Any]]) -> list[RecordResult]:

@@ -17,3 +17,12 @@ QUERY_PAGE_SIZE = 2_000
 BULK_THRESHOLD = 2_000
 #: simple-salesforce waits this long before it first polls a Bulk 2.0 job.
 BULK_FIRST_POLL_S = 5.0
+#: A read whose first REST page counts more records than this (``totalSize``) goes on as
+#: one Bulk API 2.0 query job instead of paging 2,000 at a time: 50,000 records are 25
+#: REST calls, or a handful through Bulk. The ``SALESFORCE_BULK_QUERY_ABOVE`` setting
+#: overrides it.
+BULK_QUERY_ABOVE = 10_000
+#: rows asked for per Bulk API 2.0 query results page (``maxRecords``): simple-salesforce's
+#: default, and one page for the 50,000 Salesforce records of a 100,000-contact sync
+#: (https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_job_results.htm).
+BULK_QUERY_RESULTS_PAGE = 50_000

@@ -77,7 +77,7 @@ from integrations.rules.assigned_to import assigned_to
 from integrations.rules.mapping_rules import TO_HUBSPOT, TO_SALESFORCE
 from integrations.rules.multi_contact import activity_contact
 from integrations.rules.timeline_windows import in_window, window_start
-from integrations.salesforce.soql import soql_datetime, soql_quote
+from integrations.salesforce.streams import ACTIVITIES, TASK_MARKERS, Condition, pages
 from integrations.vendor_time import epoch_ms, iso_ms, vendor_time
 
 logger = logging.getLogger(__name__)
@@ -617,16 +617,16 @@ class ActivitySync:
         if not pending:
             return
         since = min(link.created_at for link in pending) - timedelta(minutes=5)
-        soql = (
-            "SELECT Id, Description FROM Task "
-            f"WHERE CreatedDate >= {soql_datetime(since)} "
-            f"AND CreatedById = '{self.integration_user}'"
-        )
+        ours = [
+            Condition("CreatedDate", ">=", since),
+            Condition("CreatedById", "=", self.integration_user),
+        ]
         found = {}
-        for task in self.salesforce.query_iter(soql):
-            for line in (task.get("Description") or "").splitlines():
-                if line.startswith(MARKER):
-                    found[line.removeprefix(MARKER).strip()] = task["Id"]
+        for page in pages(self.salesforce, TASK_MARKERS, where=ours):
+            for task in page:
+                for line in (task.get("Description") or "").splitlines():
+                    if line.startswith(MARKER):
+                        found[line.removeprefix(MARKER).strip()] = task["Id"]
         with self.bookkeeping():
             for link in pending:
                 self._settle(link, found.get(link.source_key, ""), direction=TO_SALESFORCE)
@@ -829,19 +829,20 @@ class ActivitySync:
         cursor_name = f"salesforce:{kind.key}:SystemModstamp"
         cursor = StampCursor.parse(cursor_get(cursor_name))
         since = max(filter(None, [cursor.stamp, row.enabled_at]))
-        soql = _salesforce_activities_soql(kind, f"SystemModstamp >= {soql_datetime(since)}")
+        stream = ACTIVITIES[kind.sobject]
         page: list[dict] = []
-        for record in self.salesforce.query_iter(soql):
-            if not cursor.is_new(record):
-                continue  # handled by an earlier run (SOQL compares to the second)
-            # never retroactive: strictly after the toggle
-            if (vendor_time(record["SystemModstamp"]) or since) <= row.enabled_at:
-                continue
-            page.append(record)
-            if len(page) == HUBSPOT_BATCH:
-                cursor.advance(page)
-                self._write_salesforce_page(kind, page, (cursor_name, cursor.text()))
-                page = []
+        for read in pages(self.salesforce, stream, since=since, where=of_kind(kind)):
+            for record in read:
+                if not cursor.is_new(record):
+                    continue  # handled by an earlier run (SOQL compares to the second)
+                # never retroactive: strictly after the toggle
+                if (vendor_time(record["SystemModstamp"]) or since) <= row.enabled_at:
+                    continue
+                page.append(record)
+                if len(page) == HUBSPOT_BATCH:
+                    cursor.advance(page)
+                    self._write_salesforce_page(kind, page, (cursor_name, cursor.text()))
+                    page = []
         if page:
             cursor.advance(page)
             self._write_salesforce_page(kind, page, (cursor_name, cursor.text()))
@@ -858,10 +859,12 @@ class ActivitySync:
             if key not in self._not_again
         ]
         for chunk in chunks(owed, SALESFORCE_BATCH):
-            ids = ", ".join(soql_quote(i) for i in chunk)
-            records = list(
-                self.salesforce.query_iter(_salesforce_activities_soql(kind, f"Id IN ({ids})"))
-            )
+            where = [Condition("Id", "IN", list(chunk)), *of_kind(kind)]
+            records = [
+                record
+                for read in pages(self.salesforce, ACTIVITIES[kind.sobject], where=where)
+                for record in read
+            ]
             for page in chunks(records, HUBSPOT_BATCH):
                 self._write_salesforce_page(kind, list(page), cursor=None)
 
@@ -1200,19 +1203,12 @@ class ActivitySync:
             )
 
 
-def _salesforce_activities_soql(kind: SalesforceActivityType, condition: str) -> str:
-    """The Tasks (of the kind's subtypes) or Events matching ``condition``, oldest change
-    first."""
+def of_kind(kind: SalesforceActivityType) -> list[Condition]:
+    """What keeps a read of the kind's object to the kind: a Task kind's subtypes (an Event
+    kind is every event)."""
     if kind.sobject == "Task":
-        subtypes = ", ".join(soql_quote(s) for s in kind.subtypes)
-        fields = "Subject, Description, Status, Priority, ActivityDate, TaskSubtype"
-        where = f" AND TaskSubtype IN ({subtypes})"
-    else:
-        fields, where = "Subject, Description, StartDateTime, EndDateTime", ""
-    return (
-        f"SELECT Id, {fields}, WhoId, OwnerId, CreatedDate, SystemModstamp FROM {kind.sobject} "
-        f"WHERE {condition}{where} ORDER BY SystemModstamp ASC"
-    )
+        return [Condition("TaskSubtype", "IN", list(kind.subtypes))]
+    return []
 
 
 def _owe(candidates: Sequence[Candidate]) -> None:

@@ -26,6 +26,7 @@ from integrations.engine.activities.sync import (
     MARKER,
     Candidate,
     TimelineReader,
+    of_kind,
 )
 from integrations.engine.reconcile.findings import Compared, Found, Kind
 from integrations.engine.reconcile.reads import (
@@ -51,7 +52,7 @@ from integrations.rules.activity_types import (
 )
 from integrations.rules.multi_contact import activity_contact
 from integrations.rules.timeline_windows import in_window, window_start
-from integrations.salesforce.soql import soql_datetime, soql_quote
+from integrations.salesforce.streams import ACTIVITIES, TASK_MARKERS, Condition, pages
 from integrations.vendor_time import epoch_ms, vendor_time
 
 _TOKEN = re.compile(r"sfsync([A-Za-z0-9]{15,18})")
@@ -231,16 +232,18 @@ class ActivitiesCompare:
         user = (
             SalesforceConnection.load().integration_user_id or self.salesforce.identity()["user_id"]
         )
-        soql = f"SELECT Id, Description FROM Task WHERE CreatedById = {soql_quote(user)}"
         rows = []
-        for task in self.salesforce.query_iter(soql):
-            for line in (task.get("Description") or "").splitlines():
-                if line.startswith(MARKER):
-                    source_key = line.removeprefix(MARKER).strip()
-                    rows.append(self._stage(Side.TASK, source_key, task["Id"]))
-            if len(rows) >= BATCH:
-                snapshot_add(rows)
-                rows = []
+        for page in pages(
+            self.salesforce, TASK_MARKERS, where=[Condition("CreatedById", "=", user)]
+        ):
+            for task in page:
+                for line in (task.get("Description") or "").splitlines():
+                    if line.startswith(MARKER):
+                        source_key = line.removeprefix(MARKER).strip()
+                        rows.append(self._stage(Side.TASK, source_key, task["Id"]))
+                if len(rows) >= BATCH:
+                    snapshot_add(rows)
+                    rows = []
         snapshot_add(rows)
         self.after_page()
 
@@ -405,21 +408,15 @@ class ActivitiesCompare:
         self, kind: SalesforceActivityType, enabled_at: datetime
     ) -> Iterator[dict[str, Any]]:
         """The kind's records changed after its toggle, not written by syncadmin."""
-        where = f"SystemModstamp > {soql_datetime(enabled_at)}"
-        if kind.sobject == "Task":
-            subtypes = ", ".join(soql_quote(s) for s in kind.subtypes)
-            where += f" AND TaskSubtype IN ({subtypes})"
-        soql = (
-            f"SELECT Id, Subject, Description, WhoId, SystemModstamp FROM {kind.sobject} "
-            f"WHERE {where}"
-        )
-        for record in self.salesforce.query_iter(soql):
-            stamp = vendor_time(record.get("SystemModstamp"))
-            if stamp is not None and stamp <= enabled_at:
-                continue  # SOQL compares to the second; the toggle is strict
-            if MARKER in (record.get("Description") or ""):
-                continue  # syncadmin's own task from a HubSpot activity: never synced back
-            yield record
+        stream = ACTIVITIES[kind.sobject]
+        for page in pages(self.salesforce, stream, since=enabled_at, where=of_kind(kind)):
+            for record in page:
+                stamp = vendor_time(record.get("SystemModstamp"))
+                if stamp is not None and stamp <= enabled_at:
+                    continue  # SOQL compares to the second; the toggle is strict
+                if MARKER in (record.get("Description") or ""):
+                    continue  # syncadmin's own task from a HubSpot activity: never synced back
+                yield record
         self.after_page()
 
 

@@ -3,7 +3,8 @@ in ``ReconcileSnapshot`` rows of the run's job.
 
 The same endpoints and page sizes as the sync: HubSpot contacts by id through
 CRM search (200 a page, keyset past the 10k cap), Salesforce leads and contacts
-through SOQL (2,000 a page). Every call goes through the job's clients, so it
+through their streams (2,000 a page, or one Bulk API 2.0 query job for a big org:
+``salesforce.streams``). Every call goes through the job's clients, so it
 waits for the shared rate limits, spends the Salesforce API budget and is
 counted on the job. Nothing is compared while reading: a run parked for the API
 budget has written nothing yet, and one page at a time is in memory.
@@ -20,14 +21,13 @@ from core.models import SyncJob
 from integrations.engine.contacts.run import HUBSPOT_SYSTEM_PROPERTIES, SALESFORCE_TYPES
 from integrations.models import PropertyMapping, ReconcileSnapshot
 from integrations.rules.inclusion import InclusionGate
+from integrations.salesforce.streams import PEOPLE, pages
 
 #: called after each page: report the calls made so far, stop if cancelled
 AfterPage = Callable[[], None]
 Side = ReconcileSnapshot.Side
 #: records compared (and staged rows written) per batch; one batch is in memory at a time
 BATCH = 500
-#: Salesforce's SOQL page size (records a ``query`` / ``queryMore`` call returns)
-SOQL_PAGE = 2000
 
 
 def text(value: Any) -> str:
@@ -120,30 +120,20 @@ def contact_sides_stage(
         existing = {f["name"] for f in salesforce.describe(object_type)["fields"]}
         typed = [m for m in mappings if m.salesforce_field in existing]
         by_type[object_type] = typed
-        fields = list(dict.fromkeys(["Email", *(m.salesforce_field for m in typed)]))
-        extra = ", IsConverted" if object_type == "Lead" else ""
-        soql = (
-            f"SELECT Id, {', '.join(fields)}, CreatedDate, SystemModstamp{extra} FROM {object_type}"
-        )
-        rows = []
-        for count, record in enumerate(salesforce.query_iter(soql), start=1):
-            if not record.get("IsConverted"):
-                record.pop("attributes", None)
-                rows.append(
-                    ReconcileSnapshot(
-                        job_id=job_id,
-                        side=Side.SALESFORCE,
-                        key=short_id(record["Id"]),
-                        vendor_id=record["Id"],
-                        email=email_of(record.get("Email")),
-                        type=object_type,
-                        values=record,
-                    )
+        fields = [m.salesforce_field for m in typed]
+        for page in pages(salesforce, PEOPLE[object_type], fields=fields):
+            snapshot_add(
+                ReconcileSnapshot(
+                    job_id=job_id,
+                    side=Side.SALESFORCE,
+                    key=short_id(record["Id"]),
+                    vendor_id=record["Id"],
+                    email=email_of(record.get("Email")),
+                    type=object_type,
+                    values=record,
                 )
-            if count % SOQL_PAGE == 0:
-                snapshot_add(rows)
-                rows = []
-                after_page()
-        snapshot_add(rows)
-        after_page()
+                for record in page
+                if not record.get("IsConverted")
+            )
+            after_page()
     return by_type

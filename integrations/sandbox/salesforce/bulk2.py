@@ -12,6 +12,8 @@ The shapes and headers are what simple-salesforce 1.12.10's
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
 import time
@@ -348,7 +350,7 @@ class BulkJobs:
             raise _error(400, "INVALIDJOBSTATE", "The job is not complete")
         try:
             size = int(request.args.get("maxRecords") or DEFAULT_MAX_RECORDS)
-            start = int(request.args.get("locator") or 0)
+            start = _offset(request.args.get("locator") or "")
         except ValueError:
             raise _error(400, "INVALIDLOCATOR", "Invalid locator or maxRecords") from None
         rows = job["_rows"]
@@ -371,9 +373,32 @@ class BulkJobs:
             )
         headers = {
             "Sforce-NumberOfRecords": str(len(page)),
-            "Sforce-Locator": str(end) if end < len(rows) else "null",
+            "Sforce-Locator": _locator(end) if end < len(rows) else "null",
         }
         return self._csv_response(out.getvalue(), headers)
+
+
+def _locator(offset: int) -> str:
+    """The locator of the results from row ``offset`` on. Since API 49.0 Salesforce's
+    locators are opaque strings (``MTAwMDA``), not row numbers, so a client must pass
+    back what it was given rather than count rows itself.
+    https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_job_results.htm
+    """
+    return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
+
+
+def _offset(locator: str) -> int:
+    """The row a locator given by ``_locator`` starts at (0 without one); ValueError
+    when it is not one of ours."""
+    if not locator:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(locator + "=" * (-len(locator) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise ValueError(locator) from None
+    if not text.isdigit():
+        raise ValueError(locator)
+    return int(text)
 
 
 def _csv_value(value: Any) -> str:

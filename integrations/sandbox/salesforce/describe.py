@@ -73,6 +73,8 @@ SOAP_TYPES = {
     "boolean": "xsd:boolean",
     "int": "xsd:int",
     "double": "xsd:double",
+    "currency": "xsd:double",
+    "percent": "xsd:double",
     "date": "xsd:date",
     "datetime": "xsd:dateTime",
 }
@@ -200,6 +202,9 @@ def build_schema() -> dict[str, dict[str, FieldDef]]:
                 reference_to=["Contact"],
             ),
             _ro("ConvertedDate", "date", "Converted Date"),
+            # a number of each kind: Bulk query CSV must come back as REST's JSON numbers
+            FieldDef("AnnualRevenue", "currency", "Annual Revenue"),
+            FieldDef("NumberOfEmployees", "int", "Employees"),
         ],
         "Task": _system()
         + _activity()

@@ -301,7 +301,7 @@ class Store:
             if isinstance(value, bool):
                 return value
             raise _parse_error(value, "boolean")
-        if ftype in ("int", "double"):
+        if ftype in ("int", "double", "currency", "percent"):
             try:
                 number = float(value) if not isinstance(value, bool) else None
             except (TypeError, ValueError):

@@ -365,13 +365,36 @@ def test_bulk_query_pages_carry_locator(api, sandbox):
     ).json()
     first = api("GET", f"{V}/jobs/query/{job['id']}/results/", params={"maxRecords": 3})
     assert first.headers["Sforce-NumberOfRecords"] == "3"
+    locator = first.headers["Sforce-Locator"]
+    # since API 49.0 an opaque string, not the row number a client could compute itself
+    assert not locator.isdigit()
     last = api(
         "GET",
         f"{V}/jobs/query/{job['id']}/results/",
-        params={"maxRecords": 3, "locator": first.headers["Sforce-Locator"]},
+        params={"maxRecords": 3, "locator": locator},
     )
     assert last.headers["Sforce-NumberOfRecords"] == "2"
     assert last.headers["Sforce-Locator"] == "null"
+    rows = first.text.splitlines()[1:] + last.text.splitlines()[1:]
+    assert len(set(rows)) == 5
+    made_up = api("GET", f"{V}/jobs/query/{job['id']}/results/", params={"locator": "3"})
+    assert made_up.status_code == 400
+
+
+def test_bulk_query_csv_writes_each_type_as_salesforce_documents(api, sandbox):
+    """Bulk API 2.0 query results: every value quoted, null as an empty value, booleans
+    true/false, dateTimes in UTC with a Z (REST says +0000), numbers as decimals."""
+    lead = api.create(
+        "Lead", LastName="Typed", Company="C", AnnualRevenue=1500000, NumberOfEmployees=12
+    )
+    fields = "Id, IsConverted, CreatedDate, AnnualRevenue, NumberOfEmployees, Email"
+    rest = api.query(f"SELECT {fields} FROM Lead").json()["records"][0]
+    job = api("POST", f"{V}/jobs/query/", json={"query": f"SELECT {fields} FROM Lead"}).json()
+    header, row = api("GET", f"{V}/jobs/query/{job['id']}/results/").text.splitlines()
+
+    assert header == '"Id","IsConverted","CreatedDate","AnnualRevenue","NumberOfEmployees","Email"'
+    created = rest["CreatedDate"].removesuffix("+0000") + "Z"
+    assert row == f'"{lead}","false","{created}","1500000.0","12",""'
 
 
 def test_composite_over_25_and_all_or_none(api):
