@@ -142,7 +142,7 @@ class SalesforceSide:
         return client
 
     def query(self, soql: str) -> list[dict[str, Any]]:
-        return list(self.sf.query_iter(soql))
+        return soql_records(self.sf, soql)
 
     def create(self, object_type: str, **fields: str) -> str:
         [result] = self.sf.create(object_type, [fields])
@@ -227,3 +227,12 @@ def contact_options(**values: Any) -> None:
             **values,
         },
     )
+
+
+def soql_records(client: Any, soql: str, include_deleted: bool = False) -> list[dict[str, Any]]:
+    """Every record a test's SOQL query finds, all pages read."""
+    return [
+        record
+        for page in client.query_pages(soql, include_deleted)
+        for record in page.get("records") or []
+    ]

@@ -343,12 +343,6 @@ class SalesforceClient:
                 return
             page = self._call(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True))
 
-    def query_iter(self, soql: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
-        """Records of ``soql``, fetched one page (up to 2,000) at a time as the caller reads
-        (``query_pages``)."""
-        for page in self.query_pages(soql, include_deleted):
-            yield from page.get("records") or []
-
     def bulk_query(
         self, object_type: str, soql: str, include_deleted: bool = False
     ) -> Iterator[dict[str, Any]]:

@@ -8,7 +8,7 @@ from core.models import AuditEvent, SyncJob
 from core.services.job_runtime import JobContext
 from core.services.jobs import job_reap_stale, job_run, job_start
 from integrations.job_clients import JobClients
-from tests.sides import HubSpotSide, SalesforceSide, person
+from tests.sides import HubSpotSide, SalesforceSide, person, soql_records
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +26,9 @@ def _declared_dead(ctx: JobContext) -> None:
 def write_after_being_declared_dead(ctx: JobContext) -> None:
     with JobClients(ctx) as clients:
         if ctx.params["side"] == "salesforce":
-            clients.salesforce.query_iter("SELECT Id FROM Lead")  # logged in, reads
+            soql_records(clients.salesforce, "SELECT Id FROM Lead")  # logged in, reads
             _declared_dead(ctx)
-            list(clients.salesforce.query_iter("SELECT Id FROM Lead"))  # reads still go
+            soql_records(clients.salesforce, "SELECT Id FROM Lead")  # reads still go
             clients.salesforce.create("Lead", [{"Email": "late@example.com", "LastName": "Late"}])
         else:
             clients.hubspot.contacts_batch_read(["1"], ["email"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from itertools import chain
 
 from django.db import transaction
 
@@ -19,11 +19,8 @@ from core.rows_update import rows_update
 from integrations.engine.contacts.run import SALESFORCE_TYPES, ContactRun
 from integrations.engine.cursors import cursor_get, cursor_set
 from integrations.models.contacts import SalesforcePerson
-from integrations.salesforce.soql import soql_datetime, soql_quote
+from integrations.salesforce.streams import BY_EMAIL, MIRROR, Condition, pages
 from integrations.vendor_time import vendor_time
-
-#: records mirrored per transaction (a Salesforce query page)
-MIRROR_PAGE = 2000
 
 
 def salesforce_cursor_name(object_type: str) -> str:
@@ -50,23 +47,10 @@ def mirror_modified(
     ``before``), page by page, moving ``cursor_name`` with each page; returns the newest
     ``SystemModstamp`` read ("" if none)."""
     fields = run.salesforce_fields(object_type)
-    extra = ", IsConverted" if object_type == "Lead" else ""
-    bounds = [f"SystemModstamp >= {soql_datetime(since)}"] if since else []
-    if before is not None:
-        bounds.append(f"SystemModstamp < {soql_datetime(before)}")
-    where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
-    soql = (
-        f"SELECT Id, {', '.join(fields)}, CreatedDate, SystemModstamp, IsDeleted{extra} "
-        f"FROM {object_type}{where} ORDER BY SystemModstamp ASC"
-    )
     newest = ""
-    page: list[dict[str, Any]] = []
-    for record in run.salesforce.query_iter(soql, include_deleted=True):
-        page.append(record)
-        if len(page) >= MIRROR_PAGE:
-            _mirror(object_type, fields, page, cursor_name)
-            newest, page = str(page[-1]["SystemModstamp"]), []
-    if page:
+    for page in pages(
+        run.salesforce, MIRROR[object_type], fields=fields, since=since, before=before
+    ):
         _mirror(object_type, fields, page, cursor_name)
         newest = str(page[-1]["SystemModstamp"])
     return newest
@@ -121,12 +105,16 @@ def salesforce_by_email(
     wanted = sorted(set(emails))
     if not wanted:
         return {}
-    soql = (
-        f"SELECT Id, {', '.join(fields)}, CreatedDate, SystemModstamp FROM {object_type} "
-        f"WHERE Email IN ({', '.join(soql_quote(e) for e in wanted)}) ORDER BY CreatedDate ASC"
-    )
     found: dict[str, SalesforcePerson] = {}
-    for record in run.salesforce.query_iter(soql):
+    records = chain.from_iterable(
+        pages(
+            run.salesforce,
+            BY_EMAIL[object_type],
+            fields=fields,
+            where=[Condition("Email", "IN", wanted)],
+        )
+    )
+    for record in records:  # the oldest record of each email comes first
         email = (record.get("Email") or "").strip().lower()
         if email in found:
             continue

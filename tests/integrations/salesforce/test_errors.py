@@ -13,6 +13,7 @@ from integrations.http.transport import CallMeter
 from integrations.salesforce.client import SalesforceClient
 from tests.integrations.salesforce.conftest import calls, login, reset_calls, sf_session
 from tests.sandbox import Sandbox
+from tests.sides import soql_records
 
 
 def test_an_injected_503_is_retried_by_the_transport(
@@ -39,7 +40,7 @@ def test_a_429_waits_as_retry_after_says_then_succeeds(
 
 def test_a_malformed_query_is_an_api_error_with_salesforces_code(sf: SalesforceClient) -> None:
     with pytest.raises(ApiError) as caught:
-        list(sf.query_iter("SELECT Id FROMM Contact"))
+        soql_records(sf, "SELECT Id FROMM Contact")
 
     assert caught.value.status == 400
     assert caught.value.category == "MALFORMED_QUERY"
@@ -51,7 +52,7 @@ def test_the_error_keeps_salesforces_own_message(sf: SalesforceClient, sandbox: 
     sandbox.salesforce.fault(method="GET", path="*/query*", status=400, body=body)
 
     with pytest.raises(ApiError) as caught:
-        list(sf.query_iter("SELECT Id FROM Contact"))
+        soql_records(sf, "SELECT Id FROM Contact")
 
     assert caught.value.message == "unexpected token: 'FROMM'"
     assert str(caught.value) == "Salesforce (HTTP 400) [MALFORMED_QUERY]: unexpected token: 'FROMM'"

@@ -6,13 +6,14 @@ from integrations.salesforce import limits
 from integrations.salesforce.client import SalesforceClient
 from tests.integrations.salesforce.conftest import calls, login, reset_calls
 from tests.sandbox import Sandbox
+from tests.sides import soql_records
 
 
 def query_calls(sandbox: Sandbox) -> int:
     return calls(sandbox, "GET", "/query")
 
 
-def test_query_iter_fetches_each_page_only_when_it_is_reached(
+def test_query_pages_fetches_each_page_only_when_it_is_reached(
     sf: SalesforceClient, sandbox: Sandbox
 ) -> None:
     total = 2 * limits.QUERY_PAGE_SIZE + 100
@@ -21,27 +22,26 @@ def test_query_iter_fetches_each_page_only_when_it_is_reached(
     )
     reset_calls(sandbox)
 
-    records = sf.query_iter("SELECT Id, LastName FROM Contact")
+    pages = sf.query_pages("SELECT Id, LastName FROM Contact")
     assert query_calls(sandbox) == 0  # a generator: nothing is sent before the first read
 
-    first = next(records)
+    first = next(pages)
     assert query_calls(sandbox) == 1
-    seen = [first] + [next(records) for _ in range(limits.QUERY_PAGE_SIZE - 1)]
-    assert query_calls(sandbox) == 1
-    seen.append(next(records))
+    assert first["totalSize"] == total and len(first["records"]) == limits.QUERY_PAGE_SIZE
+    seen = first["records"] + next(pages)["records"]
     assert query_calls(sandbox) == 2
-    seen.extend(records)
+    seen += [record for page in pages for record in page["records"]]
 
     assert query_calls(sandbox) == 3
     assert len(seen) == total
     assert len({r["Id"] for r in seen}) == total
 
 
-def test_query_iter_with_deleted_uses_query_all(sf: SalesforceClient, sandbox: Sandbox) -> None:
+def test_query_pages_with_deleted_uses_query_all(sf: SalesforceClient, sandbox: Sandbox) -> None:
     sf.create("Contact", [{"LastName": "Kept"}])
     reset_calls(sandbox)
 
-    names = [r["LastName"] for r in sf.query_iter("SELECT LastName FROM Contact", True)]
+    names = [r["LastName"] for r in soql_records(sf, "SELECT LastName FROM Contact", True)]
 
     assert names == ["Kept"]
     assert calls(sandbox, "GET", "/queryAll") == 1

@@ -13,6 +13,7 @@ from tests.integrations.salesforce.conftest import (
     soap_logins,
 )
 from tests.sandbox import Sandbox
+from tests.sides import soql_records
 
 
 def expire_sessions(sandbox: Sandbox) -> None:
@@ -35,12 +36,12 @@ def test_an_expired_session_logs_in_again_once_and_repeats_the_call(sandbox: San
 def test_an_expired_session_mid_query_resumes_at_the_same_page(sandbox: Sandbox) -> None:
     client = login(sandbox)
     client.create("Contact", [{"LastName": f"Page {i}"} for i in range(2_100)])
-    records = client.query_iter("SELECT Id FROM Contact")
-    first_page = [next(records) for _ in range(2_000)]
+    pages = client.query_pages("SELECT Id FROM Contact")
+    first_page = next(pages)["records"]
     expire_sessions(sandbox)
     reset_calls(sandbox)
 
-    rest = list(records)
+    rest = [record for page in pages for record in page["records"]]
 
     assert len(first_page) + len(rest) == 2_100
     assert soap_logins(sandbox) == 1
@@ -84,4 +85,4 @@ def test_a_bulk_insert_refused_before_its_job_exists_is_repeated_once(sandbox: S
     assert all(r.success for r in results)
     assert soap_logins(sandbox) == 1
     assert calls(sandbox, "POST", "/jobs/ingest") == 2  # refused, then the one real job
-    assert len(list(client.query_iter("SELECT Id FROM Lead"))) == 3
+    assert len(soql_records(client, "SELECT Id FROM Lead")) == 3

@@ -7,6 +7,7 @@ from integrations.salesforce import limits
 from integrations.salesforce.client import SalesforceClient
 from tests.integrations.salesforce.conftest import calls, login, reset_calls
 from tests.sandbox import Sandbox
+from tests.sides import soql_records
 
 COLLECTIONS = "/composite/sobjects"
 
@@ -25,7 +26,7 @@ def test_450_records_take_three_collection_calls(sf: SalesforceClient, sandbox: 
     assert len(results) == 450
     assert all(r.success and r.created and r.id.startswith("00Q") for r in results)
     assert len({r.id for r in results}) == 450
-    names = {r["Id"]: r["LastName"] for r in sf.query_iter("SELECT Id, LastName FROM Lead")}
+    names = {r["Id"]: r["LastName"] for r in soql_records(sf, "SELECT Id, LastName FROM Lead")}
     assert [names[r.id] for r in results] == [f"Lead {i}" for i in range(450)]
 
 
@@ -82,7 +83,7 @@ def test_update_by_id_reports_each_record(sf: SalesforceClient) -> None:
     assert not results[1].success and results[1].errors[0].status_code
     assert not results[2].success
     assert results[2].errors[0].status_code == "REQUIRED_FIELD_MISSING"
-    titles = {r["Id"]: r["Title"] for r in sf.query_iter("SELECT Id, Title FROM Contact")}
+    titles = {r["Id"]: r["Title"] for r in soql_records(sf, "SELECT Id, Title FROM Contact")}
     assert titles[created[0].id] == "CTO"
 
 
@@ -102,7 +103,8 @@ def test_upsert_creates_then_updates_by_external_id(sf: SalesforceClient) -> Non
     assert first[0].success and first[0].created is True
     assert second[0].success and second[0].created is False and second[0].id == first[0].id
     assert second[1].success and second[1].created is True
-    names = [r["LastName"] for r in sf.query_iter("SELECT LastName FROM Contact ORDER BY LastName")]
+    query = "SELECT LastName FROM Contact ORDER BY LastName"
+    names = [r["LastName"] for r in soql_records(sf, query)]
     assert names == ["After", "New"]
 
 
@@ -118,7 +120,7 @@ def test_above_the_threshold_writes_go_through_bulk_api_2(sandbox: Sandbox) -> N
     assert calls(sandbox, "POST", "/jobs/ingest") == 1
     assert [i for i, r in enumerate(results) if not r.success] == [13]
     assert results[13].errors[0].status_code == "REQUIRED_FIELD_MISSING"
-    names = {r["Id"]: r["LastName"] for r in client.query_iter("SELECT Id, LastName FROM Lead")}
+    names = {r["Id"]: r["LastName"] for r in soql_records(client, "SELECT Id, LastName FROM Lead")}
     assert [names.get(r.id) for r in results if r.success] == [
         f"Bulk {i}" for i in range(25) if i != 13
     ]
@@ -137,7 +139,7 @@ def test_bulk_update_and_upsert_keep_input_order(sandbox: Sandbox) -> None:
 
     assert [r.id for r in updated] == [r.id for r in reversed(created)]
     assert all(r.success and r.created is False for r in updated)
-    titles = {r["Id"]: r["Title"] for r in client.query_iter("SELECT Id, Title FROM Contact")}
+    titles = {r["Id"]: r["Title"] for r in soql_records(client, "SELECT Id, Title FROM Contact")}
     assert [titles[r.id] for r in created] == [f"T{i}" for i in range(5)]
 
     upserted = client.upsert(
@@ -161,5 +163,5 @@ def test_a_bulk_update_clears_fields_set_to_none(sandbox: Sandbox) -> None:
     )
 
     assert all(r.success for r in results)
-    titles = {r["Id"]: r["Title"] for r in client.query_iter("SELECT Id, Title FROM Contact")}
+    titles = {r["Id"]: r["Title"] for r in soql_records(client, "SELECT Id, Title FROM Contact")}
     assert [titles[r.id] for r in created] == [None, "CFO"]
