@@ -163,8 +163,14 @@ class Emulator:
     def authenticate(self, request: Request, endpoint: str) -> None:
         """Raise ``VendorError`` when the request is not authenticated."""
 
+    def on_arrival(self, request: Request, endpoint: str) -> None:
+        """What the vendor does as a request arrives, before any work on it (and before
+        the latency model's wait): rate limits count arrivals; raise ``VendorError`` to
+        refuse at once."""
+
     def before_request(self, request: Request, endpoint: str) -> None:
-        """Rate limiting and the like; raise ``VendorError`` to refuse."""
+        """Checks once the request is authenticated (an org's daily limit and the like);
+        raise ``VendorError`` to refuse."""
 
     def default_error_body(self, status: int, message: str) -> Any:
         return {"message": message}
@@ -281,6 +287,10 @@ class Emulator:
     ) -> Response:
         """One vendor API request, counted as in flight by ``dispatch``; the latency is
         waited for outside every lock, so concurrent requests wait concurrently."""
+        try:
+            self.on_arrival(request, endpoint)
+        except VendorError as exc:
+            return self._vendor_error(request, exc, count_as=call_key)
         delay_ms = self.latency.delay_ms(self.latency_call(request, endpoint))
         self.traffic.latency_applied(call_key, delay_ms)
         if delay_ms:

@@ -143,6 +143,27 @@ def test_search_past_five_per_second_is_secondly_429(api):
     assert api("POST", "/crm/v3/objects/contacts/search", json=body).status_code == 200
 
 
+def test_a_search_counts_against_the_limit_when_it_arrives_not_when_it_is_answered(api, sandbox):
+    """HubSpot counts calls as they arrive; the time it takes to answer one is not part
+    of the window. Five searches, the first answered 0.8 s late, then five more 1.05 s
+    after the first arrived: none is refused (counted at its answer, the slow one would
+    still be in the window of the second five)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = {"filterGroups": [], "limit": 1}
+    sandbox.hubspot.fault(path="/crm/v3/objects/contacts/search", latency_ms=800)
+
+    def search() -> int:
+        return api("POST", "/crm/v3/objects/contacts/search", json=body).status_code
+
+    with ThreadPoolExecutor(5) as pool:
+        first = [pool.submit(search) for _ in range(5)]
+        time.sleep(1.05)
+        second = [pool.submit(search) for _ in range(5)]
+        answers = [f.result() for f in first + second]
+    assert answers == [200] * 10
+
+
 def test_settings_refuse_unknown_names(sandbox):
     with pytest.raises(requests.HTTPError):
         sandbox.hubspot.control("PATCH", "settings", {"tens": 1})
