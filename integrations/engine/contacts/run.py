@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -170,12 +171,17 @@ class ContactRun(EngineRun):
             pass  # what was settled so far is in the job's seen
         self.ctx.expect_more(more)
 
-    def absorb_job_outcomes(self, *, hubspot_ids: Iterable[str] | None = None) -> None:
-        """What other workers already settled for this job (its units): their records'
-        outcomes count once, and what failed is not tried again in this run."""
+    def absorb_job_outcomes(
+        self, *, hubspot_ids: Iterable[str] = (), salesforce_ids: Iterable[str] = ()
+    ) -> None:
+        """What other workers already settled for this job (its units) of these records:
+        their outcomes count once, and what failed is not tried again in this run. Asked
+        for the records at hand only, so memory stays flat however big the job."""
+        hubspot_ids, salesforce_ids = list(hubspot_ids), list(salesforce_ids)
+        if not hubspot_ids and not salesforce_ids:
+            return
         events = AuditEvent.objects.filter(job_id=self.ctx.job_id).exclude(outcome="")
-        if hubspot_ids is not None:
-            events = events.filter(hubspot_id__in=list(hubspot_ids))
+        events = events.filter(Q(hubspot_id__in=hubspot_ids) | Q(salesforce_id__in=salesforce_ids))
         for hubspot_id, salesforce_id, outcome in events.values_list(
             "hubspot_id", "salesforce_id", "outcome"
         ).iterator(chunk_size=2000):

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
+from core.models import AuditEvent
 from core.services.audit import new_record_changes
+from integrations.chunks import chunks
 from integrations.engine.contacts.creates import intents_of
 from integrations.engine.contacts.links import contact_link_create
 from integrations.engine.contacts.pairs import link_all, sync_pairs
@@ -27,6 +29,8 @@ from integrations.rules.mapping_rules import TO_HUBSPOT
 
 #: HubSpot's batch endpoints take at most 100 inputs
 HUBSPOT_BATCH = 100
+#: pending records the pass takes at a time (the clients chunk their calls themselves)
+PENDING_BATCH = 500
 
 
 def sync_salesforce_pending(run: ContactRun, *, counted: bool = False) -> None:
@@ -39,7 +43,7 @@ def sync_salesforce_pending(run: ContactRun, *, counted: bool = False) -> None:
         batch = list(
             SalesforcePerson.objects.filter(pending=True, is_deleted=False, pk__gt=last)
             .exclude(pk__in=[k[3:] for k in run.failed_keys if k.startswith("sf:")])
-            .order_by("pk")[:HUBSPOT_BATCH]
+            .order_by("pk")[:PENDING_BATCH]
         )
         if not batch:
             return
@@ -54,20 +58,31 @@ def sync_salesforce_pending(run: ContactRun, *, counted: bool = False) -> None:
 
 def pending_unsettled(run: ContactRun) -> int:
     """How many Salesforce records the pass will count: the pending ones that have no
-    outcome in this run yet (under their own id or their linked contact's)."""
+    outcome in this job yet (under their own id or their linked contact's), looked up a
+    batch at a time (every outcome so far is committed)."""
+    outcomes = AuditEvent.objects.filter(job_id=run.ctx.job_id).exclude(outcome="")
     linked_to = ContactLink.objects.filter(salesforce_id=OuterRef("pk")).values("hubspot_id")
     rows = (
         SalesforcePerson.objects.filter(pending=True, is_deleted=False)
-        .annotate(hubspot_id=Subquery(linked_to[:1]))
-        .values_list("pk", "hubspot_id")
+        .annotate(linked_hubspot_id=Subquery(linked_to[:1]))
+        .values_list("pk", "linked_hubspot_id")
     )
-    return sum(
-        1
-        for salesforce_id, hubspot_id in rows.iterator(chunk_size=2000)
-        if not run.ledger.is_settled(
-            *record_keys(hubspot_id=hubspot_id or "", salesforce_id=salesforce_id)
+    unsettled = 0
+    for batch in chunks(rows.iterator(chunk_size=PENDING_BATCH), PENDING_BATCH):
+        hubspot_ids = [h for _, h in batch if h]
+        settled = set()
+        for salesforce_id, hubspot_id in outcomes.filter(
+            Q(salesforce_id__in=[s for s, _ in batch]) | Q(hubspot_id__in=hubspot_ids)
+        ).values_list("salesforce_id", "hubspot_id"):
+            settled.update(record_keys(hubspot_id=hubspot_id, salesforce_id=salesforce_id))
+        unsettled += sum(
+            1
+            for salesforce_id, hubspot_id in batch
+            if not settled.intersection(
+                record_keys(hubspot_id=hubspot_id or "", salesforce_id=salesforce_id)
+            )
         )
-    )
+    return unsettled
 
 
 def _sync_batch(run: ContactRun, people: list[SalesforcePerson]) -> set[str]:
@@ -76,6 +91,13 @@ def _sync_batch(run: ContactRun, people: list[SalesforcePerson]) -> set[str]:
         link.salesforce_id: link
         for link in ContactLink.objects.filter(salesforce_id__in=[p.pk for p in people])
     }
+    run.absorb_job_outcomes(
+        salesforce_ids=[p.pk for p in people],
+        hubspot_ids=[link.hubspot_id for link in links.values()],
+    )
+    # failed in this job (in a unit): tried again by the next run
+    refused = {p.pk for p in people if f"sf:{p.pk}" in run.failed_keys}
+    people = [p for p in people if p.pk not in refused]
     linked = [p for p in people if p.pk in links]
     unlinked = [p for p in people if p.pk not in links and p.email]
     no_email = [p for p in people if p.pk not in links and not p.email]
@@ -110,7 +132,7 @@ def _sync_batch(run: ContactRun, people: list[SalesforcePerson]) -> set[str]:
         owed |= {by_hubspot_id[h].pk for h in failed if h in by_hubspot_id}
     if unlinked:
         owed |= _unlinked(run, unlinked)
-    return owed
+    return owed | refused
 
 
 def _unlinked(run: ContactRun, people: list[SalesforcePerson]) -> set[str]:

@@ -134,6 +134,8 @@ def sync_hubspot_stream(run: ContactRun, pages: Iterable[Page]) -> None:
     cursor: str | None = None
     planned = 0
     for page in pages:
+        # a record a unit of this job settled (an echo read after them) counts once
+        run.absorb_job_outcomes(hubspot_ids=[r["id"] for r in page.records])
         held.extend(eligible_of(run, page.records))
         cursor = page.cursor if page.cursor is not None else cursor
         while len(held) >= size:

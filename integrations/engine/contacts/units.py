@@ -28,8 +28,8 @@ commits per batch with its audit events, and its counts go into the job's counte
 unit run a second time (its first worker died) first counts what its first run already
 committed for this job, so no record is counted twice, and settles the creates that run
 sent without an answer before it creates anything: a record is never created twice. The
-run waits for every unit, then adopts their outcomes, so its later passes (Salesforce ->
-HubSpot, the echo pass) count each record once.
+run waits for every unit; its later passes (Salesforce -> HubSpot, the echo pass) adopt
+the units' outcomes of the records they handle, so each record counts once.
 """
 
 from __future__ import annotations
@@ -88,15 +88,14 @@ def contact_units_plan(run: ContactRun, records: list[dict[str, Any]]) -> int:
 
 
 def contact_units_finish(run: ContactRun) -> list[dict[str, Any]]:
-    """Work on the units too, wait for the last, then take over what they settled;
-    returns their results."""
+    """Work on the units too and wait for the last; returns their results. What they
+    settled, later passes take over record by record (``absorb_job_outcomes``)."""
     results = job_units_finish(run.ctx)
     run.wrote_hubspot |= any(r.get("wrote_hubspot") for r in results)
     for result in results:
         run.salesforce_written.update(result.get("salesforce_written") or {})
     for result in results:
         run.outside_list.update(result.get("outside") or {})
-    run.absorb_job_outcomes()
     return results
 
 
