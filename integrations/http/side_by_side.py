@@ -1,4 +1,4 @@
-"""Vendor calls sent side by side from one worker.
+"""Vendor calls sent side by side from one worker, or beside the worker's other work.
 
 A unit's Salesforce writes are collections of 200 records, each more than a second of
 Salesforce's time; sent one after the other they are most of a unit's time, while the
@@ -16,9 +16,10 @@ across network waits anyway.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from django.db import connection, connections
 
@@ -46,3 +47,31 @@ def _in_own_thread(call: Callable[[], T]) -> T | Exception:
         return _outcome(call)
     finally:
         connections.close_all()
+
+
+class Beside(Generic[T]):
+    """``call`` run in a thread of its own while the worker does other work (a read the
+    others wait for, such as the inclusion list's members), with its own database
+    connection, closed when it ends. Inside a transaction it runs at once in the
+    caller's thread instead (as ``side_by_side``)."""
+
+    def __init__(self, call: Callable[[], T]) -> None:
+        self._outcome: T | Exception | None = None
+        self._thread: threading.Thread | None = None
+        if connection.in_atomic_block:
+            self._outcome = _outcome(call)
+            return
+
+        def run() -> None:
+            self._outcome = _in_own_thread(call)
+
+        self._thread = threading.Thread(target=run, name="beside", daemon=True)
+        self._thread.start()
+
+    def result(self) -> T:
+        """Wait for the call; its result, or raise what it raised."""
+        if self._thread is not None:
+            self._thread.join()
+        if isinstance(self._outcome, Exception):
+            raise self._outcome
+        return self._outcome  # type: ignore[return-value]

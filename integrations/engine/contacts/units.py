@@ -35,6 +35,7 @@ the units' outcomes of the records they handle, so each record counts once.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -62,6 +63,7 @@ from integrations.engine.contacts.reads import FullRead, at_moment
 from integrations.engine.contacts.run import SALESFORCE_TYPES, ContactRun
 from integrations.engine.cursors import cursor_get, cursor_set
 from integrations.engine.run import engine_run
+from integrations.http.side_by_side import Beside
 from integrations.hubspot.streams import IdSpan
 from integrations.rules.inclusion import InclusionGate
 from integrations.vendor_time import vendor_time
@@ -125,16 +127,29 @@ def contact_units_full_read(run: ContactRun, read: FullRead) -> set[str]:
             for n, (above, up_to) in enumerate(slices)
         ],
     )
+    # the members are read beside the units (this worker works on them meanwhile); a
+    # failed read halts the units waiting for them, and the run fails as the read did
+    members = Beside(partial(_read_members, run, slices)) if listed else None
     try:
-        if listed:
-            posted = _SliceMembers(run.ctx, slices)
-            run.read_members(on_page=posted.add)
-            posted.finish()
+        results = contact_units_finish(run)
+    except Exception:
+        if members is not None:
+            members.result()  # a failed read is what stopped the units: it says why
+        raise
+    if members is not None:
+        members.result()
+    return {i for r in results for i in r.get("at_newest") or ()}
+
+
+def _read_members(run: ContactRun, slices: list[tuple[int, int | None]]) -> None:
+    """Read the list's members, posting each slice's as soon as they are all read."""
+    try:
+        posted = _SliceMembers(run.ctx, slices)
+        run.read_members(on_page=posted.add)
+        posted.finish()
     except BaseException as exc:
         job_units_halt(run.ctx, why=str(exc) or type(exc).__name__)
         raise
-    results = contact_units_finish(run)
-    return {i for r in results for i in r.get("at_newest") or ()}
 
 
 def _members_note(n: int) -> str:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from integrations.http.side_by_side import side_by_side
+from integrations.http.side_by_side import Beside, side_by_side
 
 
 def _slow(value: str, *, fail: bool = False):
@@ -44,3 +44,26 @@ def test_inside_a_transaction_they_run_one_after_the_other_here() -> None:
     outcomes = side_by_side([_slow("a", fail=True), _slow("b")], at_most=2)
     assert isinstance(outcomes[0], ValueError)  # and the next call still ran
     assert outcomes[1] == ("b", threading.get_ident())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_beside_runs_while_the_caller_works_on() -> None:
+    started = time.monotonic()
+    read = Beside(_slow("members"))
+    time.sleep(0.3)  # the caller's own work meanwhile
+    value, thread = read.result()
+    assert time.monotonic() - started < 0.55  # 0.3 s each, at the same time
+    assert (value, thread != threading.get_ident()) == ("members", True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_the_call_beside_raised_is_raised_by_result() -> None:
+    read = Beside(_slow("members", fail=True))
+    with pytest.raises(ValueError, match="members refused"):
+        read.result()
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_the_call_beside_runs_at_once_here() -> None:
+    read = Beside(_slow("members"))
+    assert read.result() == ("members", threading.get_ident())
