@@ -43,18 +43,19 @@ def sides(sandbox: Sandbox, settings, monkeypatch) -> tuple[HubSpotSide, Salesfo
     return HubSpotSide(sandbox), SalesforceSide(sandbox)
 
 
+STARTED: list[QCluster] = []
+
+
 @pytest.fixture
 def clusters(sides, tmp_path):
-    started: list[QCluster] = []
-
     def start(count: int = 1, *, purge: bool = True) -> list[QCluster]:
         new = [QCluster(tmp_path, workers=1, purge=purge) for _ in range(count)]
-        started.extend(new)
+        STARTED.extend(new)
         return new
 
     yield start
-    for cluster in started:
-        cluster.stop()
+    while STARTED:
+        STARTED.pop().stop()
 
 
 def workload(hubspot: HubSpotSide, salesforce: SalesforceSide, *, new: int, existing: int) -> None:
@@ -74,8 +75,23 @@ def workload(hubspot: HubSpotSide, salesforce: SalesforceSide, *, new: int, exis
 
 
 def finished(job: SyncJob, timeout: float = 180) -> SyncJob:
-    wait_for(lambda: not SyncJob.objects.get(pk=job.pk).is_active, timeout, f"job #{job.pk}")
+    try:
+        wait_for(lambda: not SyncJob.objects.get(pk=job.pk).is_active, timeout, f"job #{job.pk}")
+    except AssertionError:
+        print(_state_of(job))  # shown with the failure: where the job stood, what workers said
+        raise
     return SyncJob.objects.get(pk=job.pk)
+
+
+def _state_of(job: SyncJob) -> str:
+    job = SyncJob.objects.get(pk=job.pk)
+    lines = [f"job #{job.pk}: {job.status} cancel_requested={job.cancel_requested} {job.error}"]
+    for unit in JobUnit.objects.filter(job=job).order_by("seq"):
+        lines.append(f"  unit {unit.seq} {unit.handler} {unit.status} {unit.worker} {unit.error}")
+    for cluster in STARTED:
+        lines.append(f"--- {cluster.log_file.name} (last 60 lines)")
+        lines.extend(cluster.log().splitlines()[-60:])
+    return "\n".join(lines)
 
 
 def assert_both_sides_match(hubspot: HubSpotSide, salesforce: SalesforceSide) -> None:
