@@ -7,16 +7,22 @@ anything else is read, so every worker has work within a second:
 - **mirror units** (``contacts.mirror``), one per Salesforce object: pull the leads and
   the contacts changed since their cursors into the local mirror, side by side;
 - **id slices** (``contacts.slice``): the contact ids cut into ranges (``above < id <=
-  up_to``, about ``SYNC_UNIT_RECORDS`` contacts each, the last one open-ended, so a
+  up_to``, about ``SYNC_UNIT_RECORDS`` contacts each, or more in a read so big that
+  there would be more than ``SYNC_SLICES_AT_MOST``; the last one open-ended, so a
   contact created during the read is not missed). Each reads its contacts from HubSpot
   (ids never change, so slices never overlap and nothing falls between them), waits
   for the mirror (matching by email needs all of it) and for its members of the
   inclusion list, then applies the list and syncs.
 
-Meanwhile the job's own worker reads the list's members (HubSpot serves them in
-ascending id order) and posts each slice's members as soon as the pages are past it
-(``job_note_post``), then works on units too. The reads that the limits allow to run
-side by side (searches, the Salesforce queries, the member pages) so all run at once.
+Meanwhile the job's own worker reads the list's members in a thread beside its work
+on units (``Beside``; HubSpot serves them in ascending id order) and posts each slice's
+members as soon as the pages are past it (``job_note_post``). The reads that the limits
+allow to run side by side (searches, the Salesforce queries, the member pages) so all
+run at once.
+
+**The echo pass** of a run that wrote more than ``ECHO_RECORDS`` records of a
+Salesforce object reads that object's changes back as ``contacts.echo`` units, one per
+time range of the run, side by side; the cursor moves once all are mirrored.
 
 **Any other read** (an incremental one) is read by the run, which applies the inclusion
 gate itself and hands each ``SYNC_UNIT_RECORDS`` eligible contacts, as read, to a
@@ -78,9 +84,11 @@ ECHO_RECORDS = 2000
 SPLIT_ABOVE = 1.5
 
 
-def _slices(read: FullRead) -> list[tuple[int, int | None]]:
-    """The read's id slices, about ``SYNC_UNIT_RECORDS`` contacts each."""
-    return read.span.slices(-(-read.total // django_settings.SYNC_UNIT_RECORDS))
+def slice_size(total: int) -> int:
+    """How many contacts a slice of a full read of ``total`` holds: a unit's worth
+    (``SYNC_UNIT_RECORDS``), or more once that would make more than
+    ``SYNC_SLICES_AT_MOST`` slices, so that a big read's slices write in Bulk jobs."""
+    return max(django_settings.SYNC_UNIT_RECORDS, -(-total // django_settings.SYNC_SLICES_AT_MOST))
 
 
 def contact_units_plan(run: ContactRun, records: list[dict[str, Any]]) -> int:
@@ -105,7 +113,8 @@ def contact_units_full_read(run: ContactRun, read: FullRead) -> set[str]:
     """Share out a full read (see the module docstring), read the list's members here
     meanwhile, work on the units too and wait for the last; returns the ids the slices
     read that were last modified at ``read.newest`` (the cursor's handled ids)."""
-    slices = _slices(read)
+    size = slice_size(read.total)
+    slices = read.span.slices(-(-read.total // size))
     listed = bool(run.list_id)
     run.flush()  # what the run settled so far commits before a unit may count the same
     job_units_plan(
@@ -123,6 +132,7 @@ def contact_units_full_read(run: ContactRun, read: FullRead) -> set[str]:
                 "members": _members_note(n) if listed else None,
                 "newest": read.newest,
                 "highest": read.span.last,
+                "size": size,
             }
             for n, (above, up_to) in enumerate(slices)
         ],
@@ -230,7 +240,7 @@ def _split(ctx: JobContext, payload: dict[str, Any], *, after: int, remaining: i
     slice's members are a superset of theirs."""
     up_to = payload["up_to"]
     last = up_to if up_to is not None else max(payload["highest"], after + 1)
-    count = -(-remaining // django_settings.SYNC_UNIT_RECORDS)
+    count = -(-remaining // payload["size"])
     parts = IdSpan(first=after + 1, last=last).slices(count)
     if up_to is not None:
         parts[-1] = (parts[-1][0], up_to)
@@ -245,7 +255,7 @@ def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
     """The slice handler: read the slice's contacts from HubSpot (sharing out the rest if
     the slice holds more than a unit); once the mirror is pulled and the slice's members
     of the inclusion list are posted, apply the list and sync them."""
-    size = django_settings.SYNC_UNIT_RECORDS
+    size = payload["size"]
     at_newest: set[str] = set()
     with engine_run(ContactRun, ctx) as run:
         read: list[dict[str, Any]] = []

@@ -87,3 +87,31 @@ def test_a_fanned_out_job_that_runs_out_of_budget_waits_then_resumes_losing_noth
     comparison = contacts_compare(hubspot, salesforce)
     assert (comparison.lost, comparison.duplicated) == (0, 0)
     assert_counts_add_up(resumed)
+
+
+def test_a_big_full_read_is_cut_into_few_slices_that_each_create_in_one_bulk_job(
+    settings, connected, sandbox, hubspot, salesforce
+) -> None:
+    """Past ``SYNC_SLICES_AT_MOST`` slices of a unit's worth, each slice holds more
+    contacts, so its creates fill one Bulk job instead of many collections."""
+    settings.SYNC_UNIT_RECORDS = 10
+    settings.SYNC_SLICES_AT_MOST = 3
+    settings.SALESFORCE_BULK_THRESHOLD = 15
+    settings.SALESFORCE_BULK_FIRST_POLL_S = 0.05
+    for start in range(0, 90, 30):
+        hubspot.create_contacts(*(person(f"s{i}@example.com") for i in range(start, start + 30)))
+    sandbox.salesforce.control("POST", "calls/reset")
+    job = run_sync("all")
+    slices = JobUnit.objects.filter(job=job, handler="contacts.slice")
+    assert slices.count() == 3  # 9 slices of 10 without the cap
+    by_endpoint = sandbox.salesforce.calls()["by_endpoint"]
+    created_jobs = sum(
+        n
+        for key, n in by_endpoint.items()
+        if key.startswith("POST") and key.endswith("jobs/ingest/")
+    )
+    assert (created_jobs, writes(sandbox)["collections"]) == (3, 0)
+    assert job.created == 90
+    assert_counts_add_up(job)
+    comparison = contacts_compare(hubspot, salesforce)
+    assert (comparison.lost, comparison.duplicated) == (0, 0)
