@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,14 +35,12 @@ from core.services.job_runtime import JobContext
 from integrations.chunks import chunks
 from integrations.engine.activities.engagement_types import ENGAGEMENT_TYPES
 from integrations.engine.activities.text import DESCRIPTION_MAX, clip, text_to_html
-from integrations.engine.bookkeeping import bookkeeping
 from integrations.engine.cursors import cursor_get, cursor_set
 from integrations.engine.outcomes import (
     CREATED,
     FAILED,
     SKIPPED,
     UPDATED,
-    OutcomeLedger,
     skip_reason_label,
 )
 from integrations.engine.record_errors import (
@@ -52,10 +49,10 @@ from integrations.engine.record_errors import (
     record_failure,
     unconfirmed,
 )
+from integrations.engine.run import EngineRun, engine_run
 from integrations.engine.stamp_cursor import StampCursor
 from integrations.http import errors
 from integrations.hubspot.streams import cursor_ms
-from integrations.job_clients import JobClients
 from integrations.models import (
     ActivityLink,
     ActivityType,
@@ -343,52 +340,24 @@ class TimelineReader:
 
 
 @dataclass
-class ActivitySync:
-    ctx: JobContext
-    clients: JobClients
-    ledger: OutcomeLedger | None = None
+class ActivitySync(EngineRun):
+    """One activity sync run (the job's own, or one of its work units)."""
+
     #: source keys not to try again in this run: they failed, or their create is still
     #: unconfirmed (reported by the recovery); they stay owed for the next run
     _not_again: set[str] = field(default_factory=set)
     _owners: dict[str, str] | None = None
     _integration_user: str = ""
 
-    @property
-    def hubspot(self) -> Any:
-        return self.clients.hubspot
-
-    @property
-    def salesforce(self) -> Any:
-        return self.clients.salesforce
-
-    def __post_init__(self) -> None:
-        if self.ledger is None:
-            self.ledger = OutcomeLedger(job_id=self.ctx.job_id)
-
     def settle(self, key: str, outcome: str, **fields: Any) -> None:
         """The activity's outcome in this run, with its audit event (inside bookkeeping).
         ``key``: ``hs:<source key>`` or ``sf:<Salesforce id>``."""
         self.ledger.settle([key], outcome, object_type="activity", **fields)
 
-    def failed(self, key: str, event: AuditEvent) -> None:
+    def failed_event(self, key: str, event: AuditEvent) -> None:
+        """The activity did not sync: its failure's event, already built with its open
+        error (``record_failure``), counted under ``key`` (inside bookkeeping)."""
         self.ledger.settle([key], FAILED, event=event)
-
-    def bookkeeping(self) -> AbstractContextManager[None]:
-        """One transaction for a batch's links, cursors, errors, counts and audit events."""
-        return bookkeeping(ledger=self.ledger, report=self._report)
-
-    def _report(self, counts: dict[str, int], reasons: dict[str, int]) -> None:
-        self.clients.report(skipped_reasons=reasons, **counts)
-
-    def flush(self) -> None:
-        with self.bookkeeping():
-            pass
-        self.ctx.raise_if_cancelled()
-
-    def close(self) -> None:
-        """Whatever stops the run (done, error, budget, cancel): what it counted is reported."""
-        with self.bookkeeping():
-            pass
 
     @property
     def owners(self) -> dict[str, str]:
@@ -664,7 +633,7 @@ class ActivitySync:
             link.delete()  # never created: the next pass creates it
             return
         self._not_again.add(link.source_key)
-        self.failed(
+        self.failed_event(
             key,
             record_failure(
                 FailedRecord(
@@ -795,7 +764,7 @@ class ActivitySync:
     ) -> None:
         _owe([candidate])
         self._not_again.add(candidate.source_key)
-        self.failed(
+        self.failed_event(
             key,
             record_failure(
                 FailedRecord(
@@ -984,7 +953,7 @@ class ActivitySync:
         what: str,
     ) -> None:
         self._not_again.add(f"sf:{record['Id']}")
-        self.failed(
+        self.failed_event(
             f"sf:{record['Id']}",
             record_failure(
                 FailedRecord(
@@ -1163,7 +1132,7 @@ class ActivitySync:
             error = outcome.error_for(index)
             if error is not None:
                 self._not_again.add(f"sf:{record['Id']}")
-                self.failed(
+                self.failed_event(
                     f"sf:{record['Id']}",
                     record_failure(
                         FailedRecord(
@@ -1275,15 +1244,11 @@ def _engagement_properties(kind: SalesforceActivityType, record: dict, owner: st
 
 def activities_sync_run(ctx: JobContext) -> None:
     """The job kind's entry point: both directions for every enabled type."""
-    with JobClients(ctx) as clients:
-        run = ActivitySync(ctx=ctx, clients=clients)
-        try:
-            skipped_activities_prune()
-            run.recover_pending()
-            run.sync_timeline()
-            run.sync_salesforce_activities()
-        finally:
-            run.close()
+    with engine_run(ActivitySync, ctx) as run:
+        skipped_activities_prune()
+        run.recover_pending()
+        run.sync_timeline()
+        run.sync_salesforce_activities()
     # its sources are read one after another, each learning its count only as it is
     # read: the total is known once all are, and is what the run looked at
     ctx.total_is_seen()
