@@ -12,7 +12,7 @@ from core.job_kinds import JobPurpose, register_job_kind
 from core.models import SyncJob
 from core.services.jobs import JobStart, job_start
 from core.services.schedules import schedule_every
-from integrations.engine.activities.sync import activities_sync_run
+from integrations.engine.activities.units import activities_sync_run
 
 ACTIVITY_SYNC = "activities.sync"
 ACTIVITIES_SCOPE = "activities"

@@ -5,10 +5,14 @@ source (forms, marketing email events, CRM emails, the Events API, CRM
 meetings/calls/notes/tasks) incrementally by its own cursor, filtered by its
 time window (``timeline_windows.py``), attached to exactly one synced contact
 (``multi_contact.py``), given its Assigned To (``assigned_to.py``), and
-written as Salesforce Tasks in collections of 200. Activities whose contacts
-have not synced yet wait (``WaitingActivity``) and go when one does. One
-``ActivityLink`` per activity: re-runs and crashes never duplicate; updates
-to HubSpot tasks, notes and calls update their Salesforce task.
+written as Salesforce Tasks in collections of 200 (``ActivitySync.sync_type``).
+With more than one type enabled, each type is a work unit of the job, read and
+written by whichever worker takes it (``units.py``, where the run begins); each
+type fills its own collections. Activities whose contacts have not synced yet
+wait (``WaitingActivity``) and go when one does. One ``ActivityLink`` per
+activity, written ahead of its create: re-runs, crashes and a unit run again
+never duplicate; updates to HubSpot tasks, notes and calls update their
+Salesforce task.
 
 **Salesforce -> HubSpot.** Tasks (by ``TaskSubtype``) and Events created or
 updated after their toggle was turned on become HubSpot engagements on the
@@ -21,7 +25,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,18 +35,15 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from core.services.audit import new_record_changes
-from core.services.job_runtime import JobContext
 from integrations.chunks import chunks
 from integrations.engine.activities.engagement_types import ENGAGEMENT_TYPES
 from integrations.engine.activities.text import DESCRIPTION_MAX, clip, text_to_html
-from integrations.engine.bookkeeping import bookkeeping
 from integrations.engine.cursors import cursor_get, cursor_set
 from integrations.engine.outcomes import (
     CREATED,
     FAILED,
     SKIPPED,
     UPDATED,
-    OutcomeLedger,
     skip_reason_label,
 )
 from integrations.engine.record_errors import (
@@ -52,10 +52,10 @@ from integrations.engine.record_errors import (
     record_failure,
     unconfirmed,
 )
+from integrations.engine.run import EngineRun
 from integrations.engine.stamp_cursor import StampCursor
 from integrations.http import errors
 from integrations.hubspot.streams import cursor_ms
-from integrations.job_clients import JobClients
 from integrations.models import (
     ActivityLink,
     ActivityType,
@@ -343,52 +343,24 @@ class TimelineReader:
 
 
 @dataclass
-class ActivitySync:
-    ctx: JobContext
-    clients: JobClients
-    ledger: OutcomeLedger | None = None
+class ActivitySync(EngineRun):
+    """One activity sync run (the job's own, or one of its work units)."""
+
     #: source keys not to try again in this run: they failed, or their create is still
     #: unconfirmed (reported by the recovery); they stay owed for the next run
     _not_again: set[str] = field(default_factory=set)
     _owners: dict[str, str] | None = None
     _integration_user: str = ""
 
-    @property
-    def hubspot(self) -> Any:
-        return self.clients.hubspot
-
-    @property
-    def salesforce(self) -> Any:
-        return self.clients.salesforce
-
-    def __post_init__(self) -> None:
-        if self.ledger is None:
-            self.ledger = OutcomeLedger(job_id=self.ctx.job_id)
-
     def settle(self, key: str, outcome: str, **fields: Any) -> None:
         """The activity's outcome in this run, with its audit event (inside bookkeeping).
         ``key``: ``hs:<source key>`` or ``sf:<Salesforce id>``."""
         self.ledger.settle([key], outcome, object_type="activity", **fields)
 
-    def failed(self, key: str, event: AuditEvent) -> None:
+    def failed_event(self, key: str, event: AuditEvent) -> None:
+        """The activity did not sync: its failure's event, already built with its open
+        error (``record_failure``), counted under ``key`` (inside bookkeeping)."""
         self.ledger.settle([key], FAILED, event=event)
-
-    def bookkeeping(self) -> AbstractContextManager[None]:
-        """One transaction for a batch's links, cursors, errors, counts and audit events."""
-        return bookkeeping(ledger=self.ledger, report=self._report)
-
-    def _report(self, counts: dict[str, int], reasons: dict[str, int]) -> None:
-        self.clients.report(skipped_reasons=reasons, **counts)
-
-    def flush(self) -> None:
-        with self.bookkeeping():
-            pass
-        self.ctx.raise_if_cancelled()
-
-    def close(self) -> None:
-        """Whatever stops the run (done, error, budget, cancel): what it counted is reported."""
-        with self.bookkeeping():
-            pass
 
     @property
     def owners(self) -> dict[str, str]:
@@ -406,29 +378,40 @@ class ActivitySync:
         return self._integration_user
 
     # HubSpot -> Salesforce ------------------------------------------------------------
-    def sync_timeline(self) -> None:
-        """Every enabled type's new activities, written in full collections of 200:
-        pages of all types are gathered first, and each page's cursor moves only once
-        its activities are written."""
-        rows = {
+    def timeline_rows(self) -> dict[str, ActivityType]:
+        """The enabled HubSpot -> Salesforce types, by key (read when asked: a type
+        turned on or off meanwhile counts from then)."""
+        return {
             row.key: row
             for row in ActivityType.objects.filter(
                 direction=ActivityType.Direction.HUBSPOT_TO_SALESFORCE, enabled=True
             )
         }
+
+    def sync_type(self, row: ActivityType) -> None:
+        """One enabled type's new activities, written in full collections of 200: each
+        page's cursor moves only once its activities are written."""
+        kind = TIMELINE_BY_KEY[row.key]
+        rows = {row.key: row}
         gathered: list[Candidate] = []
         cursors: list[tuple[str, str]] = []
-        for row in rows.values():
-            kind = TIMELINE_BY_KEY[row.key]
-            reader = TimelineReader(self.hubspot, kind, window_start(kind, row.enabled_at))
-            for candidates, cursor_name, cursor_value in reader.pages():
-                gathered.extend(candidates)
-                if cursor_name and cursor_value:
-                    cursors.append((cursor_name, cursor_value))
-                if len(gathered) >= SALESFORCE_BATCH:
-                    self._write_gathered(gathered, cursors, rows)
+        reader = TimelineReader(self.hubspot, kind, window_start(kind, row.enabled_at))
+        for candidates, cursor_name, cursor_value in reader.pages():
+            gathered.extend(candidates)
+            if cursor_name and cursor_value:
+                cursors.append((cursor_name, cursor_value))
+            if len(gathered) >= SALESFORCE_BATCH:
+                self._write_gathered(gathered, cursors, rows)
         self._write_gathered(gathered, cursors, rows)
-        self.sync_waiting()
+
+    def absorb_job_failures(self) -> None:
+        """HubSpot activities that failed earlier in this job (in another worker's unit,
+        a first run of this unit, the recovery) are not tried again in this run, as if
+        they had failed here: they stay owed for the next run and count once."""
+        keys = RecordError.objects.filter(
+            object_type="activity", job_id=self.ctx.job_id, record_key__startswith="hs:"
+        ).values_list("record_key", flat=True)
+        self._not_again.update(key.removeprefix("hs:") for key in keys)
 
     def _write_gathered(
         self, gathered: list[Candidate], cursors: list[tuple[str, str]], rows: dict
@@ -442,21 +425,18 @@ class ActivitySync:
         cursors.clear()
         self.flush()
 
-    def sync_waiting(self) -> None:
-        """Activities that waited for their contact: those whose contact has now synced."""
-        enabled = {
-            row.key: row
-            for row in ActivityType.objects.filter(
-                direction=ActivityType.Direction.HUBSPOT_TO_SALESFORCE, enabled=True
-            )
-        }
+    def sync_waiting(self, *, owed_up_to: int | None = None) -> None:
+        """Activities that waited for their contact: those whose contact has now synced.
+        ``owed_up_to``: only those owed before this job's units began (the last
+        ``WaitingActivity`` id then); what the units owed is theirs, counted by them, and
+        goes next run."""
+        enabled = self.timeline_rows()
+        owed = WaitingActivity.objects.filter(type_key__in=enabled)
+        if owed_up_to is not None:
+            owed = owed.filter(pk__lte=owed_up_to)
         last = 0
         while True:
-            rows = list(
-                WaitingActivity.objects.filter(pk__gt=last, type_key__in=enabled).order_by("pk")[
-                    :SALESFORCE_BATCH
-                ]
-            )
+            rows = list(owed.filter(pk__gt=last).order_by("pk")[:SALESFORCE_BATCH])
             if not rows:
                 return
             last = rows[-1].pk
@@ -466,9 +446,15 @@ class ActivitySync:
     def _new_to_us(self, candidates: list[Candidate]) -> list[Candidate]:
         """Leave out what syncadmin itself wrote to HubSpot from Salesforce activities (no
         activity ever comes back), creates still unconfirmed (owed, reported by the
-        recovery), and what already synced and never changes (read again by the
-        late-arrival overlap)."""
+        recovery; a write-ahead link without its task: also one a unit's earlier run
+        sent before its worker died), and what already synced and never changes (read
+        again by the late-arrival overlap)."""
         keys = [c.source_key for c in candidates]
+        unconfirmed_creates = set(
+            ActivityLink.objects.filter(
+                source=ActivityLink.Source.HUBSPOT, source_key__in=keys, salesforce_id=""
+            ).values_list("source_key", flat=True)
+        )
         copies = set(
             ActivityLink.objects.filter(
                 source=ActivityLink.Source.SALESFORCE, hubspot_id__in=keys
@@ -487,6 +473,7 @@ class ActivitySync:
             if c.source_key not in copies
             and c.source_key not in settled
             and c.source_key not in self._not_again
+            and c.source_key not in unconfirmed_creates
             and FROM_SALESFORCE not in c.description
         ]
 
@@ -546,6 +533,9 @@ class ActivitySync:
                 self._skipped(skipped)
         for chunk in chunks(creates, SALESFORCE_BATCH):
             self._create_tasks(chunk)
+        self._adopt_job_outcomes(
+            {link.salesforce_id: f"hs:{c.source_key}" for c, link, _ in updates}
+        )
         for chunk in chunks(updates, SALESFORCE_BATCH):
             _owe([candidate for candidate, _, _ in chunk])
             results = self.salesforce.update(
@@ -555,6 +545,18 @@ class ActivitySync:
             with self.bookkeeping():
                 for (candidate, link, task), result in zip(chunk, results, strict=True):
                     self._updated(candidate, link, task, result)
+
+    def _adopt_job_outcomes(self, keys_by_task: dict[str, str]) -> None:
+        """What this job already counted for these tasks elsewhere (the recovery in the
+        job's own run, another unit) counts once: an update now is a follow-up.
+        ``keys_by_task``: Salesforce task id -> ``hs:<source key>``."""
+        if not keys_by_task:
+            return
+        events = AuditEvent.objects.filter(
+            job_id=self.ctx.job_id, direction=TO_SALESFORCE, salesforce_id__in=keys_by_task
+        ).exclude(outcome="")
+        for task_id, outcome in events.values_list("salesforce_id", "outcome"):
+            self.ledger.adopt([keys_by_task[task_id]], outcome)
 
     def _create_tasks(self, chunk: Sequence[tuple[Candidate, ContactLink, dict]]) -> None:
         self._intend(chunk)
@@ -664,7 +666,7 @@ class ActivitySync:
             link.delete()  # never created: the next pass creates it
             return
         self._not_again.add(link.source_key)
-        self.failed(
+        self.failed_event(
             key,
             record_failure(
                 FailedRecord(
@@ -795,7 +797,7 @@ class ActivitySync:
     ) -> None:
         _owe([candidate])
         self._not_again.add(candidate.source_key)
-        self.failed(
+        self.failed_event(
             key,
             record_failure(
                 FailedRecord(
@@ -984,7 +986,7 @@ class ActivitySync:
         what: str,
     ) -> None:
         self._not_again.add(f"sf:{record['Id']}")
-        self.failed(
+        self.failed_event(
             f"sf:{record['Id']}",
             record_failure(
                 FailedRecord(
@@ -1163,7 +1165,7 @@ class ActivitySync:
             error = outcome.error_for(index)
             if error is not None:
                 self._not_again.add(f"sf:{record['Id']}")
-                self.failed(
+                self.failed_event(
                     f"sf:{record['Id']}",
                     record_failure(
                         FailedRecord(
@@ -1271,19 +1273,3 @@ def _engagement_properties(kind: SalesforceActivityType, record: dict, owner: st
     if owner:
         properties["hubspot_owner_id"] = owner
     return properties
-
-
-def activities_sync_run(ctx: JobContext) -> None:
-    """The job kind's entry point: both directions for every enabled type."""
-    with JobClients(ctx) as clients:
-        run = ActivitySync(ctx=ctx, clients=clients)
-        try:
-            skipped_activities_prune()
-            run.recover_pending()
-            run.sync_timeline()
-            run.sync_salesforce_activities()
-        finally:
-            run.close()
-    # its sources are read one after another, each learning its count only as it is
-    # read: the total is known once all are, and is what the run looked at
-    ctx.total_is_seen()
