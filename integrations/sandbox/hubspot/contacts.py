@@ -15,8 +15,8 @@ email (the second is refused) [unverified].
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Callable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
@@ -525,6 +525,17 @@ class ContactsMixin:
         return self.json_response(None, 204)
 
     # --- search ----------------------------------------------------------------------------
+    def _contacts_between(
+        self: HubSpotEmulator, low: int | None, high: int | None
+    ) -> Iterable[dict[str, Any]]:
+        """The contacts whose id is within ``low``..``high`` (None: unbounded)."""
+        if low is None and high is None:
+            return self.contacts.values()
+        order = self.contact_order
+        start = 0 if low is None else bisect_left(order, low)
+        end = len(order) if high is None else bisect_right(order, high)
+        return [self.contacts[str(i)] for i in order[start:end]]
+
     def contacts_search(self: HubSpotEmulator, request: Request) -> Response:
         body = self.require_object(request)
         try:
@@ -534,7 +545,7 @@ class ContactsMixin:
         with self.lock:
             matches = [
                 c
-                for c in self.contacts.values()
+                for c in self._contacts_between(*query.id_bounds)
                 if not c["archived"] and query.predicate(c["properties"])
             ]
             if query.sorts:

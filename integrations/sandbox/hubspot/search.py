@@ -67,6 +67,10 @@ class SearchQuery:
     properties: list[str] | None
     limit: int
     after: int
+    #: lowest and highest record id the query can match (None: unbounded), from its
+    #: ``hs_object_id`` filters: an emulator looks at those records only, as HubSpot's
+    #: index does, instead of testing every record of a big portal
+    id_bounds: tuple[int | None, int | None] = (None, None)
 
 
 def _key(prop: PropertyDef | None, value: Any) -> Any:
@@ -246,7 +250,30 @@ def parse_search(body: Any, catalogue: Mapping[str, PropertyDef]) -> SearchQuery
     properties = body.get("properties")
     if properties is not None and not isinstance(properties, list):
         raise SearchError("'properties' must be a list of property names")
-    return SearchQuery(predicate, sorts, properties, limit, after)
+    bounds = _id_bounds(groups) if text is None and len(compiled) == 1 else (None, None)
+    return SearchQuery(predicate, sorts, properties, limit, after, bounds)
+
+
+def _id_bounds(groups: list[dict[str, Any]]) -> tuple[int | None, int | None]:
+    """The id range a single filter group's ``hs_object_id`` filters allow (the other
+    filters still apply: this only narrows which records are tested)."""
+    low: int | None = None
+    high: int | None = None
+    for f in groups[0]["filters"]:
+        if f.get("propertyName") != "hs_object_id":
+            continue
+        try:
+            value = int(f.get("value"))
+        except (TypeError, ValueError):
+            continue
+        operator = f.get("operator")
+        if operator in ("GT", "GTE", "EQ"):
+            floor = value + 1 if operator == "GT" else value
+            low = floor if low is None else max(low, floor)
+        if operator in ("LT", "LTE", "EQ"):
+            ceiling = value - 1 if operator == "LT" else value
+            high = ceiling if high is None else min(high, ceiling)
+    return low, high
 
 
 def _int(value: Any, name: str) -> int:
