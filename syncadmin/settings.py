@@ -280,10 +280,12 @@ WRITE_SETTLE_S = env.int("WRITE_SETTLE_S", default=600)
 # A contact sync with more eligible contacts than this hands them out in work units of
 # this many, which every worker (on every host) takes (docs/architecture.md).
 SYNC_UNIT_RECORDS = env.int("SYNC_UNIT_RECORDS", default=1000)
-# A full read is cut into at most this many id slices: the slices of a big one hold
-# more contacts each, so a slice's creates are enough for one Bulk API 2.0 job (a
-# 100,000-contact first sync: 8 slices of 12,500, a few dozen Salesforce calls).
-SYNC_SLICES_AT_MOST = env.int("SYNC_SLICES_AT_MOST", default=8)
+# A full read of more contacts than SYNC_BULK_READ_ABOVE is cut into SYNC_BULK_READ_SLICES
+# id slices instead of slices of SYNC_UNIT_RECORDS: each slice's creates then fill one
+# Bulk API 2.0 job (a 100,000-contact first sync: 8 slices of 12,500 contacts, a few
+# dozen Salesforce calls instead of hundreds of collections).
+SYNC_BULK_READ_ABOVE = env.int("SYNC_BULK_READ_ABOVE", default=50000)
+SYNC_BULK_READ_SLICES = env.int("SYNC_BULK_READ_SLICES", default=8)
 # Salesforce writes (collections of 200) a worker sends side by side.
 SALESFORCE_WRITES_AT_ONCE = env.int("SALESFORCE_WRITES_AT_ONCE", default=2)
 # Salesforce writes of more records than this go through one Bulk API 2.0 job instead
@@ -297,8 +299,8 @@ SALESFORCE_BULK_FIRST_POLL_S = env.float("SALESFORCE_BULK_FIRST_POLL_S", default
 SALESFORCE_BULK_QUERY_ABOVE = env.int("SALESFORCE_BULK_QUERY_ABOVE", default=10000)
 if SYNC_UNIT_RECORDS < 1:
     raise ImproperlyConfigured("SYNC_UNIT_RECORDS must be at least 1")
-if SYNC_SLICES_AT_MOST < 1:
-    raise ImproperlyConfigured("SYNC_SLICES_AT_MOST must be at least 1")
+if SYNC_BULK_READ_SLICES < 1:
+    raise ImproperlyConfigured("SYNC_BULK_READ_SLICES must be at least 1")
 if not 1 <= SALESFORCE_WRITES_AT_ONCE <= 10:
     raise ImproperlyConfigured("SALESFORCE_WRITES_AT_ONCE must be between 1 and 10")
 if SALESFORCE_BULK_QUERY_ABOVE < 1:

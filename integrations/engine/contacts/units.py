@@ -7,8 +7,8 @@ anything else is read, so every worker has work within a second:
 - **mirror units** (``contacts.mirror``), one per Salesforce object: pull the leads and
   the contacts changed since their cursors into the local mirror, side by side;
 - **id slices** (``contacts.slice``): the contact ids cut into ranges (``above < id <=
-  up_to``, about ``SYNC_UNIT_RECORDS`` contacts each, or more in a read so big that
-  there would be more than ``SYNC_SLICES_AT_MOST``; the last one open-ended, so a
+  up_to``, about ``SYNC_UNIT_RECORDS`` contacts each, or ``SYNC_BULK_READ_SLICES`` in
+  a read of more than ``SYNC_BULK_READ_ABOVE``; the last one open-ended, so a
   contact created during the read is not missed). Each reads its contacts from HubSpot
   (ids never change, so slices never overlap and nothing falls between them), waits
   for the mirror (matching by email needs all of it) and for its members of the
@@ -86,9 +86,14 @@ SPLIT_ABOVE = 1.5
 
 def slice_size(total: int) -> int:
     """How many contacts a slice of a full read of ``total`` holds: a unit's worth
-    (``SYNC_UNIT_RECORDS``), or more once that would make more than
-    ``SYNC_SLICES_AT_MOST`` slices, so that a big read's slices write in Bulk jobs."""
-    return max(django_settings.SYNC_UNIT_RECORDS, -(-total // django_settings.SYNC_SLICES_AT_MOST))
+    (``SYNC_UNIT_RECORDS``: many small units share the work out best), or, in a read
+    of more than ``SYNC_BULK_READ_ABOVE``, the read's share of
+    ``SYNC_BULK_READ_SLICES`` slices, so that each slice's creates go in a Bulk job
+    (there, hundreds of collections would cost more of the org's API calls)."""
+    unit = django_settings.SYNC_UNIT_RECORDS
+    if total <= django_settings.SYNC_BULK_READ_ABOVE:
+        return unit
+    return max(unit, -(-total // django_settings.SYNC_BULK_READ_SLICES))
 
 
 def contact_units_plan(run: ContactRun, records: list[dict[str, Any]]) -> int:

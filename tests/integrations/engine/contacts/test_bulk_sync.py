@@ -92,10 +92,12 @@ def test_a_fanned_out_job_that_runs_out_of_budget_waits_then_resumes_losing_noth
 def test_a_big_full_read_is_cut_into_few_slices_that_each_create_in_one_bulk_job(
     settings, connected, sandbox, hubspot, salesforce
 ) -> None:
-    """Past ``SYNC_SLICES_AT_MOST`` slices of a unit's worth, each slice holds more
-    contacts, so its creates fill one Bulk job instead of many collections."""
+    """Past ``SYNC_BULK_READ_ABOVE`` contacts, the read is cut into
+    ``SYNC_BULK_READ_SLICES`` slices, so each slice's creates fill one Bulk job instead
+    of many collections."""
     settings.SYNC_UNIT_RECORDS = 10
-    settings.SYNC_SLICES_AT_MOST = 3
+    settings.SYNC_BULK_READ_ABOVE = 80
+    settings.SYNC_BULK_READ_SLICES = 3
     settings.SALESFORCE_BULK_THRESHOLD = 15
     settings.SALESFORCE_BULK_FIRST_POLL_S = 0.05
     for start in range(0, 90, 30):
