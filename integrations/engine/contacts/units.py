@@ -22,7 +22,8 @@ run at once.
 
 **The echo pass** of a run that wrote more than ``ECHO_RECORDS`` records of a
 Salesforce object reads that object's changes back as ``contacts.echo`` units, one per
-time range of the run, side by side; the cursor moves once all are mirrored.
+time range of the run (at most ``ECHO_UNITS_AT_MOST``), side by side; the cursor moves
+once all are mirrored.
 
 **Any other read** (an incremental one) is read by the run, which applies the inclusion
 gate itself and hands each ``SYNC_UNIT_RECORDS`` eligible contacts, as read, to a
@@ -80,6 +81,9 @@ MIRROR_HANDLER = "contacts.mirror"
 ECHO_HANDLER = "contacts.echo"
 #: records of a Salesforce query page: the echo pass gives each unit about this many
 ECHO_RECORDS = 2000
+#: ...in at most this many units: each unit's query costs calls of the org's allowance,
+#: and a bigger range reads more records per call
+ECHO_UNITS_AT_MOST = 8
 #: a slice holding more than this many units' worth of contacts shares out the rest
 SPLIT_ABOVE = 1.5
 
@@ -308,7 +312,7 @@ def contact_units_echo(run: ContactRun) -> set[str]:
         since = vendor_time(cursor_get(salesforce_cursor_name(object_type)))
         # the run's writes are since it began: the ranges cut that time, the first one
         # reaching back to the cursor (or to the first record, without one)
-        count = -(-written // ECHO_RECORDS)
+        count = min(-(-written // ECHO_RECORDS), ECHO_UNITS_AT_MOST)
         began = min(max(since or run.started_at, run.started_at), now)
         step = (now - began) / count
         cuts = [began + step * n for n in range(1, count)]

@@ -58,14 +58,17 @@ def test_a_big_full_read_is_read_by_units_in_slices_and_keeps_to_the_list(
     assert (again.seen, again.created) == (0, 0)
 
 
+@pytest.mark.parametrize("at_most", [8, 3])
 def test_the_echo_of_many_salesforce_writes_is_pulled_by_units_in_time_ranges(
-    settings, monkeypatch, connected, hubspot, salesforce
+    at_most, settings, monkeypatch, connected, hubspot, salesforce
 ) -> None:
     """A run that wrote more than a query page of records to Salesforce pulls them back
-    (its echo) in time ranges, side by side; afterwards the Salesforce cursor is past its
-    writes, so the next run reads none of them again."""
+    (its echo) in time ranges, side by side, in at most ``ECHO_UNITS_AT_MOST`` units;
+    afterwards the Salesforce cursor is past its writes, so the next run reads none of
+    them again."""
     settings.SYNC_UNIT_RECORDS = UNIT
     monkeypatch.setattr(contact_units, "ECHO_RECORDS", 30)
+    monkeypatch.setattr(contact_units, "ECHO_UNITS_AT_MOST", at_most)
     for start in range(0, 200, 100):
         hubspot.create_contacts(*(person(f"e{i}@example.com") for i in range(start, start + 100)))
 
@@ -73,7 +76,7 @@ def test_the_echo_of_many_salesforce_writes_is_pulled_by_units_in_time_ranges(
 
     assert job.created == 200
     echoes = JobUnit.objects.filter(job=job, handler=contact_units.ECHO_HANDLER)
-    assert echoes.count() == -(-200 // 30)
+    assert echoes.count() == min(-(-200 // 30), at_most)
     leads = salesforce.query("SELECT Id, SystemModstamp FROM Lead")
     newest = max(vendor_time(lead["SystemModstamp"]) for lead in leads)
     assert vendor_time(cursor_get(salesforce_cursor_name("Lead"))) == newest
