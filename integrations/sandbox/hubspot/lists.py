@@ -8,6 +8,7 @@ written, that one contact is re-checked against each DYNAMIC list.
 
 from __future__ import annotations
 
+import heapq
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
@@ -290,17 +291,22 @@ class ListsMixin:
             raise self.hubspot_error(
                 400, f"after must be a paging cursor, not {after!r}", "VALIDATION_ERROR"
             )
+        floor = -1 if after is None else int(after)
         with self.lock:
             members = self.get_list(list_id)["members"]
-            ordered = sorted((int(m), t) for m, t in members.items())
-        if after is not None:
-            ordered = [m for m in ordered if m[0] > int(after)]
-        page = ordered[:limit]
+            total = len(members)
+            # the page's ids, smallest first past the cursor, without sorting the whole
+            # list for every page (a 100,000-contact list has 400 pages)
+            page = heapq.nsmallest(
+                limit + 1, ((i, t) for m, t in members.items() if (i := int(m)) > floor)
+            )
+        more = len(page) > limit
+        page = page[:limit]
         body: dict[str, Any] = {
             "results": [{"recordId": str(m), "membershipTimestamp": t} for m, t in page],
-            "total": len(members),
+            "total": total,
         }
-        if len(ordered) > limit:
+        if more:
             body["paging"] = {"next": {"after": str(page[-1][0])}}
         return self.json_response(body)
 
