@@ -526,10 +526,11 @@ class ContactsMixin:
 
     # --- search ----------------------------------------------------------------------------
     def _contacts_between(
-        self: HubSpotEmulator, low: int | None, high: int | None
+        self: HubSpotEmulator, low: int | None, high: int | None, *, in_order: bool = False
     ) -> Iterable[dict[str, Any]]:
-        """The contacts whose id is within ``low``..``high`` (None: unbounded)."""
-        if low is None and high is None:
+        """The contacts whose id is within ``low``..``high`` (None: unbounded); in id
+        order when ``in_order`` or bounded."""
+        if low is None and high is None and not in_order:
             return self.contacts.values()
         order = self.contact_order
         start = 0 if low is None else bisect_left(order, low)
@@ -542,13 +543,15 @@ class ContactsMixin:
             query = parse_search(body, CONTACT_PROPERTIES)
         except SearchError as exc:
             raise self.hubspot_error(400, str(exc), "VALIDATION_ERROR") from None
+        # sorted by id, ascending (every keyset read): the ids in order need no sort
+        by_id = query.sorts == [("hs_object_id", False)]
         with self.lock:
             matches = [
                 c
-                for c in self._contacts_between(*query.id_bounds)
+                for c in self._contacts_between(*query.id_bounds, in_order=by_id)
                 if not c["archived"] and query.predicate(c["properties"])
             ]
-            if query.sorts:
+            if query.sorts and not by_id:
                 sort_records(matches, query.sorts, CONTACT_PROPERTIES)
             page = matches[query.after : query.after + query.limit]
             results = [self.contact_json(c, query.properties) for c in page]
