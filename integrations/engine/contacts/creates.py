@@ -132,35 +132,44 @@ def _book(
     intents: QuerySet[ContactCreateIntent],
     object_type: str,
 ) -> None:
-    """Book one create call: its results, or a lost answer (``ServerError``)."""
+    """Book one create call: its results, or a lost answer (``ServerError``), a unit's
+    worth of records (``SYNC_UNIT_RECORDS``) per transaction: a Bulk job's 12,500 results
+    booked at once held them all in memory, and SQLite's write lock for seconds."""
+    at_once = django_settings.SYNC_UNIT_RECORDS
     if isinstance(outcome, errors.ServerError):
         # sent, but no answer: it may have been applied; looked up next run
-        with run.bookkeeping():
-            for record in chunk:
-                _unconfirmed(
-                    run,
-                    record,
-                    f"{outcome.message} — the {object_type.lower()} may have been created",
-                )
+        for part in chunks(chunk, at_once):
+            with run.bookkeeping():
+                for record in part:
+                    _unconfirmed(
+                        run,
+                        record,
+                        f"{outcome.message} — the {object_type.lower()} may have been created",
+                    )
         return
-    unprocessed = {
-        record["id"]
-        for record, result in zip(chunk, outcome, strict=True)
-        if any(e.status_code == UNPROCESSED for e in result.errors)
-    }
-    with run.bookkeeping():
-        # the outcome of every other one is known now; one a Bulk job did not
-        # report may still have been created: looked up by email, as a lost answer
-        intents.exclude(hubspot_id__in=unprocessed).delete()
-        answered = []
-        for record, payload, result in zip(chunk, payloads, outcome, strict=True):
-            if record["id"] in unprocessed:
-                _unconfirmed(
-                    run, record, f"Salesforce's Bulk job did not report this {object_type.lower()}"
-                )
-            else:
-                answered.append((record, payload, result))
-        _answered(run, answered, object_type)
+    for part in chunks(zip(chunk, payloads, outcome, strict=True), at_once):
+        unprocessed = {
+            record["id"]
+            for record, _, result in part
+            if any(e.status_code == UNPROCESSED for e in result.errors)
+        }
+        with run.bookkeeping():
+            # the outcome of every other one is known now; one a Bulk job did not
+            # report may still have been created: looked up by email, as a lost answer
+            intents.filter(hubspot_id__in=[record["id"] for record, _, _ in part]).exclude(
+                hubspot_id__in=unprocessed
+            ).delete()
+            answered = []
+            for record, payload, result in part:
+                if record["id"] in unprocessed:
+                    _unconfirmed(
+                        run,
+                        record,
+                        f"Salesforce's Bulk job did not report this {object_type.lower()}",
+                    )
+                else:
+                    answered.append((record, payload, result))
+            _answered(run, answered, object_type)
 
 
 def _answered(

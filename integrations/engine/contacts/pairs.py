@@ -59,6 +59,17 @@ def eligible_of(run: ContactRun, records: list[dict[str, Any]]) -> list[dict[str
 
 def sync_records(run: ContactRun, eligible: list[dict[str, Any]]) -> None:
     """Link (by email) or create eligible contacts in Salesforce, then sync fields."""
+    pairs, to_create = link_by_email(run, eligible)
+    create_in_salesforce(run, to_create)
+    sync_pairs(run, pairs)
+
+
+def link_by_email(
+    run: ContactRun, eligible: list[dict[str, Any]]
+) -> tuple[list[tuple[dict[str, Any], ContactLink]], list[dict[str, Any]]]:
+    """Link each unlinked eligible contact that a mirrored Salesforce record matches by
+    email; returns every linked contact with its link, and the contacts still to create
+    in Salesforce."""
     eligible = [r for r in eligible if f"hs:{r['id']}" not in run.failed_keys]
     links = {
         link.hubspot_id: link
@@ -79,8 +90,8 @@ def sync_records(run: ContactRun, eligible: list[dict[str, Any]]) -> None:
                     ],
                 )
             )
-    create_in_salesforce(run, [r for r in unlinked if r["id"] not in matches])
-    sync_pairs(run, [(r, links[r["id"]]) for r in eligible if r["id"] in links])
+    to_create = [r for r in unlinked if r["id"] not in matches]
+    return [(r, links[r["id"]]) for r in eligible if r["id"] in links], to_create
 
 
 def _match_by_email(records: list[dict[str, Any]]) -> dict[str, SalesforcePerson]:

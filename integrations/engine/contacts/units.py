@@ -12,7 +12,9 @@ anything else is read, so every worker has work within a second:
   contact created during the read is not missed). Each reads its contacts from HubSpot
   (ids never change, so slices never overlap and nothing falls between them), waits
   for the mirror (matching by email needs all of it) and for its members of the
-  inclusion list, then applies the list and syncs.
+  inclusion list, then applies the list and syncs a unit's worth of contacts at a time
+  (links by email, field values); its creates go together at the end, so a big
+  slice's creates make one Bulk job and its memory holds one unit's bookkeeping.
 
 Meanwhile the job's own worker reads the list's members in a thread beside its work
 on units (``Beside``; HubSpot serves them in ascending id order) and posts each slice's
@@ -59,13 +61,13 @@ from core.services.job_units import (
     job_units_wait,
 )
 from integrations.chunks import chunks
-from integrations.engine.contacts.creates import settle_unconfirmed_creates
+from integrations.engine.contacts.creates import create_in_salesforce, settle_unconfirmed_creates
 from integrations.engine.contacts.mirror import (
     mirror_modified,
     pull_salesforce,
     salesforce_cursor_name,
 )
-from integrations.engine.contacts.pairs import eligible_of, sync_records
+from integrations.engine.contacts.pairs import eligible_of, link_by_email, sync_pairs, sync_records
 from integrations.engine.contacts.reads import FullRead, at_moment
 from integrations.engine.contacts.run import SALESFORCE_TYPES, ContactRun
 from integrations.engine.cursors import cursor_get, cursor_set
@@ -285,12 +287,18 @@ def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
         run.use_gate(
             InclusionGate(list_id="", members=None if members is None else frozenset(members))
         )
-        for part in chunks(read, size):
+        # a unit's worth at a time, so a big slice holds no more bookkeeping than a
+        # small one; its creates go together (in one Bulk job, above the threshold)
+        to_create: list[dict[str, Any]] = []
+        for part in chunks(read, django_settings.SYNC_UNIT_RECORDS):
             ids = [r["id"] for r in part]
             # a second run of the unit: what its first run settled counts once
             run.absorb_job_outcomes(hubspot_ids=ids)
             settle_unconfirmed_creates(run, hubspot_ids=ids)
-            sync_records(run, eligible_of(run, list(part)))
+            pairs, unmatched = link_by_email(run, eligible_of(run, list(part)))
+            sync_pairs(run, pairs)
+            to_create.extend(unmatched)
+        create_in_salesforce(run, to_create)
     return {
         "wrote_hubspot": run.wrote_hubspot,
         "salesforce_written": run.salesforce_written,
