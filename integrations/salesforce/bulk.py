@@ -22,7 +22,6 @@ https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/que
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -72,8 +71,21 @@ def parse_error(text: str) -> RecordError:
     return RecordError(status_code=match["code"], message=match["message"].strip(), fields=fields)
 
 
+def csv_lines(text: str) -> Iterator[str]:
+    """``text``'s lines, each with its line end, for ``csv.reader``: a quoted value's line
+    breaks stay in it, as with a file opened with ``newline=""``. Not ``io.StringIO``,
+    which holds four bytes per character: a results page of 50,000 rows (7 MB of CSV)
+    took 30 MB to read."""
+    start = 0
+    while (end := text.find("\n", start)) != -1:
+        yield text[start : end + 1]
+        start = end + 1
+    if start < len(text):
+        yield text[start:]
+
+
 def _read(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text))) if text and text.strip() else []
+    return list(csv.DictReader(csv_lines(text))) if text and text.strip() else []
 
 
 def match_results(
@@ -160,7 +172,7 @@ _REST_VALUE: dict[str, Callable[[str], Any]] = {
 def query_records(text: str, types: Mapping[str, str]) -> Iterator[dict[str, Any]]:
     """The rows of one query results page as records valued as REST gives them;
     ``types`` maps field names to their describe type."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(csv_lines(text))
     header = next(reader, None)
     if header is None:
         return

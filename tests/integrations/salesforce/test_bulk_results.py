@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from integrations.salesforce import bulk
 from integrations.salesforce.errors import redact
 
@@ -86,3 +92,25 @@ def test_redact_hides_password_and_token_together_and_apart() -> None:
     text = "login hunter2TOKEN failed for hunter2 with TOKEN"
 
     assert redact(text, ["hunter2", "TOKEN", "hunter2TOKEN"]) == "login *** failed for *** with ***"
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=12),
+            min_size=3,
+            max_size=3,
+        ),
+        max_size=8,
+    )
+)
+def test_a_csv_file_reads_back_cell_for_cell_line_breaks_and_quotes_included(rows) -> None:
+    """Values with commas, quotes and every kind of line break (``\\r\\n`` inside a quoted
+    value included) come back exactly as written, as a file opened with newline=""."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+    writer.writerow(["A", "B", "C"])
+    writer.writerows(rows)
+    text = out.getvalue()
+    assert list(csv.reader(bulk.csv_lines(text))) == [["A", "B", "C"], *rows]
+    assert [list(r.values()) for r in bulk._read(text)] == rows
