@@ -216,7 +216,7 @@ class Command(BaseCommand):
             self._connect(sandbox)
             workers = _workers_start(options["workers"][0])
             initial = self._run_job(sandbox, "all")
-            peak = max(_peak_rss_mb(w.pid) for w in workers)
+            peak = initial_peak = max(_peak_rss_mb(w.pid) for w in workers)
             reconciles = [self._run_reconcile(sandbox, workers)]
             incremental = self._run_job(sandbox, "incremental")
             peak = max(peak, *(_peak_rss_mb(w.pid) for w in workers))
@@ -239,7 +239,7 @@ class Command(BaseCommand):
             f"initial.salesforce_calls={initial['salesforce_calls']} "
             f"initial.calls_per_contact={calls / n:.4f} "
             f"initial.created={initial['created']} initial.updated={initial['updated']} "
-            f"initial.failed={initial['failed']}"
+            f"initial.failed={initial['failed']} initial.peak_rss_mb={initial_peak:.0f}"
         )
         limits = initial["limits"]
         self.stdout.write(
