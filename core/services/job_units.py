@@ -185,38 +185,54 @@ def job_note_wait(ctx: JobContext, key: str) -> Any:
     Raises ``UnitsHalted`` if the planner failed instead, ``JobCancelled`` once the job
     stops taking units (cancelled, ended)."""
     while True:
-        notes = dict(
-            JobNote.objects.filter(job_id=ctx.job_id, key__in=[key, HALTED]).values_list(
-                "key", "value"
-            )
-        )
-        if key in notes:
-            return notes[key]
-        if HALTED in notes:
-            raise UnitsHalted(notes[HALTED])
+        posted, value = job_note_ready(ctx, key)
+        if posted:
+            return value
         if not _job_accepts_units(ctx):
             raise JobCancelled()
         time.sleep(WAIT_POLL_S)
+
+
+def job_note_ready(ctx: JobContext, key: str) -> tuple[bool, Any]:
+    """Whether the job's note ``key`` is posted, and its value, without waiting. Raises
+    ``UnitsHalted`` if the planner failed instead."""
+    notes = dict(
+        JobNote.objects.filter(job_id=ctx.job_id, key__in=[key, HALTED]).values_list("key", "value")
+    )
+    if key in notes:
+        return True, notes[key]
+    if HALTED in notes:
+        raise UnitsHalted(notes[HALTED])
+    return False, None
 
 
 def job_units_wait(ctx: JobContext, *, handler: str) -> None:
     """Return once every unit of the job with ``handler`` is done. One found queued is
     run here meanwhile. Raises as a failed one did, ``JobCancelled`` once the job stops
     taking units."""
-    units = JobUnit.objects.filter(job_id=ctx.job_id, handler=handler)
     while True:
         _requeue_stale(ctx.job_id)
         if _job_accepts_units(ctx) and _run_one(ctx, handler=handler):
             continue
-        failed = units.filter(status=JobUnit.Status.FAILED).first()
-        if failed is not None:
-            _raise_as(failed)
-        statuses = set(units.values_list("status", flat=True))
-        if JobUnit.Status.DROPPED in statuses or not _job_accepts_units(ctx):
+        done = job_units_done(ctx, handler=handler)
+        if not _job_accepts_units(ctx):
             raise JobCancelled()
-        if not statuses & {JobUnit.Status.QUEUED, JobUnit.Status.RUNNING}:
+        if done:
             return
         time.sleep(WAIT_POLL_S)
+
+
+def job_units_done(ctx: JobContext, *, handler: str) -> bool:
+    """Whether every unit of the job with ``handler`` is done, without waiting. Raises as
+    a failed one did, ``JobCancelled`` if one was dropped."""
+    units = JobUnit.objects.filter(job_id=ctx.job_id, handler=handler)
+    failed = units.filter(status=JobUnit.Status.FAILED).first()
+    if failed is not None:
+        _raise_as(failed)
+    statuses = set(units.values_list("status", flat=True))
+    if JobUnit.Status.DROPPED in statuses:
+        raise JobCancelled()
+    return not statuses & {JobUnit.Status.QUEUED, JobUnit.Status.RUNNING}
 
 
 def job_units_halt(ctx: JobContext, *, why: str) -> None:

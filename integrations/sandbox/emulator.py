@@ -72,6 +72,9 @@ class FaultRule:
     up meanwhile never learns what happened); ``after_drop`` runs the handler
     and then closes the connection without an answer. Either can combine with
     ``record_errors``.
+
+    ``skip`` lets that many matching requests through first (the third page of a
+    read fails: ``skip=2``).
     """
 
     method: str = "*"
@@ -85,6 +88,7 @@ class FaultRule:
     record_errors: dict[int, dict[str, Any]] = field(default_factory=dict)
     after_latency_ms: int = 0
     after_drop: bool = False
+    skip: int = 0
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultRule:
@@ -97,6 +101,8 @@ class FaultRule:
         rule.record_errors = {int(k): v for k, v in (rule.record_errors or {}).items()}
         if rule.count < 1:
             raise ValueError("count must be >= 1")
+        if rule.skip < 0:
+            raise ValueError("skip must be >= 0")
         return rule
 
     def matches(self, method: str, path: str) -> bool:
@@ -345,6 +351,9 @@ class Emulator:
         with self.lock:
             for rule in self.faults:
                 if rule.matches(method, path):
+                    if rule.skip:
+                        rule.skip -= 1
+                        return None
                     rule.count -= 1
                     if rule.count <= 0:
                         self.faults.remove(rule)

@@ -13,8 +13,9 @@ anything else is read, so every worker has work within a second:
   (ids never change, so slices never overlap and nothing falls between them), waits
   for the mirror (matching by email needs all of it) and for its members of the
   inclusion list, then applies the list and syncs a unit's worth of contacts at a time
-  (links by email, field values); its creates go together at the end, so a big
-  slice's creates make one Bulk job and its memory holds one unit's bookkeeping.
+  as it reads them (links by email, field values), holding only the ones to create:
+  those go together at the end, so a big slice's creates make one Bulk job while its
+  memory holds one unit's bookkeeping.
 
 Meanwhile the job's own worker reads the list's members in a thread beside its work
 on units (``Beside``; HubSpot serves them in ascending id order) and posts each slice's
@@ -53,8 +54,10 @@ from django.utils import timezone
 from core.services.job_runtime import JobContext
 from core.services.job_units import (
     job_note_post,
+    job_note_ready,
     job_note_wait,
     job_unit_handler_register,
+    job_units_done,
     job_units_finish,
     job_units_halt,
     job_units_plan,
@@ -265,39 +268,38 @@ def _split(ctx: JobContext, payload: dict[str, Any], *, after: int, remaining: i
 def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """The slice handler: read the slice's contacts from HubSpot (sharing out the rest if
     the slice holds more than a unit); once the mirror is pulled and the slice's members
-    of the inclusion list are posted, apply the list and sync them."""
-    size = payload["size"]
+    of the inclusion list are posted, apply the list and sync them a unit's worth at a
+    time as they are read, holding only the ones to create, which go together at the
+    end (one Bulk job in a big slice)."""
+    size, unit = payload["size"], django_settings.SYNC_UNIT_RECORDS
     at_newest: set[str] = set()
     with engine_run(ContactRun, ctx) as run:
-        read: list[dict[str, Any]] = []
+        held: list[dict[str, Any]] = []
+        to_create: list[dict[str, Any]] = []
+        gated = False
         total: list[int] = []
-        for records in run.hubspot.contacts_by_id(
-            run.hubspot_properties, total.append, above=payload["above"], up_to=payload["up_to"]
+        for page, records in enumerate(
+            run.hubspot.contacts_by_id(
+                run.hubspot_properties,
+                total.append,
+                above=payload["above"],
+                up_to=payload["up_to"],
+            )
         ):
-            read.extend(records)
+            held.extend(records)
             at_newest |= at_moment(records, payload["newest"])
             ctx.raise_if_cancelled()
-            if len(read) == len(records) and total[0] > size * SPLIT_ABOVE:
+            if page == 0 and total[0] > size * SPLIT_ABOVE:
                 _split(
                     ctx, payload, after=int(records[-1]["id"]), remaining=total[0] - len(records)
                 )
                 break
-        job_units_wait(ctx, handler=MIRROR_HANDLER)
-        members = None if payload["members"] is None else job_note_wait(ctx, payload["members"])
-        run.use_gate(
-            InclusionGate(list_id="", members=None if members is None else frozenset(members))
-        )
-        # a unit's worth at a time, so a big slice holds no more bookkeeping than a
-        # small one; its creates go together (in one Bulk job, above the threshold)
-        to_create: list[dict[str, Any]] = []
-        for part in chunks(read, django_settings.SYNC_UNIT_RECORDS):
-            ids = [r["id"] for r in part]
-            # a second run of the unit: what its first run settled counts once
-            run.absorb_job_outcomes(hubspot_ids=ids)
-            settle_unconfirmed_creates(run, hubspot_ids=ids)
-            pairs, unmatched = link_by_email(run, eligible_of(run, list(part)))
-            sync_pairs(run, pairs)
-            to_create.extend(unmatched)
+            if len(held) >= unit and (gated or (gated := _gate_ready(run, ctx, payload))):
+                to_create += _sync_read(run, held)
+                held = []
+        if not gated:
+            _gate_wait(run, ctx, payload)
+        to_create += _sync_read(run, held)
         create_in_salesforce(run, to_create)
     return {
         "wrote_hubspot": run.wrote_hubspot,
@@ -305,6 +307,48 @@ def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
         "at_newest": sorted(at_newest),
         "outside": run.outside_list,
     }
+
+
+def _gate_ready(run: ContactRun, ctx: JobContext, payload: dict[str, Any]) -> bool:
+    """Whether the mirror is pulled and the slice's members are posted, without waiting;
+    if so, the run's inclusion gate holds those members."""
+    if not job_units_done(ctx, handler=MIRROR_HANDLER):
+        return False
+    members = None
+    if payload["members"] is not None:
+        posted, members = job_note_ready(ctx, payload["members"])
+        if not posted:
+            return False
+    _use_members(run, members)
+    return True
+
+
+def _gate_wait(run: ContactRun, ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Wait for the mirror and the slice's members; the run's gate then holds them."""
+    job_units_wait(ctx, handler=MIRROR_HANDLER)
+    _use_members(
+        run, None if payload["members"] is None else job_note_wait(ctx, payload["members"])
+    )
+
+
+def _use_members(run: ContactRun, members: list[str] | None) -> None:
+    run.use_gate(InclusionGate(list_id="", members=None if members is None else frozenset(members)))
+
+
+def _sync_read(run: ContactRun, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Apply the gate to contacts read and link and sync them, a unit's worth at a time
+    (a big slice holds no more bookkeeping than a small one); returns the eligible ones
+    still to create in Salesforce."""
+    to_create: list[dict[str, Any]] = []
+    for part in chunks(records, django_settings.SYNC_UNIT_RECORDS):
+        ids = [r["id"] for r in part]
+        # a second run of the unit: what its first run settled counts once
+        run.absorb_job_outcomes(hubspot_ids=ids)
+        settle_unconfirmed_creates(run, hubspot_ids=ids)
+        pairs, unmatched = link_by_email(run, eligible_of(run, list(part)))
+        sync_pairs(run, pairs)
+        to_create.extend(unmatched)
+    return to_create
 
 
 def contact_units_echo(run: ContactRun) -> set[str]:

@@ -13,6 +13,7 @@ from integrations.engine.contacts import units as contact_units
 from integrations.engine.contacts.mirror import salesforce_cursor_name
 from integrations.engine.contacts.units import MIRROR_HANDLER, SLICE_HANDLER
 from integrations.engine.cursors import cursor_get
+from integrations.models import ContactLink
 from integrations.pages.contacts.services import inclusion_list_choose
 from integrations.vendor_time import vendor_time
 from tests.compare import salesforce_people
@@ -86,3 +87,34 @@ def test_the_echo_of_many_salesforce_writes_is_pulled_by_units_in_time_ranges(
     queries = connected.salesforce.calls()["by_endpoint"]
     # one query per object, each answering at most the newest record again: no page more
     assert sum(n for key, n in queries.items() if "query" in key.lower()) == 2
+
+
+def test_a_big_slice_syncs_what_it_read_before_a_later_page_fails(
+    settings, sandbox, hubspot, salesforce
+) -> None:
+    """A slice of many units' worth syncs its contacts a unit's worth at a time as it
+    reads them (it holds only the ones still to create): when HubSpot refuses its third
+    page, the contacts of the first two are already linked and synced, and the next run
+    links the rest without writing anything twice."""
+    settings.SYNC_UNIT_RECORDS = 100
+    settings.SYNC_BULK_READ_ABOVE = 300
+    settings.SYNC_BULK_READ_SLICES = 1  # one slice of 450: pages of 200, 200 and 50
+    emails = [f"s{i}@example.com" for i in range(450)]
+    leads = [{"LastName": f"Lead {i}", "Company": "Acme", "Email": e} for i, e in enumerate(emails)]
+    assert all(r.success for r in salesforce.sf.create("Lead", leads))
+    for start in range(0, 450, 100):
+        hubspot.create_contacts(*(person(e) for e in emails[start : start + 100]))
+    # the run's three planning searches and the slice's first two pages get through
+    sandbox.hubspot.fault(method="POST", path="/crm/v3/objects/contacts/search", skip=5, status=400)
+
+    failed = run_sync("all", expect="failed")
+
+    assert JobUnit.objects.filter(job=failed, handler=SLICE_HANDLER).count() == 1
+    assert failed.linked == 400
+    assert ContactLink.objects.count() == 400
+    assert_counts_add_up(failed)
+
+    rerun = run_sync("all")
+    assert (rerun.linked, rerun.created) == (50, 0)
+    assert ContactLink.objects.count() == 450
+    assert len(salesforce_people(salesforce)) == 450
