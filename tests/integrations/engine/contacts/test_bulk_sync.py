@@ -153,6 +153,7 @@ def test_a_big_slice_books_its_bulk_results_a_units_worth_at_a_time(
     assert (ingest_jobs(sandbox), writes(sandbox)["collections"]) == (1, 0)
     assert booked == [10, 10]
     assert crashed.created == 20 and ContactLink.objects.count() == 20
+    assert_counts_add_up(crashed)  # what it booked, it counted and audited
     assert len(salesforce.query("SELECT Id FROM Lead")) == 45  # all were created
 
     monkeypatch.undo()

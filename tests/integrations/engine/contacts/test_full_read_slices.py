@@ -16,7 +16,7 @@ from integrations.engine.cursors import cursor_get
 from integrations.models import ContactLink
 from integrations.pages.contacts.services import inclusion_list_choose
 from integrations.vendor_time import vendor_time
-from tests.compare import salesforce_people
+from tests.compare import contacts_compare, salesforce_people
 from tests.integrations.engine.contacts.conftest import person, run_sync
 from tests.outcomes import assert_counts_add_up, records_counted_twice
 
@@ -118,3 +118,6 @@ def test_a_big_slice_syncs_what_it_read_before_a_later_page_fails(
     assert (rerun.linked, rerun.created) == (50, 0)
     assert ContactLink.objects.count() == 450
     assert len(salesforce_people(salesforce)) == 450
+    assert_counts_add_up(rerun)
+    comparison = contacts_compare(hubspot, salesforce)
+    assert (comparison.lost, comparison.duplicated) == (0, 0)
