@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -169,10 +169,11 @@ _REST_VALUE: dict[str, Callable[[str], Any]] = {
 }
 
 
-def query_records(text: str, types: Mapping[str, str]) -> Iterator[dict[str, Any]]:
-    """The rows of one query results page as records valued as REST gives them;
-    ``types`` maps field names to their describe type."""
-    reader = csv.reader(csv_lines(text))
+def query_records(lines: Iterable[str], types: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+    """The rows of one query results page (its lines, each with its line end: a file
+    opened with ``newline=""``) as records valued as REST gives them; ``types`` maps
+    field names to their describe type."""
+    reader = csv.reader(lines)
     header = next(reader, None)
     if header is None:
         return

@@ -4,6 +4,7 @@ the same records either way."""
 from __future__ import annotations
 
 import math
+import tempfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -81,6 +82,8 @@ def seed_leads(client: SalesforceClient, count: int) -> list[str]:
             lead |= {"AnnualRevenue": i * 1000.25, "NumberOfEmployees": i, "LeadSource": "Web"}
         if i % 5 == 0:
             lead |= {"Description": f"line one\nline two, {i}", "Phone": "+1 555 0100"}
+        if i % 4 == 0:
+            lead |= {"Company": f"Société Générale, Zürich {i}"}
         leads.append(lead)
     results = client.create("Lead", leads)
     assert all(r.success for r in results), [r.errors for r in results if not r.success][:3]
@@ -198,6 +201,26 @@ def test_an_expired_session_in_a_bulk_read_logs_in_once_and_reads_on(sandbox: Sa
     assert soap_logins(sandbox) == 1
     assert query_jobs(sandbox) == 1  # the job outlives the session: not started again
     assert calls(sandbox, "GET", "/results") == 2
+
+
+def test_a_bulk_read_leaves_no_file_behind_even_when_its_reader_stops_early(
+    sandbox: Sandbox, tmp_path, monkeypatch
+) -> None:
+    """Each results page streams into a temporary file (memory stays flat however big
+    the page): the files go once read, and so does a page its reader never finished."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    count = limits.QUERY_PAGE_SIZE + 10
+    seed_leads(login(sandbox), count)
+    client = login(sandbox, bulk_query_above=count - 1, bulk_first_poll_s=0.01)
+
+    assert len(records(client, PEOPLE["Lead"])) == count
+    assert list(tmp_path.iterdir()) == []
+
+    reading = client.bulk_query("Lead", "SELECT Id FROM Lead")
+    assert next(reading)["Id"]
+    assert [len(list(folder.iterdir())) for folder in tmp_path.iterdir()] == [1]
+    reading.close()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_bounds_and_conditions_select_the_records(sandbox: Sandbox) -> None:
