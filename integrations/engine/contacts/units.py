@@ -15,7 +15,12 @@ anything else is read, so every worker has work within a second:
   inclusion list, then applies the list and syncs a unit's worth of contacts at a time
   as it reads them (links by email, field values), holding only the ones to create:
   those go together at the end, so a big slice's creates make one Bulk job while its
-  memory holds one unit's bookkeeping.
+  memory holds one unit's bookkeeping;
+- **a paged unit** (``contacts.paged``) for the lowest ``SYNC_PAGED_READ_SHARE`` of the
+  ids in a read of unit-sized slices: it pages them through HubSpot's contact listing
+  (in id order, stopping past its range) and syncs them as a slice does. The listing's
+  calls count against HubSpot's 190 per 10 seconds, the slices' against its 5 searches
+  per second, so the read is not bound by the searches alone.
 
 Meanwhile the job's own worker reads the list's members in a thread beside its work
 on units (``Beside``; HubSpot serves them in ascending id order) and posts each slice's
@@ -44,11 +49,14 @@ the units' outcomes of the records they handle, so each record counts once.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from django.conf import settings as django_settings
+from django.db import transaction
 from django.utils import timezone
 
 from core.services.job_runtime import JobContext
@@ -80,8 +88,13 @@ from integrations.hubspot.streams import IdSpan
 from integrations.rules.inclusion import InclusionGate
 from integrations.vendor_time import vendor_time
 
+logger = logging.getLogger(__name__)
+
 HANDLER = "contacts.records"
 SLICE_HANDLER = "contacts.slice"
+PAGED_HANDLER = "contacts.paged"
+#: the id of the last contact the paged unit handed on to a records unit
+HANDED_NOTE = "contacts.paged.handed"
 MIRROR_HANDLER = "contacts.mirror"
 ECHO_HANDLER = "contacts.echo"
 #: records of a Salesforce query page: the echo pass gives each unit about this many
@@ -123,12 +136,28 @@ def contact_units_finish(run: ContactRun) -> list[dict[str, Any]]:
     return results
 
 
+def read_ranges(read: FullRead) -> tuple[tuple[int, int] | None, list[tuple[int, int | None]]]:
+    """A full read's id ranges ``(above, up_to)``: the lowest ``SYNC_PAGED_READ_SHARE``
+    of its ids for one paged unit (None when it has none: the share is 0, or the read is
+    cut into Bulk slices), and the rest in search slices of ``slice_size`` contacts, the
+    last one open-ended. HubSpot's two limits then both serve the read: the searches'
+    5 per second and the listing's share of 190 calls per 10 seconds."""
+    span, size = read.span, slice_size(read.total)
+    share = django_settings.SYNC_PAGED_READ_SHARE
+    up_to = span.first - 1 + int((span.last - span.first + 1) * share)
+    if read.total > django_settings.SYNC_BULK_READ_ABOVE or not span.first <= up_to < span.last:
+        return None, span.slices(-(-read.total // size))
+    searched = round(read.total * (1 - share))
+    rest = IdSpan(first=up_to + 1, last=span.last)
+    return (span.first - 1, up_to), rest.slices(-(-searched // size))
+
+
 def contact_units_full_read(run: ContactRun, read: FullRead) -> set[str]:
     """Share out a full read (see the module docstring), read the list's members here
     meanwhile, work on the units too and wait for the last; returns the ids the slices
     read that were last modified at ``read.newest`` (the cursor's handled ids)."""
-    size = slice_size(read.total)
-    slices = read.span.slices(-(-read.total // size))
+    paged, searched = read_ranges(read)
+    slices = ([paged] if paged else []) + searched
     listed = bool(run.list_id)
     run.flush()  # what the run settled so far commits before a unit may count the same
     job_units_plan(
@@ -136,21 +165,20 @@ def contact_units_full_read(run: ContactRun, read: FullRead) -> set[str]:
         handler=MIRROR_HANDLER,
         payloads=[{"object_type": object_type} for object_type in SALESFORCE_TYPES],
     )
-    job_units_plan(
-        run.ctx,
-        handler=SLICE_HANDLER,
-        payloads=[
-            {
-                "above": above,
-                "up_to": up_to,
-                "members": _members_note(n) if listed else None,
-                "newest": read.newest,
-                "highest": read.span.last,
-                "size": size,
-            }
-            for n, (above, up_to) in enumerate(slices)
-        ],
-    )
+    payloads = [
+        {
+            "above": above,
+            "up_to": up_to,
+            "members": _members_note(n) if listed else None,
+            "newest": read.newest,
+            "highest": read.span.last,
+            "size": slice_size(read.total),
+        }
+        for n, (above, up_to) in enumerate(slices)
+    ]
+    if paged:  # first: it reads the most
+        job_units_plan(run.ctx, handler=PAGED_HANDLER, payloads=payloads[:1])
+    job_units_plan(run.ctx, handler=SLICE_HANDLER, payloads=payloads[1 if paged else 0 :])
     # the members are read beside the units (this worker works on them meanwhile); a
     # failed read halts the units waiting for them, and the run fails as the read did
     members = Beside(partial(_read_members, run, slices)) if listed else None
@@ -229,15 +257,25 @@ class _SliceMembers:
 
 
 def contacts_records_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """The unit handler: sync the payload's eligible contacts."""
+    """The unit handler: sync the payload's contacts, eligible as the planning run gated
+    them or, handed on by the paged unit (``members`` in the payload), once the mirror is
+    pulled and their members of the inclusion list are posted."""
     records = payload["records"]
     ids = [r["id"] for r in records]
+    gated = "members" in payload
     with engine_run(ContactRun, ctx) as run:
-        run.use_gate(InclusionGate(list_id="", members=None))  # the planning run applied it
+        if gated:
+            _gate_wait(run, ctx, payload)
+        else:
+            run.use_gate(InclusionGate(list_id="", members=None))  # the planning run applied it
         run.absorb_job_outcomes(hubspot_ids=ids)
         settle_unconfirmed_creates(run, hubspot_ids=ids)
-        sync_records(run, records)
-    return {"wrote_hubspot": run.wrote_hubspot, "salesforce_written": run.salesforce_written}
+        sync_records(run, eligible_of(run, records) if gated else records)
+    return {
+        "wrote_hubspot": run.wrote_hubspot,
+        "salesforce_written": run.salesforce_written,
+        "outside": run.outside_list,
+    }
 
 
 def contacts_mirror_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -266,34 +304,21 @@ def _split(ctx: JobContext, payload: dict[str, Any], *, after: int, remaining: i
 
 
 def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """The slice handler: read the slice's contacts from HubSpot (sharing out the rest if
+    """The slice handler: read the slice's contacts by search (sharing out the rest if
     the slice holds more than a unit); once the mirror is pulled and the slice's members
     of the inclusion list are posted, apply the list and sync them a unit's worth at a
     time as they are read, holding only the ones to create, which go together at the
     end (one Bulk job in a big slice)."""
-    size, unit = payload["size"], django_settings.SYNC_UNIT_RECORDS
+    unit = django_settings.SYNC_UNIT_RECORDS
     at_newest: set[str] = set()
     with engine_run(ContactRun, ctx) as run:
         held: list[dict[str, Any]] = []
         to_create: list[dict[str, Any]] = []
         gated = False
-        total: list[int] = []
-        for page, records in enumerate(
-            run.hubspot.contacts_by_id(
-                run.hubspot_properties,
-                total.append,
-                above=payload["above"],
-                up_to=payload["up_to"],
-            )
-        ):
+        for records in _searched(run, ctx, payload):
             held.extend(records)
             at_newest |= at_moment(records, payload["newest"])
             ctx.raise_if_cancelled()
-            if page == 0 and total[0] > size * SPLIT_ABOVE:
-                _split(
-                    ctx, payload, after=int(records[-1]["id"]), remaining=total[0] - len(records)
-                )
-                break
             if len(held) >= unit and (gated or (gated := _gate_ready(run, ctx, payload))):
                 to_create += _sync_read(run, held)
                 held = []
@@ -309,10 +334,93 @@ def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
     }
 
 
+def _searched(
+    run: ContactRun, ctx: JobContext, payload: dict[str, Any]
+) -> Iterator[list[dict[str, Any]]]:
+    """The slice's contacts by search, in id order; once the first page shows that the
+    slice holds more than ``SPLIT_ABOVE`` units, the rest is shared out instead."""
+    total: list[int] = []
+    for page, records in enumerate(
+        run.hubspot.contacts_by_id(
+            run.hubspot_properties, total.append, above=payload["above"], up_to=payload["up_to"]
+        )
+    ):
+        yield records
+        if page == 0 and total[0] > payload["size"] * SPLIT_ABOVE:
+            _split(ctx, payload, after=int(records[-1]["id"]), remaining=total[0] - len(records))
+            return
+
+
+def contacts_paged_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """The paged handler: page the lowest ids of the full read through HubSpot's contact
+    listing and hand each unit's worth read on to a records unit, which waits for the
+    mirror and the range's members: the listing is read at its own pace while other
+    workers sync. A second run hands on only what the first did not (``HANDED_NOTE``).
+
+    Should HubSpot list the contacts out of id order (it pages them by id, but does not
+    document it), a search slice reads the range again once the units handed on are
+    done: what they synced counts once (``absorb_job_outcomes``)."""
+    handed = job_note_ready(ctx, HANDED_NOTE)[1] or 0
+    members = {"members": payload["members"]}
+    at_newest: set[str] = set()
+    held: list[dict[str, Any]] = []
+    with engine_run(ContactRun, ctx) as run:
+        try:
+            for records in _paged(run, payload):
+                at_newest |= at_moment(records, payload["newest"])
+                held += [r for r in records if int(r["id"]) > handed]
+                ctx.raise_if_cancelled()
+                if len(held) >= django_settings.SYNC_UNIT_RECORDS:
+                    _hand_on(ctx, held, members)
+                    held = []
+            _hand_on(ctx, held, members)
+        except ListedOutOfOrder as exc:
+            logger.warning("Job %s: %s; a search slice reads them again", ctx.job_id, exc)
+            job_units_plan(ctx, handler=SLICE_HANDLER, payloads=[{**payload, "after": HANDLER}])
+            return {}
+    return {"at_newest": sorted(at_newest)}
+
+
+def _hand_on(ctx: JobContext, records: list[dict[str, Any]], members: dict[str, Any]) -> None:
+    """A records unit for contacts the paged unit read, and the note of the last one
+    handed on, together: a second run of the paged unit hands on none of them again."""
+    if not records:
+        return
+    with transaction.atomic():
+        job_units_plan(ctx, handler=HANDLER, payloads=[{"records": records, **members}])
+        job_note_post(ctx, HANDED_NOTE, int(records[-1]["id"]))
+
+
+class ListedOutOfOrder(Exception):
+    """HubSpot's contact listing sent ids out of ascending order."""
+
+
+def _paged(run: ContactRun, payload: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+    """The range's contacts through HubSpot's contact listing (its calls count against
+    the 190 per 10 seconds, not the searches' 5 per second), which pages them in id
+    order: it stops at the first id past the range."""
+    above, up_to = payload["above"], payload["up_to"]
+    last = 0
+    for records in run.hubspot.contacts_pages(run.hubspot_properties):
+        ids = [int(record["id"]) for record in records]
+        if ids[0] <= last or ids != sorted(set(ids)):
+            raise ListedOutOfOrder(
+                f"HubSpot listed contact {ids[0]} after {last}, out of id order"
+                if ids[0] <= last
+                else "HubSpot listed a page of contacts out of id order"
+            )
+        last = ids[-1]
+        mine = [record for record, i in zip(records, ids, strict=True) if above < i <= up_to]
+        if mine:
+            yield mine
+        if last > up_to:
+            return
+
+
 def _gate_ready(run: ContactRun, ctx: JobContext, payload: dict[str, Any]) -> bool:
     """Whether the mirror is pulled and the slice's members are posted, without waiting;
     if so, the run's inclusion gate holds those members."""
-    if not job_units_done(ctx, handler=MIRROR_HANDLER):
+    if not all(job_units_done(ctx, handler=handler) for handler in _waits_for(payload)):
         return False
     members = None
     if payload["members"] is not None:
@@ -325,10 +433,17 @@ def _gate_ready(run: ContactRun, ctx: JobContext, payload: dict[str, Any]) -> bo
 
 def _gate_wait(run: ContactRun, ctx: JobContext, payload: dict[str, Any]) -> None:
     """Wait for the mirror and the slice's members; the run's gate then holds them."""
-    job_units_wait(ctx, handler=MIRROR_HANDLER)
+    for handler in _waits_for(payload):
+        job_units_wait(ctx, handler=handler)
     _use_members(
         run, None if payload["members"] is None else job_note_wait(ctx, payload["members"])
     )
+
+
+def _waits_for(payload: dict[str, Any]) -> list[str]:
+    """The units a slice waits for before it syncs: the mirror's, and those of
+    ``after`` (a slice that reads contacts again waits for the units syncing them)."""
+    return [MIRROR_HANDLER, *([payload["after"]] if payload.get("after") else [])]
 
 
 def _use_members(run: ContactRun, members: list[str] | None) -> None:
@@ -409,4 +524,5 @@ def contacts_echo_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, An
 job_unit_handler_register(HANDLER, contacts_records_unit)
 job_unit_handler_register(ECHO_HANDLER, contacts_echo_unit)
 job_unit_handler_register(SLICE_HANDLER, contacts_slice_unit)
+job_unit_handler_register(PAGED_HANDLER, contacts_paged_unit)
 job_unit_handler_register(MIRROR_HANDLER, contacts_mirror_unit)
