@@ -18,7 +18,8 @@ anything else is read, so every worker has work within a second:
   memory holds one unit's bookkeeping;
 - **a paged unit** (``contacts.paged``) for the lowest ``SYNC_PAGED_READ_SHARE`` of the
   ids in a read of unit-sized slices: it pages them through HubSpot's contact listing
-  (in id order, stopping past its range) and syncs them as a slice does. The listing's
+  (in id order, stopping past its range), a unit's worth ahead of their sync
+  (``read_ahead``: the listing goes page after page), and syncs them as a slice does. The listing's
   calls count against HubSpot's 190 per 10 seconds, the slices' against its 5 searches
   per second, so the read is not bound by the searches alone.
 
@@ -50,13 +51,12 @@ the units' outcomes of the records they handle, so each record counts once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.db import transaction
 from django.utils import timezone
 
 from core.services.job_runtime import JobContext
@@ -83,7 +83,8 @@ from integrations.engine.contacts.reads import FullRead, at_moment
 from integrations.engine.contacts.run import SALESFORCE_TYPES, ContactRun
 from integrations.engine.cursors import cursor_get, cursor_set
 from integrations.engine.run import engine_run
-from integrations.http.side_by_side import Beside
+from integrations.http.side_by_side import Beside, read_ahead
+from integrations.hubspot import limits as hubspot_limits
 from integrations.hubspot.streams import IdSpan
 from integrations.rules.inclusion import InclusionGate
 from integrations.vendor_time import vendor_time
@@ -93,8 +94,6 @@ logger = logging.getLogger(__name__)
 HANDLER = "contacts.records"
 SLICE_HANDLER = "contacts.slice"
 PAGED_HANDLER = "contacts.paged"
-#: the id of the last contact the paged unit handed on to a records unit
-HANDED_NOTE = "contacts.paged.handed"
 MIRROR_HANDLER = "contacts.mirror"
 ECHO_HANDLER = "contacts.echo"
 #: records of a Salesforce query page: the echo pass gives each unit about this many
@@ -257,25 +256,15 @@ class _SliceMembers:
 
 
 def contacts_records_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """The unit handler: sync the payload's contacts, eligible as the planning run gated
-    them or, handed on by the paged unit (``members`` in the payload), once the mirror is
-    pulled and their members of the inclusion list are posted."""
+    """The unit handler: sync the payload's eligible contacts."""
     records = payload["records"]
     ids = [r["id"] for r in records]
-    gated = "members" in payload
     with engine_run(ContactRun, ctx) as run:
-        if gated:
-            _gate_wait(run, ctx, payload)
-        else:
-            run.use_gate(InclusionGate(list_id="", members=None))  # the planning run applied it
+        run.use_gate(InclusionGate(list_id="", members=None))  # the planning run applied it
         run.absorb_job_outcomes(hubspot_ids=ids)
         settle_unconfirmed_creates(run, hubspot_ids=ids)
-        sync_records(run, eligible_of(run, records) if gated else records)
-    return {
-        "wrote_hubspot": run.wrote_hubspot,
-        "salesforce_written": run.salesforce_written,
-        "outside": run.outside_list,
-    }
+        sync_records(run, records)
+    return {"wrote_hubspot": run.wrote_hubspot, "salesforce_written": run.salesforce_written}
 
 
 def contacts_mirror_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -305,33 +294,31 @@ def _split(ctx: JobContext, payload: dict[str, Any], *, after: int, remaining: i
 
 def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """The slice handler: read the slice's contacts by search (sharing out the rest if
-    the slice holds more than a unit); once the mirror is pulled and the slice's members
-    of the inclusion list are posted, apply the list and sync them a unit's worth at a
-    time as they are read, holding only the ones to create, which go together at the
-    end (one Bulk job in a big slice)."""
-    unit = django_settings.SYNC_UNIT_RECORDS
-    at_newest: set[str] = set()
-    with engine_run(ContactRun, ctx) as run:
-        held: list[dict[str, Any]] = []
-        to_create: list[dict[str, Any]] = []
-        gated = False
-        for records in _searched(run, ctx, payload):
-            held.extend(records)
-            at_newest |= at_moment(records, payload["newest"])
-            ctx.raise_if_cancelled()
-            if len(held) >= unit and (gated or (gated := _gate_ready(run, ctx, payload))):
-                to_create += _sync_read(run, held)
-                held = []
-        if not gated:
-            _gate_wait(run, ctx, payload)
-        to_create += _sync_read(run, held)
-        create_in_salesforce(run, to_create)
-    return {
-        "wrote_hubspot": run.wrote_hubspot,
-        "salesforce_written": run.salesforce_written,
-        "at_newest": sorted(at_newest),
-        "outside": run.outside_list,
-    }
+    the slice holds more than a unit) and sync them as they are read."""
+    return _sync_as_read(ctx, payload, _searched)
+
+
+def contacts_paged_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """The paged handler: page the lowest ids of the full read through HubSpot's contact
+    listing, a unit's worth ahead of their sync (the listing goes page after page, so
+    it is read meanwhile), and sync them as they are read.
+
+    Should HubSpot list them out of id order (it pages them by id, but does not
+    document it), a search slice reads the range again instead: what this unit synced
+    counts once (``absorb_job_outcomes``)."""
+    try:
+        return _sync_as_read(ctx, payload, _paged)
+    except ListedOutOfOrder as exc:
+        logger.warning("Job %s: %s; a search slice reads them again", ctx.job_id, exc)
+        job_units_plan(ctx, handler=SLICE_HANDLER, payloads=[payload])
+        return {}
+
+
+class ListedOutOfOrder(Exception):
+    """HubSpot's contact listing sent ids out of ascending order."""
+
+
+Reader = Callable[[ContactRun, JobContext, dict[str, Any]], Iterator[list[dict[str, Any]]]]
 
 
 def _searched(
@@ -351,57 +338,22 @@ def _searched(
             return
 
 
-def contacts_paged_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """The paged handler: page the lowest ids of the full read through HubSpot's contact
-    listing and hand each unit's worth read on to a records unit, which waits for the
-    mirror and the range's members: the listing is read at its own pace while other
-    workers sync. A second run hands on only what the first did not (``HANDED_NOTE``).
-
-    Should HubSpot list the contacts out of id order (it pages them by id, but does not
-    document it), a search slice reads the range again once the units handed on are
-    done: what they synced counts once (``absorb_job_outcomes``)."""
-    handed = job_note_ready(ctx, HANDED_NOTE)[1] or 0
-    members = {"members": payload["members"]}
-    at_newest: set[str] = set()
-    held: list[dict[str, Any]] = []
-    with engine_run(ContactRun, ctx) as run:
-        try:
-            for records in _paged(run, payload):
-                at_newest |= at_moment(records, payload["newest"])
-                held += [r for r in records if int(r["id"]) > handed]
-                ctx.raise_if_cancelled()
-                if len(held) >= django_settings.SYNC_UNIT_RECORDS:
-                    _hand_on(ctx, held, members)
-                    held = []
-            _hand_on(ctx, held, members)
-        except ListedOutOfOrder as exc:
-            logger.warning("Job %s: %s; a search slice reads them again", ctx.job_id, exc)
-            job_units_plan(ctx, handler=SLICE_HANDLER, payloads=[{**payload, "after": HANDLER}])
-            return {}
-    return {"at_newest": sorted(at_newest)}
-
-
-def _hand_on(ctx: JobContext, records: list[dict[str, Any]], members: dict[str, Any]) -> None:
-    """A records unit for contacts the paged unit read, and the note of the last one
-    handed on, together: a second run of the paged unit hands on none of them again."""
-    if not records:
-        return
-    with transaction.atomic():
-        job_units_plan(ctx, handler=HANDLER, payloads=[{"records": records, **members}])
-        job_note_post(ctx, HANDED_NOTE, int(records[-1]["id"]))
-
-
-class ListedOutOfOrder(Exception):
-    """HubSpot's contact listing sent ids out of ascending order."""
-
-
-def _paged(run: ContactRun, payload: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+def _paged(
+    run: ContactRun, ctx: JobContext, payload: dict[str, Any]
+) -> Iterator[list[dict[str, Any]]]:
     """The range's contacts through HubSpot's contact listing (its calls count against
-    the 190 per 10 seconds, not the searches' 5 per second), which pages them in id
-    order: it stops at the first id past the range."""
-    above, up_to = payload["above"], payload["up_to"]
+    the 190 per 10 seconds, not the searches' 5 per second), read ahead of the caller;
+    the listing pages them in id order: the read stops at the first id past the range."""
+    pages = run.hubspot.contacts_pages(run.hubspot_properties)
+    ahead = -(-django_settings.SYNC_UNIT_RECORDS // hubspot_limits.OBJECTS_PAGE_SIZE)
+    return read_ahead(_in_range(pages, payload["above"], payload["up_to"]), depth=ahead)
+
+
+def _in_range(
+    pages: Iterator[list[dict[str, Any]]], above: int, up_to: int
+) -> Iterator[list[dict[str, Any]]]:
     last = 0
-    for records in run.hubspot.contacts_pages(run.hubspot_properties):
+    for records in pages:
         ids = [int(record["id"]) for record in records]
         if ids[0] <= last or ids != sorted(set(ids)):
             raise ListedOutOfOrder(
@@ -417,10 +369,40 @@ def _paged(run: ContactRun, payload: dict[str, Any]) -> Iterator[list[dict[str, 
             return
 
 
+def _sync_as_read(ctx: JobContext, payload: dict[str, Any], read: Reader) -> dict[str, Any]:
+    """Once the mirror is pulled and the range's members of the inclusion list are
+    posted, apply the list to the contacts ``read`` yields and sync them a unit's worth
+    at a time as they are read, holding only the ones to create, which go together at
+    the end (one Bulk job in a big slice or the paged unit)."""
+    unit = django_settings.SYNC_UNIT_RECORDS
+    at_newest: set[str] = set()
+    with engine_run(ContactRun, ctx) as run:
+        held: list[dict[str, Any]] = []
+        to_create: list[dict[str, Any]] = []
+        gated = False
+        for records in read(run, ctx, payload):
+            held.extend(records)
+            at_newest |= at_moment(records, payload["newest"])
+            ctx.raise_if_cancelled()
+            if len(held) >= unit and (gated or (gated := _gate_ready(run, ctx, payload))):
+                to_create += _sync_read(run, held)
+                held = []
+        if not gated:
+            _gate_wait(run, ctx, payload)
+        to_create += _sync_read(run, held)
+        create_in_salesforce(run, to_create)
+    return {
+        "wrote_hubspot": run.wrote_hubspot,
+        "salesforce_written": run.salesforce_written,
+        "at_newest": sorted(at_newest),
+        "outside": run.outside_list,
+    }
+
+
 def _gate_ready(run: ContactRun, ctx: JobContext, payload: dict[str, Any]) -> bool:
     """Whether the mirror is pulled and the slice's members are posted, without waiting;
     if so, the run's inclusion gate holds those members."""
-    if not all(job_units_done(ctx, handler=handler) for handler in _waits_for(payload)):
+    if not job_units_done(ctx, handler=MIRROR_HANDLER):
         return False
     members = None
     if payload["members"] is not None:
@@ -433,17 +415,10 @@ def _gate_ready(run: ContactRun, ctx: JobContext, payload: dict[str, Any]) -> bo
 
 def _gate_wait(run: ContactRun, ctx: JobContext, payload: dict[str, Any]) -> None:
     """Wait for the mirror and the slice's members; the run's gate then holds them."""
-    for handler in _waits_for(payload):
-        job_units_wait(ctx, handler=handler)
+    job_units_wait(ctx, handler=MIRROR_HANDLER)
     _use_members(
         run, None if payload["members"] is None else job_note_wait(ctx, payload["members"])
     )
-
-
-def _waits_for(payload: dict[str, Any]) -> list[str]:
-    """The units a slice waits for before it syncs: the mirror's, and those of
-    ``after`` (a slice that reads contacts again waits for the units syncing them)."""
-    return [MIRROR_HANDLER, *([payload["after"]] if payload.get("after") else [])]
 
 
 def _use_members(run: ContactRun, members: list[str] | None) -> None:

@@ -10,16 +10,12 @@ import time
 
 import pytest
 
-from core.models import JobUnit, SyncJob
-from core.services.job_runtime import JobContext
+from core.models import JobUnit
 from integrations.connections import hubspot_client
-from integrations.engine.contacts import units as contact_units
-from integrations.engine.contacts.jobs import CONTACT_SYNC, CONTACTS_SCOPE
-from integrations.engine.contacts.units import HANDLER, PAGED_HANDLER, SLICE_HANDLER
+from integrations.engine.contacts.units import PAGED_HANDLER, SLICE_HANDLER
 from integrations.models import ContactLink
 from integrations.pages.contacts.services import inclusion_list_choose
 from tests.compare import contacts_compare, salesforce_people
-from tests.factories import SyncJobFactory
 from tests.integrations.engine.contacts.conftest import person, run_sync
 from tests.outcomes import assert_counts_add_up, records_counted_twice
 
@@ -72,10 +68,8 @@ def test_the_lowest_ids_are_paged_through_the_listing_and_the_rest_searched(
     job = run_sync("all")
 
     assert JobUnit.objects.filter(job=job, handler=PAGED_HANDLER).count() == 1
-    # 180 contacts of 600 in pages of 100 (the last one reaching past the range), each
-    # page's contacts handed on to a unit that syncs them while the listing reads on
+    # 180 contacts of 600 in pages of 100 (the last one reaching past the range)
     assert calls(sandbox, LISTING) == 2
-    assert JobUnit.objects.filter(job=job, handler=HANDLER).count() == 2
     # the slices search the other 420 in slices of 40; three searches plan the read
     assert JobUnit.objects.filter(job=job, handler=SLICE_HANDLER).count() == -(-420 // UNIT)
     assert calls(sandbox, SEARCH) == 3 + -(-420 // UNIT)
@@ -157,54 +151,3 @@ def test_a_listing_out_of_id_order_is_read_again_by_search(
     assert JobUnit.objects.filter(job=job, handler=SLICE_HANDLER).count() > -(-420 // UNIT)
     assert job.created == len(members)
     assert_each_member_synced_once(job, hubspot, salesforce, members, others)
-
-
-class WorkerKilled(Exception):
-    pass
-
-
-def test_a_second_run_of_the_paged_unit_hands_on_only_what_the_first_did_not(
-    settings, monkeypatch, hubspot
-) -> None:
-    """Its first run dies after handing on two pages' worth: the second run (another
-    worker's) reads the listing again but hands on only the contacts after them, so no
-    contact is synced by two units at once."""
-    settings.SYNC_UNIT_RECORDS = 100
-    ids = []
-    for start in range(0, 300, 100):
-        ids += hubspot.create_contacts(
-            *(person(f"p{i}@example.com") for i in range(start, start + 100))
-        )
-    ids = sorted(ids, key=int)
-    job = SyncJobFactory(kind=CONTACT_SYNC, scope=CONTACTS_SCOPE, status=SyncJob.Status.RUNNING)
-    ctx = JobContext(job)
-    payload = {
-        "above": int(ids[0]) - 1,
-        "up_to": int(ids[249]),
-        "members": None,
-        "newest": None,
-        "highest": int(ids[-1]),
-        "size": 100,
-    }
-    hand_on = contact_units._hand_on
-    handed: list[int] = []
-
-    def dies_after_the_second(*args) -> None:
-        hand_on(*args)
-        handed.append(1)
-        if len(handed) == 2:
-            raise WorkerKilled
-
-    monkeypatch.setattr(contact_units, "_hand_on", dies_after_the_second)
-    with pytest.raises(WorkerKilled):
-        contact_units.contacts_paged_unit(ctx, payload)
-    monkeypatch.undo()
-
-    contact_units.contacts_paged_unit(ctx, payload)
-
-    units = JobUnit.objects.filter(job=job, handler=HANDLER).order_by("seq")
-    assert [[r["id"] for r in u.payload["records"]] for u in units] == [
-        ids[:100],
-        ids[100:200],
-        ids[200:250],
-    ]
