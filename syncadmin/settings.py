@@ -286,6 +286,11 @@ SYNC_UNIT_RECORDS = env.int("SYNC_UNIT_RECORDS", default=1000)
 # dozen Salesforce calls instead of hundreds of collections).
 SYNC_BULK_READ_ABOVE = env.int("SYNC_BULK_READ_ABOVE", default=50000)
 SYNC_BULK_READ_SLICES = env.int("SYNC_BULK_READ_SLICES", default=8)
+# In a full read cut into unit-sized slices, one unit reads this share of the contact
+# ids (the lowest) by paging HubSpot's contact listing, whose calls count against the
+# 190 per 10 seconds, while the slices search the rest (5 searches per second): the
+# read is bound by neither limit alone. 0 searches everything.
+SYNC_PAGED_READ_SHARE = env.float("SYNC_PAGED_READ_SHARE", default=0.3)
 # Salesforce writes (collections of 200) a worker sends side by side.
 SALESFORCE_WRITES_AT_ONCE = env.int("SALESFORCE_WRITES_AT_ONCE", default=2)
 # Salesforce writes of more records than this go through one Bulk API 2.0 job instead
@@ -301,6 +306,8 @@ if SYNC_UNIT_RECORDS < 1:
     raise ImproperlyConfigured("SYNC_UNIT_RECORDS must be at least 1")
 if SYNC_BULK_READ_SLICES < 1:
     raise ImproperlyConfigured("SYNC_BULK_READ_SLICES must be at least 1")
+if not 0 <= SYNC_PAGED_READ_SHARE < 1:
+    raise ImproperlyConfigured("SYNC_PAGED_READ_SHARE must be at least 0 and less than 1")
 if not 1 <= SALESFORCE_WRITES_AT_ONCE <= 10:
     raise ImproperlyConfigured("SALESFORCE_WRITES_AT_ONCE must be between 1 and 10")
 if SALESFORCE_BULK_QUERY_ABOVE < 1:

@@ -16,8 +16,9 @@ across network waits anyway.
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
@@ -75,3 +76,50 @@ class Beside(Generic[T]):
         if isinstance(self._outcome, Exception):
             raise self._outcome
         return self._outcome  # type: ignore[return-value]
+
+
+_END = object()
+
+
+def read_ahead(pages: Iterator[T], *, depth: int) -> Iterator[T]:
+    """``pages`` as they come, read by a thread of its own up to ``depth`` pages ahead of
+    the caller: a read that must go page after page (a cursor) goes on while the caller
+    works on what it has. Whatever the read raises is raised where its page would have
+    been; a caller that stops early stops the read at its next page. Inside a
+    transaction the pages are read in the caller's thread (as ``side_by_side``)."""
+    if connection.in_atomic_block:
+        yield from pages
+        return
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for page in pages:
+                if not put(page):
+                    return
+            put(_END)
+        except BaseException as exc:  # handed to the caller at its place
+            put(exc)
+        finally:
+            connections.close_all()
+
+    reader = threading.Thread(target=read, name="read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()

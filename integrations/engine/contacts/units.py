@@ -15,7 +15,13 @@ anything else is read, so every worker has work within a second:
   inclusion list, then applies the list and syncs a unit's worth of contacts at a time
   as it reads them (links by email, field values), holding only the ones to create:
   those go together at the end, so a big slice's creates make one Bulk job while its
-  memory holds one unit's bookkeeping.
+  memory holds one unit's bookkeeping;
+- **a paged unit** (``contacts.paged``) for the lowest ``SYNC_PAGED_READ_SHARE`` of the
+  ids in a read of unit-sized slices: it pages them through HubSpot's contact listing
+  (in id order, stopping past its range), a unit's worth ahead of their sync
+  (``read_ahead``: the listing goes page after page), and syncs them as a slice does. The listing's
+  calls count against HubSpot's 190 per 10 seconds, the slices' against its 5 searches
+  per second, so the read is not bound by the searches alone.
 
 Meanwhile the job's own worker reads the list's members in a thread beside its work
 on units (``Beside``; HubSpot serves them in ascending id order) and posts each slice's
@@ -44,6 +50,8 @@ the units' outcomes of the records they handle, so each record counts once.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -75,13 +83,17 @@ from integrations.engine.contacts.reads import FullRead, at_moment
 from integrations.engine.contacts.run import SALESFORCE_TYPES, ContactRun
 from integrations.engine.cursors import cursor_get, cursor_set
 from integrations.engine.run import engine_run
-from integrations.http.side_by_side import Beside
+from integrations.http.side_by_side import Beside, read_ahead
+from integrations.hubspot import limits as hubspot_limits
 from integrations.hubspot.streams import IdSpan
 from integrations.rules.inclusion import InclusionGate
 from integrations.vendor_time import vendor_time
 
+logger = logging.getLogger(__name__)
+
 HANDLER = "contacts.records"
 SLICE_HANDLER = "contacts.slice"
+PAGED_HANDLER = "contacts.paged"
 MIRROR_HANDLER = "contacts.mirror"
 ECHO_HANDLER = "contacts.echo"
 #: records of a Salesforce query page: the echo pass gives each unit about this many
@@ -123,12 +135,28 @@ def contact_units_finish(run: ContactRun) -> list[dict[str, Any]]:
     return results
 
 
+def read_ranges(read: FullRead) -> tuple[tuple[int, int] | None, list[tuple[int, int | None]]]:
+    """A full read's id ranges ``(above, up_to)``: the lowest ``SYNC_PAGED_READ_SHARE``
+    of its ids for one paged unit (None when it has none: the share is 0, or the read is
+    cut into Bulk slices), and the rest in search slices of ``slice_size`` contacts, the
+    last one open-ended. HubSpot's two limits then both serve the read: the searches'
+    5 per second and the listing's share of 190 calls per 10 seconds."""
+    span, size = read.span, slice_size(read.total)
+    share = django_settings.SYNC_PAGED_READ_SHARE
+    up_to = span.first - 1 + int((span.last - span.first + 1) * share)
+    if read.total > django_settings.SYNC_BULK_READ_ABOVE or not span.first <= up_to < span.last:
+        return None, span.slices(-(-read.total // size))
+    searched = round(read.total * (1 - share))
+    rest = IdSpan(first=up_to + 1, last=span.last)
+    return (span.first - 1, up_to), rest.slices(-(-searched // size))
+
+
 def contact_units_full_read(run: ContactRun, read: FullRead) -> set[str]:
     """Share out a full read (see the module docstring), read the list's members here
     meanwhile, work on the units too and wait for the last; returns the ids the slices
     read that were last modified at ``read.newest`` (the cursor's handled ids)."""
-    size = slice_size(read.total)
-    slices = read.span.slices(-(-read.total // size))
+    paged, searched = read_ranges(read)
+    slices = ([paged] if paged else []) + searched
     listed = bool(run.list_id)
     run.flush()  # what the run settled so far commits before a unit may count the same
     job_units_plan(
@@ -136,21 +164,20 @@ def contact_units_full_read(run: ContactRun, read: FullRead) -> set[str]:
         handler=MIRROR_HANDLER,
         payloads=[{"object_type": object_type} for object_type in SALESFORCE_TYPES],
     )
-    job_units_plan(
-        run.ctx,
-        handler=SLICE_HANDLER,
-        payloads=[
-            {
-                "above": above,
-                "up_to": up_to,
-                "members": _members_note(n) if listed else None,
-                "newest": read.newest,
-                "highest": read.span.last,
-                "size": size,
-            }
-            for n, (above, up_to) in enumerate(slices)
-        ],
-    )
+    payloads = [
+        {
+            "above": above,
+            "up_to": up_to,
+            "members": _members_note(n) if listed else None,
+            "newest": read.newest,
+            "highest": read.span.last,
+            "size": slice_size(read.total),
+        }
+        for n, (above, up_to) in enumerate(slices)
+    ]
+    if paged:  # first: it reads the most
+        job_units_plan(run.ctx, handler=PAGED_HANDLER, payloads=payloads[:1])
+    job_units_plan(run.ctx, handler=SLICE_HANDLER, payloads=payloads[1 if paged else 0 :])
     # the members are read beside the units (this worker works on them meanwhile); a
     # failed read halts the units waiting for them, and the run fails as the read did
     members = Beside(partial(_read_members, run, slices)) if listed else None
@@ -266,34 +293,97 @@ def _split(ctx: JobContext, payload: dict[str, Any], *, after: int, remaining: i
 
 
 def contacts_slice_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """The slice handler: read the slice's contacts from HubSpot (sharing out the rest if
-    the slice holds more than a unit); once the mirror is pulled and the slice's members
-    of the inclusion list are posted, apply the list and sync them a unit's worth at a
-    time as they are read, holding only the ones to create, which go together at the
-    end (one Bulk job in a big slice)."""
-    size, unit = payload["size"], django_settings.SYNC_UNIT_RECORDS
+    """The slice handler: read the slice's contacts by search (sharing out the rest if
+    the slice holds more than a unit) and sync them as they are read."""
+    return _sync_as_read(ctx, payload, _searched)
+
+
+def contacts_paged_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """The paged handler: page the lowest ids of the full read through HubSpot's contact
+    listing, a unit's worth ahead of their sync (the listing goes page after page, so
+    it is read meanwhile), and sync them as they are read.
+
+    Should HubSpot list them out of id order (it pages them by id, but does not
+    document it), a search slice reads the range again instead: what this unit synced
+    counts once (``absorb_job_outcomes``)."""
+    try:
+        return _sync_as_read(ctx, payload, _paged)
+    except ListedOutOfOrder as exc:
+        logger.warning("Job %s: %s; a search slice reads them again", ctx.job_id, exc)
+        job_units_plan(ctx, handler=SLICE_HANDLER, payloads=[payload])
+        return {}
+
+
+class ListedOutOfOrder(Exception):
+    """HubSpot's contact listing sent ids out of ascending order."""
+
+
+Reader = Callable[[ContactRun, JobContext, dict[str, Any]], Iterator[list[dict[str, Any]]]]
+
+
+def _searched(
+    run: ContactRun, ctx: JobContext, payload: dict[str, Any]
+) -> Iterator[list[dict[str, Any]]]:
+    """The slice's contacts by search, in id order; once the first page shows that the
+    slice holds more than ``SPLIT_ABOVE`` units, the rest is shared out instead."""
+    total: list[int] = []
+    for page, records in enumerate(
+        run.hubspot.contacts_by_id(
+            run.hubspot_properties, total.append, above=payload["above"], up_to=payload["up_to"]
+        )
+    ):
+        yield records
+        if page == 0 and total[0] > payload["size"] * SPLIT_ABOVE:
+            _split(ctx, payload, after=int(records[-1]["id"]), remaining=total[0] - len(records))
+            return
+
+
+def _paged(
+    run: ContactRun, ctx: JobContext, payload: dict[str, Any]
+) -> Iterator[list[dict[str, Any]]]:
+    """The range's contacts through HubSpot's contact listing (its calls count against
+    the 190 per 10 seconds, not the searches' 5 per second), read ahead of the caller;
+    the listing pages them in id order: the read stops at the first id past the range."""
+    pages = run.hubspot.contacts_pages(run.hubspot_properties)
+    ahead = -(-django_settings.SYNC_UNIT_RECORDS // hubspot_limits.OBJECTS_PAGE_SIZE)
+    return read_ahead(_in_range(pages, payload["above"], payload["up_to"]), depth=ahead)
+
+
+def _in_range(
+    pages: Iterator[list[dict[str, Any]]], above: int, up_to: int
+) -> Iterator[list[dict[str, Any]]]:
+    last = 0
+    for records in pages:
+        ids = [int(record["id"]) for record in records]
+        if ids[0] <= last or ids != sorted(set(ids)):
+            raise ListedOutOfOrder(
+                f"HubSpot listed contact {ids[0]} after {last}, out of id order"
+                if ids[0] <= last
+                else "HubSpot listed a page of contacts out of id order"
+            )
+        last = ids[-1]
+        mine = [record for record, i in zip(records, ids, strict=True) if above < i <= up_to]
+        if mine:
+            yield mine
+        if last > up_to:
+            return
+
+
+def _sync_as_read(ctx: JobContext, payload: dict[str, Any], read: Reader) -> dict[str, Any]:
+    """Once the mirror is pulled and the range's members of the inclusion list are
+    posted, apply the list to the contacts ``read`` yields and sync them a unit's worth
+    at a time as they are read, holding only the ones to create, which go together at
+    the end (one Bulk job in a big slice or the paged unit)."""
+    unit = django_settings.SYNC_UNIT_RECORDS
     at_newest: set[str] = set()
     with engine_run(ContactRun, ctx) as run:
         held: list[dict[str, Any]] = []
         to_create: list[dict[str, Any]] = []
         gated = False
-        total: list[int] = []
-        for page, records in enumerate(
-            run.hubspot.contacts_by_id(
-                run.hubspot_properties,
-                total.append,
-                above=payload["above"],
-                up_to=payload["up_to"],
-            )
-        ):
+        for records in read(run, ctx, payload):
             held.extend(records)
             at_newest |= at_moment(records, payload["newest"])
             ctx.raise_if_cancelled()
-            if page == 0 and total[0] > size * SPLIT_ABOVE:
-                _split(
-                    ctx, payload, after=int(records[-1]["id"]), remaining=total[0] - len(records)
-                )
-                break
             if len(held) >= unit and (gated or (gated := _gate_ready(run, ctx, payload))):
                 to_create += _sync_read(run, held)
                 held = []
@@ -409,4 +499,5 @@ def contacts_echo_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, An
 job_unit_handler_register(HANDLER, contacts_records_unit)
 job_unit_handler_register(ECHO_HANDLER, contacts_echo_unit)
 job_unit_handler_register(SLICE_HANDLER, contacts_slice_unit)
+job_unit_handler_register(PAGED_HANDLER, contacts_paged_unit)
 job_unit_handler_register(MIRROR_HANDLER, contacts_mirror_unit)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from integrations.http.side_by_side import Beside, side_by_side
+from integrations.http.side_by_side import Beside, read_ahead, side_by_side
 
 
 def _slow(value: str, *, fail: bool = False):
@@ -67,3 +67,64 @@ def test_what_the_call_beside_raised_is_raised_by_result() -> None:
 def test_inside_a_transaction_the_call_beside_runs_at_once_here() -> None:
     read = Beside(_slow("members"))
     assert read.result() == ("members", threading.get_ident())
+
+
+class Pages:
+    """Pages 0, 1, 2, ... (raising at ``fail_at``), noting which thread made each."""
+
+    def __init__(self, count: int, fail_at: int | None = None) -> None:
+        self.count, self.fail_at = count, fail_at
+        self.made: list[int] = []
+        self.threads: set[int] = set()
+        self.third_made = threading.Event()
+
+    def __iter__(self):
+        for n in range(self.count):
+            if n == self.fail_at:
+                raise ValueError(f"page {n} refused")
+            self.made.append(n)
+            self.threads.add(threading.get_ident())
+            if n == 2:
+                self.third_made.set()
+            yield n
+
+
+@pytest.mark.django_db(transaction=True)
+def test_read_ahead_reads_on_while_the_caller_works_but_no_further_than_its_depth() -> None:
+    pages = Pages(20)
+    reading = read_ahead(iter(pages), depth=2)
+    assert next(reading) == 0
+    # the caller still works on page 0: the reader has gone on meanwhile...
+    assert pages.third_made.wait(5)
+    time.sleep(0.3)
+    # ...two pages ahead, and one more in hand waiting for room
+    assert pages.made == [0, 1, 2, 3]
+    assert list(reading) == list(range(1, 20))
+    assert threading.get_ident() not in pages.threads
+
+
+@pytest.mark.django_db(transaction=True)
+def test_read_ahead_raises_what_the_read_raised_where_its_page_would_have_been() -> None:
+    reading = read_ahead(iter(Pages(5, fail_at=2)), depth=3)
+    assert [next(reading), next(reading)] == [0, 1]
+    with pytest.raises(ValueError, match="page 2 refused"):
+        next(reading)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_caller_that_stops_early_stops_the_read() -> None:
+    pages = Pages(1000)
+    reading = read_ahead(iter(pages), depth=2)
+    assert next(reading) == 0
+    reading.close()
+    made = len(pages.made)
+    time.sleep(0.3)
+    assert len(pages.made) == made <= 4
+    assert not [t for t in threading.enumerate() if t.name == "read-ahead"]
+
+
+@pytest.mark.django_db
+def test_read_ahead_inside_a_transaction_reads_in_the_callers_thread() -> None:
+    pages = Pages(3)
+    assert list(read_ahead(iter(pages), depth=2)) == [0, 1, 2]
+    assert pages.threads == {threading.get_ident()}
