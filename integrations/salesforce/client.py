@@ -356,8 +356,9 @@ class SalesforceClient:
 
         The job is created, polled until complete, then its results are fetched a page
         (up to 50,000 rows) at a time as the caller reads, each by the locator the last
-        one named, streamed into a temporary file and read from it row by row. Every step is its own call: counted, within the budget, and repeated
-        once after a re-login (a query job changes nothing, so repeating is harmless).
+        one named, streamed into a temporary file and read from it row by row. Every
+        step is its own call: counted, within the budget, and repeated once after a
+        re-login (a query job changes nothing, so repeating is harmless).
         https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/queries.htm
         """
         types = {
