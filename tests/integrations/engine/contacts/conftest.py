@@ -1,5 +1,9 @@
 """Contact sync tests use the shared sandbox sides (``tests/sides.py``)."""
 
+import pytest
+
+from integrations.connections import hubspot_client
+from integrations.pages.contacts.services import inclusion_list_choose
 from tests.sides import (  # noqa: F401  (re-exported for the tests' imports)
     HubSpotSide,
     SalesforceSide,
@@ -10,3 +14,21 @@ from tests.sides import (  # noqa: F401  (re-exported for the tests' imports)
     run_sync,
     salesforce,
 )
+
+
+@pytest.fixture
+def vips(hubspot: HubSpotSide) -> tuple[list[str], list[str]]:  # noqa: F811
+    """600 contacts in id order, two in three of them VIPs, and the VIPs' list chosen as
+    the inclusion list: (members' emails, the others')."""
+    members, others = [], []
+    for start in range(0, 600, 100):
+        batch = []
+        for i in range(start, start + 100):
+            vip = i % 3 != 0
+            (members if vip else others).append(f"c{i}@example.com")
+            batch.append(person(f"c{i}@example.com", jobtitle="VIP" if vip else "Other"))
+        hubspot.create_contacts(*batch)
+    inclusion_list_choose(
+        actor=None, list_id=hubspot.create_list("VIPs", jobtitle="VIP"), hubspot=hubspot_client()
+    )
+    return members, others

@@ -8,13 +8,11 @@ from __future__ import annotations
 import pytest
 
 from core.models import JobUnit
-from integrations.connections import hubspot_client
 from integrations.engine.contacts import units as contact_units
 from integrations.engine.contacts.mirror import salesforce_cursor_name
 from integrations.engine.contacts.units import MIRROR_HANDLER, SLICE_HANDLER
 from integrations.engine.cursors import cursor_get
 from integrations.models import ContactLink
-from integrations.pages.contacts.services import inclusion_list_choose
 from integrations.vendor_time import vendor_time
 from tests.compare import contacts_compare, salesforce_people
 from tests.integrations.engine.contacts.conftest import person, run_sync
@@ -26,21 +24,11 @@ UNIT = 40
 
 
 def test_a_big_full_read_is_read_by_units_in_slices_and_keeps_to_the_list(
-    settings, hubspot, salesforce
+    settings, vips, salesforce
 ) -> None:
     settings.SYNC_UNIT_RECORDS = UNIT
     settings.SYNC_PAGED_READ_SHARE = 0  # every id searched (test_paged_read.py: the rest)
-    members, others = [], []
-    for start in range(0, 600, 100):
-        batch = []
-        for i in range(start, start + 100):
-            vip = i % 3 != 0
-            (members if vip else others).append(f"c{i}@example.com")
-            batch.append(person(f"c{i}@example.com", jobtitle="VIP" if vip else "Other"))
-        hubspot.create_contacts(*batch)
-    inclusion_list_choose(
-        actor=None, list_id=hubspot.create_list("VIPs", jobtitle="VIP"), hubspot=hubspot_client()
-    )
+    members, others = vips
 
     job = run_sync("all")
 

@@ -11,10 +11,8 @@ import time
 import pytest
 
 from core.models import JobUnit
-from integrations.connections import hubspot_client
 from integrations.engine.contacts.units import PAGED_HANDLER, SLICE_HANDLER
 from integrations.models import ContactLink
-from integrations.pages.contacts.services import inclusion_list_choose
 from tests.compare import contacts_compare, salesforce_people
 from tests.integrations.engine.contacts.conftest import person, run_sync
 from tests.outcomes import assert_counts_add_up, records_counted_twice
@@ -26,23 +24,10 @@ LISTING = "GET /crm/v3/objects/contacts"
 SEARCH = "POST /crm/v3/objects/contacts/search"
 
 
-@pytest.fixture
-def vips(settings, hubspot) -> tuple[list[str], list[str]]:
-    """600 contacts, two in three of them in the inclusion list: (members, others)."""
+@pytest.fixture(autouse=True)
+def paged(settings) -> None:
     settings.SYNC_UNIT_RECORDS = UNIT
     settings.SYNC_PAGED_READ_SHARE = 0.3
-    members, others = [], []
-    for start in range(0, 600, 100):
-        batch = []
-        for i in range(start, start + 100):
-            vip = i % 3 != 0
-            (members if vip else others).append(f"c{i}@example.com")
-            batch.append(person(f"c{i}@example.com", jobtitle="VIP" if vip else "Other"))
-        hubspot.create_contacts(*batch)
-    inclusion_list_choose(
-        actor=None, list_id=hubspot.create_list("VIPs", jobtitle="VIP"), hubspot=hubspot_client()
-    )
-    return members, others
 
 
 def calls(sandbox, endpoint: str) -> int:
