@@ -198,6 +198,32 @@ def by_id(
             return  # the slice's last id was on this page: nothing is left to ask for
 
 
+class ListedOutOfOrder(Exception):
+    """HubSpot's listing of a type's records sent ids out of ascending order."""
+
+
+def listed_by_id(
+    pages: Iterator[list[Record]], *, above: int, up_to: int
+) -> Iterator[list[Record]]:
+    """The records with ``above < id <= up_to`` of a listing (``GET /crm/v3/objects/…``,
+    paged by its ``after`` cursor), which HubSpot pages in ascending id order: the read
+    stops at the first id past ``up_to``. HubSpot does not document that order, so a
+    page out of it raises ``ListedOutOfOrder`` rather than leave a record out."""
+    last = 0
+    for records in pages:
+        ids = [int(record["id"]) for record in records]
+        if ids[0] <= last or ids != sorted(set(ids)):
+            raise ListedOutOfOrder(
+                f"HubSpot listed records out of id order ({ids[0]} after {last})"
+            )
+        last = ids[-1]
+        mine = [record for record, i in zip(records, ids, strict=True) if above < i <= up_to]
+        if mine:
+            yield mine
+        if last > up_to:
+            return
+
+
 def _id_filter(operator: str, value: int) -> dict[str, str]:
     return {"propertyName": OBJECT_ID, "operator": operator, "value": str(value)}
 

@@ -19,9 +19,9 @@ anything else is read, so every worker has work within a second:
 - **a paged unit** (``contacts.paged``) for the lowest ``SYNC_PAGED_READ_SHARE`` of the
   ids in a read of unit-sized slices: it pages them through HubSpot's contact listing
   (in id order, stopping past its range), a unit's worth ahead of their sync
-  (``read_ahead``: the listing goes page after page), and syncs them as a slice does. The listing's
-  calls count against HubSpot's 190 per 10 seconds, the slices' against its 5 searches
-  per second, so the read is not bound by the searches alone.
+  (``read_ahead``: the listing goes page after page), and syncs them as a slice does.
+  The listing's calls count against HubSpot's 190 per 10 seconds, the slices' against
+  its 5 searches per second, so the read is not bound by the searches alone.
 
 Meanwhile the job's own worker reads the list's members in a thread beside its work
 on units (``Beside``; HubSpot serves them in ascending id order) and posts each slice's
@@ -85,7 +85,7 @@ from integrations.engine.cursors import cursor_get, cursor_set
 from integrations.engine.run import engine_run
 from integrations.http.side_by_side import Beside, read_ahead
 from integrations.hubspot import limits as hubspot_limits
-from integrations.hubspot.streams import IdSpan
+from integrations.hubspot.streams import IdSpan, ListedOutOfOrder
 from integrations.rules.inclusion import InclusionGate
 from integrations.vendor_time import vendor_time
 
@@ -157,6 +157,7 @@ def contact_units_full_read(run: ContactRun, read: FullRead) -> set[str]:
     read that were last modified at ``read.newest`` (the cursor's handled ids)."""
     paged, searched = read_ranges(read)
     slices = ([paged] if paged else []) + searched
+    size = slice_size(read.total)
     listed = bool(run.list_id)
     run.flush()  # what the run settled so far commits before a unit may count the same
     job_units_plan(
@@ -171,7 +172,7 @@ def contact_units_full_read(run: ContactRun, read: FullRead) -> set[str]:
             "members": _members_note(n) if listed else None,
             "newest": read.newest,
             "highest": read.span.last,
-            "size": slice_size(read.total),
+            "size": size,
         }
         for n, (above, up_to) in enumerate(slices)
     ]
@@ -314,10 +315,6 @@ def contacts_paged_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, A
         return {}
 
 
-class ListedOutOfOrder(Exception):
-    """HubSpot's contact listing sent ids out of ascending order."""
-
-
 Reader = Callable[[ContactRun, JobContext, dict[str, Any]], Iterator[list[dict[str, Any]]]]
 
 
@@ -341,32 +338,13 @@ def _searched(
 def _paged(
     run: ContactRun, ctx: JobContext, payload: dict[str, Any]
 ) -> Iterator[list[dict[str, Any]]]:
-    """The range's contacts through HubSpot's contact listing (its calls count against
-    the 190 per 10 seconds, not the searches' 5 per second), read ahead of the caller;
-    the listing pages them in id order: the read stops at the first id past the range."""
-    pages = run.hubspot.contacts_pages(run.hubspot_properties)
+    """The range's contacts through HubSpot's contact listing, read a unit's worth ahead
+    of the caller (the listing goes page after page)."""
+    pages = run.hubspot.contacts_listed_by_id(
+        run.hubspot_properties, above=payload["above"], up_to=payload["up_to"]
+    )
     ahead = -(-django_settings.SYNC_UNIT_RECORDS // hubspot_limits.OBJECTS_PAGE_SIZE)
-    return read_ahead(_in_range(pages, payload["above"], payload["up_to"]), depth=ahead)
-
-
-def _in_range(
-    pages: Iterator[list[dict[str, Any]]], above: int, up_to: int
-) -> Iterator[list[dict[str, Any]]]:
-    last = 0
-    for records in pages:
-        ids = [int(record["id"]) for record in records]
-        if ids[0] <= last or ids != sorted(set(ids)):
-            raise ListedOutOfOrder(
-                f"HubSpot listed contact {ids[0]} after {last}, out of id order"
-                if ids[0] <= last
-                else "HubSpot listed a page of contacts out of id order"
-            )
-        last = ids[-1]
-        mine = [record for record, i in zip(records, ids, strict=True) if above < i <= up_to]
-        if mine:
-            yield mine
-        if last > up_to:
-            return
+    return read_ahead(pages, depth=ahead)
 
 
 def _sync_as_read(ctx: JobContext, payload: dict[str, Any], read: Reader) -> dict[str, Any]:
