@@ -238,9 +238,12 @@ Q_CLUSTER = {
     "max_attempts": 1,
     "save_limit": 1000,
     "catch_up": False,
-    "poll": 0.5,
+    # database broker: an idle cluster's look for queued tasks (Redis hands them over)
+    "poll": env.float("Q_POLL_S", default=0.1),
     "ack_failures": True,
 }
+if not 0 < Q_CLUSTER["poll"] <= 10:
+    raise ImproperlyConfigured("Q_POLL_S must be more than 0 and at most 10 seconds")
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
