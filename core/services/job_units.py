@@ -23,10 +23,11 @@ worker works on units too, then waits until the last one has ended:
   (``JobMustWait``), anything else fails it with the unit's message.
 
 - **Units can wait for what the job learns meanwhile.** The planner may post notes
-  (``job_note_post``) while its units run, and a unit may wait for one
-  (``job_note_wait``) or for every unit of another handler (``job_units_wait``, which
-  runs such a unit itself when it finds one queued, so a unit put back after its worker
-  died never waits for a free worker). A planner that fails while its units run halts
+  (``job_note_post``) while its units run, and a unit may wait until one is posted
+  (``job_note_ready``) or every unit of another handler is done (``job_units_done``):
+  ``job_units_wait_until`` waits, running other queued units meanwhile (a unit put
+  back after its worker died never waits for a free worker, and the worker keeps
+  working rather than idle). A planner that fails while its units run halts
   them (``job_units_halt``): the waiting ones stop, and it returns once none runs.
 
 Handlers are registered by name (``job_unit_handler_register``) and called as
@@ -40,13 +41,13 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -113,8 +114,11 @@ def job_units_work(*, job_id: int) -> int:
         return 0
     ctx = JobContext(job)
     ran = 0
-    while _job_accepts_units(ctx) and _run_one(ctx):
-        ran += 1
+    try:
+        while _job_accepts_units(ctx) and _run_one(ctx):
+            ran += 1
+    finally:
+        _join_beside()
     return ran
 
 
@@ -124,6 +128,25 @@ def job_units_finish(ctx: JobContext) -> list[dict[str, Any]]:
 
     Raises as the first failed unit did (``JobCancelled``, ``JobMustWait``) or
     ``UnitFailed``, once no unit of the job is running any more."""
+    try:
+        _work_and_wait(ctx)
+    finally:
+        _join_beside()
+    _forget_payloads(ctx.job_id)
+    ctx.ensure_owned()
+    failed = JobUnit.objects.filter(job_id=ctx.job_id, status=JobUnit.Status.FAILED).first()
+    if failed is not None:
+        _raise_as(failed)
+    ctx.raise_if_cancelled()
+    return list(
+        JobUnit.objects.filter(job_id=ctx.job_id, status=JobUnit.Status.DONE)
+        .order_by("seq")
+        .values_list("result", flat=True)
+    )
+
+
+def _work_and_wait(ctx: JobContext) -> None:
+    """Run the job's queued units here and wait until none is queued or running."""
     while True:
         stopping = not _job_accepts_units(ctx)
         if stopping:
@@ -142,17 +165,6 @@ def job_units_finish(ctx: JobContext) -> list[dict[str, Any]]:
                 status=JobUnit.Status.DROPPED, finished_at=timezone.now()
             )
         time.sleep(WAIT_POLL_S)
-    _forget_payloads(ctx.job_id)
-    ctx.ensure_owned()
-    failed = JobUnit.objects.filter(job_id=ctx.job_id, status=JobUnit.Status.FAILED).first()
-    if failed is not None:
-        _raise_as(failed)
-    ctx.raise_if_cancelled()
-    return list(
-        JobUnit.objects.filter(job_id=ctx.job_id, status=JobUnit.Status.DONE)
-        .order_by("seq")
-        .values_list("result", flat=True)
-    )
 
 
 def job_units_abandon(*, job_id: int) -> int:
@@ -179,20 +191,6 @@ def job_note_post(ctx: JobContext, key: str, value: Any) -> None:
     JobNote.objects.update_or_create(job_id=ctx.job_id, key=key, defaults={"value": value})
 
 
-def job_note_wait(ctx: JobContext, key: str) -> Any:
-    """The value of the job's note ``key``, once it is posted.
-
-    Raises ``UnitsHalted`` if the planner failed instead, ``JobCancelled`` once the job
-    stops taking units (cancelled, ended)."""
-    while True:
-        posted, value = job_note_ready(ctx, key)
-        if posted:
-            return value
-        if not _job_accepts_units(ctx):
-            raise JobCancelled()
-        time.sleep(WAIT_POLL_S)
-
-
 def job_note_ready(ctx: JobContext, key: str) -> tuple[bool, Any]:
     """Whether the job's note ``key`` is posted, and its value, without waiting. Raises
     ``UnitsHalted`` if the planner failed instead."""
@@ -206,20 +204,71 @@ def job_note_ready(ctx: JobContext, key: str) -> tuple[bool, Any]:
     return False, None
 
 
-def job_units_wait(ctx: JobContext, *, handler: str) -> None:
-    """Return once every unit of the job with ``handler`` is done. One found queued is
-    run here meanwhile. Raises as a failed one did, ``JobCancelled`` once the job stops
-    taking units."""
-    while True:
+def job_units_wait_until(
+    ctx: JobContext,
+    ready: Callable[[], bool],
+    *,
+    runs: Sequence[str] = (),
+    beside: Sequence[str] = (),
+) -> None:
+    """Return once ``ready()`` (which may raise, as ``job_units_done`` and
+    ``job_note_ready`` do); raises ``JobCancelled`` once the job stops taking units.
+
+    Meanwhile the worker works rather than idle. It runs queued units of the ``runs``
+    handlers here (units that never wait themselves: one put back after its worker died
+    never waits for a free worker), and starts one queued unit of the ``beside``
+    handlers in a thread of its own, which goes on beside the waiting unit once that one
+    goes on. One at a time and one level deep: a worker starts no second unit beside
+    while the first runs, and a unit run beside another starts none beside itself, so a
+    worker holds at most two units at once."""
+    while not ready():
         _requeue_stale(ctx.job_id)
-        if _job_accepts_units(ctx) and _run_one(ctx, handler=handler):
-            continue
-        done = job_units_done(ctx, handler=handler)
         if not _job_accepts_units(ctx):
             raise JobCancelled()
-        if done:
-            return
+        if any(_run_one(ctx, handler=handler) for handler in runs):
+            continue
+        if _start_beside(ctx, beside):
+            continue
         time.sleep(WAIT_POLL_S)
+
+
+class _Beside(threading.local):
+    #: the unit this thread's unit started beside itself, if any
+    thread: threading.Thread | None = None
+    #: whether this thread runs a unit beside another
+    inside: bool = False
+
+
+_beside = _Beside()
+
+
+def _start_beside(ctx: JobContext, handlers: Sequence[str]) -> bool:
+    if _beside.inside or (_beside.thread is not None and _beside.thread.is_alive()):
+        return False
+    claimed = next(filter(None, (_claim(ctx.job_id, handler) for handler in handlers)), None)
+    if claimed is None:
+        return False
+
+    def run() -> None:
+        _beside.inside = True
+        try:
+            _run_claimed(ctx, *claimed)
+        except BaseException:  # the job ended without it: the waiting unit learns too
+            logger.exception("A unit of job %s run beside another stopped", ctx.job_id)
+        finally:
+            connections.close_all()
+
+    _beside.thread = threading.Thread(target=run, name="unit-beside", daemon=True)
+    _beside.thread.start()
+    return True
+
+
+def _join_beside() -> None:
+    """Wait for the unit this thread started beside its own, before the worker leaves
+    the job's units."""
+    if _beside.thread is not None:
+        _beside.thread.join()
+        _beside.thread = None
 
 
 def job_units_done(ctx: JobContext, *, handler: str) -> bool:
@@ -296,7 +345,11 @@ def _run_one(ctx: JobContext, *, handler: str | None = None) -> bool:
     claimed = _claim(ctx.job_id, handler)
     if claimed is None:
         return False
-    unit, token = claimed
+    _run_claimed(ctx, *claimed)
+    return True
+
+
+def _run_claimed(ctx: JobContext, unit: JobUnit, token: UUID) -> None:
     mine = JobUnit.objects.filter(pk=unit.pk, claim_token=token, status=JobUnit.Status.RUNNING)
     with _UnitHeartbeat(unit_id=unit.pk, token=token):
         try:
@@ -310,7 +363,7 @@ def _run_one(ctx: JobContext, *, handler: str | None = None) -> bool:
                 error={"kind": "cancelled"},
                 finished_at=timezone.now(),
             )
-            return True
+            return
         except JobMustWait as wait:
             mine.update(
                 status=JobUnit.Status.FAILED,
@@ -321,7 +374,7 @@ def _run_one(ctx: JobContext, *, handler: str | None = None) -> bool:
                 },
                 finished_at=timezone.now(),
             )
-            return True
+            return
         except Exception as exc:
             logger.exception("Unit %s of job %s failed", unit.seq, ctx.job_id)
             mine.update(
@@ -329,9 +382,8 @@ def _run_one(ctx: JobContext, *, handler: str | None = None) -> bool:
                 error={"kind": "error", "message": str(exc) or type(exc).__name__},
                 finished_at=timezone.now(),
             )
-            return True
+            return
     mine.update(status=JobUnit.Status.DONE, result=result, finished_at=timezone.now())
-    return True
 
 
 def _requeue_stale(job_id: int) -> None:

@@ -20,7 +20,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import connection, connections
 
@@ -34,6 +34,16 @@ def side_by_side(calls: Sequence[Callable[[], T]], *, at_most: int) -> list[T | 
         return [_outcome(call) for call in calls]
     with ThreadPoolExecutor(max_workers=min(at_most, len(calls))) as pool:
         return list(pool.map(_in_own_thread, calls))
+
+
+def side_by_side_all(calls: Sequence[Callable[[], Any]], *, at_most: int) -> list[Any]:
+    """``side_by_side`` for calls that all must succeed (the reads a plan needs): their
+    results in order, or, once every call ended, what the first failed one raised."""
+    outcomes = side_by_side(calls, at_most=at_most)
+    for outcome in outcomes:
+        if isinstance(outcome, Exception):
+            raise outcome
+    return outcomes
 
 
 def _outcome(call: Callable[[], T]) -> T | Exception:

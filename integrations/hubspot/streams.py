@@ -22,8 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from integrations.http.side_by_side import side_by_side_all
 from integrations.hubspot.limits import SEARCH_PAGE_SIZE
 
 Record = dict[str, Any]
@@ -248,7 +250,7 @@ class IdSpan:
 
 def id_span(search: SearchCall, stream: Stream) -> tuple[int, IdSpan | None]:
     """How many records the stream has right now, and the span of their ids from the
-    lowest to the highest (None when it has none), in two searches."""
+    lowest to the highest (None when it has none), in two searches side by side."""
 
     def end(direction: str) -> dict[str, Any]:
         return search(
@@ -261,10 +263,12 @@ def id_span(search: SearchCall, stream: Stream) -> tuple[int, IdSpan | None]:
             },
         )
 
-    highest = end("DESCENDING")
+    highest, lowest_answer = side_by_side_all(
+        [partial(end, "DESCENDING"), partial(end, "ASCENDING")], at_most=2
+    )
     if not highest.get("results"):
         return 0, None
-    lowest = end("ASCENDING").get("results") or highest["results"]
+    lowest = lowest_answer.get("results") or highest["results"]
     return int(highest.get("total", 0)), IdSpan(
         first=int(lowest[0][stream.primary_key]),
         last=int(highest["results"][0][stream.primary_key]),

@@ -18,6 +18,7 @@ from django.db import transaction
 from core.rows_update import rows_update
 from integrations.engine.contacts.run import SALESFORCE_TYPES, ContactRun
 from integrations.engine.cursors import cursor_get, cursor_set
+from integrations.http.side_by_side import read_ahead
 from integrations.models.contacts import SalesforcePerson
 from integrations.salesforce.streams import BY_EMAIL, MIRROR, Condition, pages
 from integrations.vendor_time import vendor_time
@@ -45,12 +46,11 @@ def mirror_modified(
 ) -> str:
     """Mirror the records of ``object_type`` modified from ``since`` (and before
     ``before``), page by page, moving ``cursor_name`` with each page; returns the newest
-    ``SystemModstamp`` read ("" if none)."""
+    ``SystemModstamp`` read ("" if none). The next page is read while one is stored."""
     fields = run.salesforce_fields(object_type)
     newest = ""
-    for page in pages(
-        run.salesforce, MIRROR[object_type], fields=fields, since=since, before=before
-    ):
+    read = pages(run.salesforce, MIRROR[object_type], fields=fields, since=since, before=before)
+    for page in read_ahead(read, depth=1):
         _mirror(object_type, fields, page, cursor_name)
         newest = str(page[-1]["SystemModstamp"])
     return newest

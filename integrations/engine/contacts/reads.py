@@ -23,6 +23,7 @@ from integrations.chunks import chunks
 from integrations.engine.contacts.options import ContactOptions, Mode
 from integrations.engine.contacts.run import ContactRun, failure
 from integrations.engine.cursors import cursor_get
+from integrations.http.side_by_side import side_by_side_all
 from integrations.hubspot.streams import IdSpan, cursor_ms
 from integrations.models.contacts import ContactLink, SalesforcePerson
 from integrations.rules.mapping_rules import TO_HUBSPOT
@@ -108,20 +109,28 @@ class FullRead:
     began_ms: int
 
 
+def full_read_possible(run: ContactRun, opts: ContactOptions) -> bool:
+    """Whether this run reads every HubSpot contact (no call): a run for everyone, a first
+    incremental one, or one for a list that is everyone."""
+    if opts.mode in (Mode.ONE, Mode.RETRY):
+        return False
+    if opts.mode == Mode.LIST and run.list_id:
+        return False  # the list's members, read by id
+    return not (opts.mode == Mode.INCREMENTAL and hubspot_cursor_get()[0])
+
+
 def full_read_plan(run: ContactRun, opts: ContactOptions) -> FullRead | None:
     """A full read (every HubSpot contact) of more than ``SYNC_UNIT_RECORDS`` contacts,
-    to be shared out in work units (``units.py``); None for any other read."""
-    if opts.mode in (Mode.ONE, Mode.RETRY):
-        return None
-    if opts.mode == Mode.LIST and run.list_id:
-        return None  # the list's members, read by id
-    if opts.mode == Mode.INCREMENTAL and hubspot_cursor_get()[0]:
+    to be shared out in work units (``units.py``); None for any other read. Its searches
+    (how many, the lowest and highest id, the newest change) go side by side."""
+    if not full_read_possible(run, opts):
         return None
     began = now_ms()
-    total, span = run.hubspot.contacts_span()
+    (total, span), newest = side_by_side_all(
+        [run.hubspot.contacts_span, run.hubspot.contacts_newest_modified], at_most=2
+    )
     if span is None or total <= django_settings.SYNC_UNIT_RECORDS:
         return None
-    newest = run.hubspot.contacts_newest_modified()
     return FullRead(total=total, span=span, newest=newest, began_ms=began)
 
 

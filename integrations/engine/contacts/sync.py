@@ -44,6 +44,7 @@ from integrations.engine.contacts.reads import (
     FullRead,
     Page,
     full_read_plan,
+    full_read_possible,
     hubspot_cursor_final,
     hubspot_pages,
     read_contacts,
@@ -57,6 +58,8 @@ from integrations.engine.contacts.units import (
     contact_units_echo,
     contact_units_finish,
     contact_units_full_read,
+    contact_units_halt,
+    contact_units_mirror,
     contact_units_plan,
 )
 from integrations.engine.cursors import cursor_set
@@ -81,9 +84,7 @@ def _passes(run: ContactRun, opts: ContactOptions) -> None:
     elif opts.mode == Mode.RETRY:
         ctx.set_total(len(opts.records))
     run.check_inclusion_list()
-    shared = full_read_plan(run, opts)
-    if shared is None or opts.mode == Mode.IMPORT:
-        pull_salesforce(run)  # else the units pull it, beside the HubSpot reads
+    shared = _mirror_and_plan(run, opts)
     if shared is None:
         _resync(run, settle_unconfirmed_creates(run))  # else each slice settles its own
     if opts.mode not in (Mode.ONE, Mode.RETRY):
@@ -107,6 +108,24 @@ def _passes(run: ContactRun, opts: ContactOptions) -> None:
         _echo(run, imported=ctx.params.get("mode") == Mode.IMPORT)
     run.flush()
     ctx.total_is_seen()
+
+
+def _mirror_and_plan(run: ContactRun, opts: ContactOptions) -> FullRead | None:
+    """Pull the Salesforce mirror and plan the HubSpot read (a full read to share out, or
+    None). A run that may read every contact leaves the pull to mirror units that other
+    workers start at once, while it plans; a read too small to share out waits for them."""
+    if opts.mode == Mode.IMPORT or not full_read_possible(run, opts):
+        pull_salesforce(run)  # the import reads the mirror first
+        return full_read_plan(run, opts)
+    contact_units_mirror(run)
+    try:
+        shared = full_read_plan(run, opts)
+    except BaseException as exc:
+        contact_units_halt(run, exc)
+        raise
+    if shared is None:
+        contact_units_finish(run)
+    return shared
 
 
 def _echo(run: ContactRun, *, imported: bool) -> None:

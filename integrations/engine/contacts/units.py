@@ -1,11 +1,14 @@
 """A big contact sync fanned out: work units any worker runs.
 
 **A full read** of more than ``SYNC_UNIT_RECORDS`` contacts (a first sync, *Sync now*
-for everything) is planned from one search (how many contacts, the highest id) before
-anything else is read, so every worker has work within a second:
+for everything) is planned from three searches side by side (how many contacts, the
+lowest and highest id, the newest change) before anything else is read, so every worker
+has work within a second:
 
-- **mirror units** (``contacts.mirror``), one per Salesforce object: pull the leads and
-  the contacts changed since their cursors into the local mirror, side by side;
+- **mirror units** (``contacts.mirror``), one per Salesforce object, planned before
+  those searches by any run that may read every contact: pull the leads and the
+  contacts changed since their cursors into the local mirror, side by side (a read
+  that turns out too small to share out waits for them);
 - **id slices** (``contacts.slice``): the contact ids cut into ranges (``above < id <=
   up_to``, about ``SYNC_UNIT_RECORDS`` contacts each, or ``SYNC_BULK_READ_SLICES`` in
   a read of more than ``SYNC_BULK_READ_ABOVE``; the last one open-ended, so a
@@ -63,13 +66,12 @@ from core.services.job_runtime import JobContext
 from core.services.job_units import (
     job_note_post,
     job_note_ready,
-    job_note_wait,
     job_unit_handler_register,
     job_units_done,
     job_units_finish,
     job_units_halt,
     job_units_plan,
-    job_units_wait,
+    job_units_wait_until,
 )
 from integrations.chunks import chunks
 from integrations.engine.contacts.creates import create_in_salesforce, settle_unconfirmed_creates
@@ -135,6 +137,22 @@ def contact_units_finish(run: ContactRun) -> list[dict[str, Any]]:
     return results
 
 
+def contact_units_mirror(run: ContactRun) -> None:
+    """Plan the mirror units, one per Salesforce object: other workers pull the mirror
+    while this run plans its read, so the slices find it ready."""
+    run.flush()
+    job_units_plan(
+        run.ctx,
+        handler=MIRROR_HANDLER,
+        payloads=[{"object_type": object_type} for object_type in SALESFORCE_TYPES],
+    )
+
+
+def contact_units_halt(run: ContactRun, exc: BaseException) -> None:
+    """The run failed while units ran: stop them (see ``job_units_halt``)."""
+    job_units_halt(run.ctx, why=str(exc) or type(exc).__name__)
+
+
 def read_ranges(read: FullRead) -> tuple[tuple[int, int] | None, list[tuple[int, int | None]]]:
     """A full read's id ranges ``(above, up_to)``: the lowest ``SYNC_PAGED_READ_SHARE``
     of its ids for one paged unit (None when it has none: the share is 0, or the read is
@@ -160,11 +178,6 @@ def contact_units_full_read(run: ContactRun, read: FullRead) -> set[str]:
     size = slice_size(read.total)
     listed = bool(run.list_id)
     run.flush()  # what the run settled so far commits before a unit may count the same
-    job_units_plan(
-        run.ctx,
-        handler=MIRROR_HANDLER,
-        payloads=[{"object_type": object_type} for object_type in SALESFORCE_TYPES],
-    )
     payloads = [
         {
             "above": above,
@@ -200,7 +213,7 @@ def _read_members(run: ContactRun, slices: list[tuple[int, int | None]]) -> None
         run.read_members(on_page=posted.add)
         posted.finish()
     except BaseException as exc:
-        job_units_halt(run.ctx, why=str(exc) or type(exc).__name__)
+        contact_units_halt(run, exc)
         raise
 
 
@@ -365,6 +378,7 @@ def _sync_as_read(ctx: JobContext, payload: dict[str, Any], read: Reader) -> dic
             if len(held) >= unit and (gated or (gated := _gate_ready(run, ctx, payload))):
                 to_create += _sync_read(run, held)
                 held = []
+
         if not gated:
             _gate_wait(run, ctx, payload)
         to_create += _sync_read(run, held)
@@ -392,10 +406,15 @@ def _gate_ready(run: ContactRun, ctx: JobContext, payload: dict[str, Any]) -> bo
 
 
 def _gate_wait(run: ContactRun, ctx: JobContext, payload: dict[str, Any]) -> None:
-    """Wait for the mirror and the slice's members; the run's gate then holds them."""
-    job_units_wait(ctx, handler=MIRROR_HANDLER)
-    _use_members(
-        run, None if payload["members"] is None else job_note_wait(ctx, payload["members"])
+    """Wait for the mirror and the range's members; the run's gate then holds them.
+    Meanwhile the worker starts the next queued slice beside this one
+    (``job_units_wait_until``): a range read before its members are keeps the searches
+    going instead of idling, and both slices' writes go side by side."""
+    job_units_wait_until(
+        ctx,
+        partial(_gate_ready, run, ctx, payload),
+        runs=[MIRROR_HANDLER],
+        beside=[SLICE_HANDLER],
     )
 
 
