@@ -78,7 +78,7 @@ def create_in_salesforce(run: ContactRun, records: list[dict[str, Any]]) -> None
                 intent.delete()  # nothing was sent
                 stop = stop or outcome
                 continue
-            run.salesforce_written[object_type] += len(chunk)
+            run.wrote_salesforce(object_type, len(chunk))
             _book(run, chunk, payloads, outcome, intent, object_type)
         if stop is not None:
             raise stop

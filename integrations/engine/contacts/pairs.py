@@ -241,7 +241,7 @@ def _write(run: ContactRun, plans: list[_Plan]) -> set[str]:
             if isinstance(results, Exception):
                 stop = stop or results
                 continue
-            run.salesforce_written[object_type] += len(chunk)
+            run.wrote_salesforce(object_type, len(chunk))
             for plan, result in zip(chunk, results, strict=True):
                 if not result.success:
                     failures.append(

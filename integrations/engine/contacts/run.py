@@ -74,10 +74,24 @@ class ContactRun(EngineRun):
     outside_list: dict[str, str] = field(default_factory=dict)
     #: this run wrote to HubSpot: its modification times moved (see the echo pass)
     wrote_hubspot: bool = False
-    #: records this run wrote (or may have written) per Salesforce object (the echo pass)
-    salesforce_written: Counter[str] = field(default_factory=Counter)
+    #: the Salesforce writes this run made (or may have made), for the echo pass: the
+    #: object, when (our clock, ISO), how many records
+    salesforce_writes: list[tuple[str, str, int]] = field(default_factory=list)
     _gate: InclusionGate | None = None
     _fields_by_type: dict[str, set[str]] = field(default_factory=dict)
+
+    # --- what it wrote to Salesforce ---------------------------------------------------
+    def wrote_salesforce(self, object_type: str, records: int) -> None:
+        """Note a write of ``records`` records of ``object_type`` (answered or not)."""
+        self.salesforce_writes.append((object_type, timezone.now().isoformat(), records))
+
+    @property
+    def salesforce_written(self) -> Counter[str]:
+        """How many records the run wrote (or may have written) per Salesforce object."""
+        written: Counter[str] = Counter()
+        for object_type, _, records in self.salesforce_writes:
+            written[object_type] += records
+        return written
 
     # --- the inclusion list -----------------------------------------------------------
     def check_inclusion_list(self) -> None:

@@ -57,10 +57,10 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
+from itertools import pairwise
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.utils import timezone
 
 from core.services.job_runtime import JobContext
 from core.services.job_units import (
@@ -131,7 +131,7 @@ def contact_units_finish(run: ContactRun) -> list[dict[str, Any]]:
     results = job_units_finish(run.ctx)
     run.wrote_hubspot |= any(r.get("wrote_hubspot") for r in results)
     for result in results:
-        run.salesforce_written.update(result.get("salesforce_written") or {})
+        run.salesforce_writes += [tuple(write) for write in result.get("salesforce_writes") or ()]
     for result in results:
         run.outside_list.update(result.get("outside") or {})
     return results
@@ -278,7 +278,7 @@ def contacts_records_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str,
         run.absorb_job_outcomes(hubspot_ids=ids)
         settle_unconfirmed_creates(run, hubspot_ids=ids)
         sync_records(run, records)
-    return {"wrote_hubspot": run.wrote_hubspot, "salesforce_written": run.salesforce_written}
+    return {"wrote_hubspot": run.wrote_hubspot, "salesforce_writes": run.salesforce_writes}
 
 
 def contacts_mirror_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -385,7 +385,7 @@ def _sync_as_read(ctx: JobContext, payload: dict[str, Any], read: Reader) -> dic
         create_in_salesforce(run, to_create)
     return {
         "wrote_hubspot": run.wrote_hubspot,
-        "salesforce_written": run.salesforce_written,
+        "salesforce_writes": run.salesforce_writes,
         "at_newest": sorted(at_newest),
         "outside": run.outside_list,
     }
@@ -442,19 +442,21 @@ def contact_units_echo(run: ContactRun) -> set[str]:
     """The echo pass's pull, for each Salesforce object this run wrote more than a query
     page of records to: units pull the changes since its cursor in time ranges, side by
     side, and the cursor moves once all are mirrored. Returns the objects it pulled."""
-    now = timezone.now()
     shared: set[str] = set()
     payloads = []
     for object_type, written in run.salesforce_written.items():
         if written <= ECHO_RECORDS:
             continue
         since = vendor_time(cursor_get(salesforce_cursor_name(object_type)))
-        # the run's writes are since it began: the ranges cut that time, the first one
-        # reaching back to the cursor (or to the first record, without one)
+        # the run's writes cut the time since the cursor (or the first record, without
+        # one): about as many records in each range, the last one open-ended
+        writes = sorted(
+            (datetime.fromisoformat(when), records)
+            for written_to, when, records in run.salesforce_writes
+            if written_to == object_type
+        )
         count = min(-(-written // ECHO_RECORDS), ECHO_UNITS_AT_MOST)
-        began = min(max(since or run.started_at, run.started_at), now)
-        step = (now - began) / count
-        cuts = [began + step * n for n in range(1, count)]
+        cuts = [cut for cut in echo_cuts(writes, count) if since is None or cut > since]
         shared.add(object_type)
         payloads += [
             {
@@ -478,6 +480,24 @@ def contact_units_echo(run: ContactRun) -> set[str]:
         for object_type, stamp in newest.items():
             cursor_set(salesforce_cursor_name(object_type), stamp)
     return shared
+
+
+def echo_cuts(writes: list[tuple[datetime, int]], count: int) -> list[datetime]:
+    """At most ``count - 1`` moments that cut a run's writes of one object (when, how
+    many records; in time order) into ``count`` ranges of about as many records each,
+    each cut halfway between two writes: each range's records are then one query page
+    rather than one range holding most of them (writes bunch up in time). Fewer when
+    one write holds more than a range's share (a Bulk job)."""
+    total = sum(records for _, records in writes)
+    cuts: list[datetime] = []
+    seen = 0
+    for (moment, records), (following, _) in pairwise(writes):
+        seen += records
+        if len(cuts) < count - 1 and seen >= total * (len(cuts) + 1) / count:
+            cut = moment + (following - moment) / 2
+            if not cuts or cut > cuts[-1]:
+                cuts.append(cut)
+    return cuts
 
 
 def contacts_echo_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:

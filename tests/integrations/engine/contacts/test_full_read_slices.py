@@ -66,7 +66,8 @@ def test_the_echo_of_many_salesforce_writes_is_pulled_by_units_in_time_ranges(
 
     assert job.created == 200
     echoes = JobUnit.objects.filter(job=job, handler=contact_units.ECHO_HANDLER)
-    assert echoes.count() == min(-(-200 // 30), at_most)
+    # cut where the writes were (test_echo_cuts.py): no more ranges than the writes allow
+    assert 1 < echoes.count() <= min(-(-200 // 30), at_most)
     leads = salesforce.query("SELECT Id, SystemModstamp FROM Lead")
     newest = max(vendor_time(lead["SystemModstamp"]) for lead in leads)
     assert vendor_time(cursor_get(salesforce_cursor_name("Lead"))) == newest
