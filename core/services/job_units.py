@@ -245,6 +245,8 @@ _beside = _Beside()
 def _start_beside(ctx: JobContext, handlers: Sequence[str]) -> bool:
     if _beside.inside or (_beside.thread is not None and _beside.thread.is_alive()):
         return False
+    if connection.in_atomic_block:
+        return False  # another connection could not see what the transaction wrote
     claimed = next(filter(None, (_claim(ctx.job_id, handler) for handler in handlers)), None)
     if claimed is None:
         return False

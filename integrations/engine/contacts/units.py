@@ -409,12 +409,15 @@ def _gate_wait(run: ContactRun, ctx: JobContext, payload: dict[str, Any]) -> Non
     """Wait for the mirror and the range's members; the run's gate then holds them.
     Meanwhile the worker starts the next queued slice beside this one
     (``job_units_wait_until``): a range read before its members are keeps the searches
-    going instead of idling, and both slices' writes go side by side."""
+    going instead of idling, and both slices' writes go side by side. Not in a read cut
+    into Bulk slices: each holds its creates until its end, and two in one worker would
+    double its memory."""
+    unit_sized = payload["size"] <= django_settings.SYNC_UNIT_RECORDS
     job_units_wait_until(
         ctx,
         partial(_gate_ready, run, ctx, payload),
         runs=[MIRROR_HANDLER],
-        beside=[SLICE_HANDLER],
+        beside=[SLICE_HANDLER] if unit_sized else [],
     )
 
 

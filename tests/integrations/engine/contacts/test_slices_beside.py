@@ -1,0 +1,68 @@
+"""While the inclusion list's members come slowly (a big list, HubSpot slow to answer),
+a slice that has read its range does not sit idle until its members are posted: its
+worker starts the next slice beside it, so the searches go on. Never more than two at
+once in one worker, and nothing lost or synced twice for it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from core.models import JobUnit
+from integrations.engine.contacts.units import SLICE_HANDLER
+from tests.compare import contacts_compare, salesforce_people
+from tests.integrations.engine.contacts.conftest import run_sync
+from tests.outcomes import assert_counts_add_up, records_counted_twice
+
+# the units' threads need to see what the run commits
+pytestmark = pytest.mark.django_db(transaction=True)
+
+UNIT = 40
+
+
+class MostSlicesRunning:
+    """The most slices seen running at once while the run went on."""
+
+    def __init__(self) -> None:
+        self.most = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        running = JobUnit.objects.filter(handler=SLICE_HANDLER, status=JobUnit.Status.RUNNING)
+        while not self._stop.is_set():
+            self.most = max(self.most, running.count())
+            time.sleep(0.01)
+        connection.close()
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.most
+
+
+def test_a_slice_waiting_for_its_members_starts_the_next_one_beside_itself(
+    settings, sandbox, vips, hubspot, salesforce
+) -> None:
+    settings.SYNC_UNIT_RECORDS = UNIT
+    settings.SYNC_PAGED_READ_SHARE = 0
+    members, others = vips
+    # the list's first page of members (250 of 400) comes two seconds late
+    sandbox.hubspot.fault(method="GET", path="/crm/v3/lists/*/memberships", latency_ms=2000)
+
+    watch = MostSlicesRunning()
+    job = run_sync("all")
+    most = watch.stop()
+
+    # this test's process is the only worker: two slices at once, never three
+    assert most == 2
+    assert job.skipped_reasons == {"not_in_list": len(others)}
+    assert_counts_add_up(job)
+    assert records_counted_twice(job) == []
+    assert sorted(p["Email"] for p in salesforce_people(salesforce)) == sorted(members)
+    comparison = contacts_compare(hubspot, salesforce)
+    assert (sorted(comparison.unlinked), comparison.duplicated) == (sorted(others), 0)
