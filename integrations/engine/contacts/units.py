@@ -442,25 +442,24 @@ def _sync_read(run: ContactRun, records: list[dict[str, Any]]) -> list[dict[str,
 
 
 def contact_units_echo(run: ContactRun) -> set[str]:
-    """The echo pass's pull, for each Salesforce object this run wrote more than a query
-    page of records to: units pull the changes since its cursor in time ranges, side by
-    side, and the cursor moves once all are mirrored. Returns the objects it pulled."""
-    shared: set[str] = set()
+    """The echo pass's pull, once the run wrote more than a query page of records to a
+    Salesforce object: units pull each such object's changes since its cursor in time
+    ranges, and every other object's in one range, all side by side; each cursor moves
+    once all are mirrored. Returns the objects they pulled (none: the run pulls them)."""
+    if all(written <= ECHO_RECORDS for written in run.salesforce_written.values()):
+        return set()
     payloads = []
-    for object_type, written in run.salesforce_written.items():
-        if written <= ECHO_RECORDS:
-            continue
+    for object_type in SALESFORCE_TYPES:
         since = vendor_time(cursor_get(salesforce_cursor_name(object_type)))
         # the run's writes cut the time since the cursor (or the first record, without
-        # one): about as many records in each range, the last one open-ended
+        # one) into ranges of a query page each, the last one open-ended
         writes = sorted(
             (datetime.fromisoformat(when), records)
             for written_to, when, records in run.salesforce_writes
             if written_to == object_type
         )
-        count = min(-(-written // ECHO_RECORDS), ECHO_UNITS_AT_MOST)
-        cuts = [cut for cut in echo_cuts(writes, count) if since is None or cut > since]
-        shared.add(object_type)
+        cuts = echo_cuts(writes, per_range=ECHO_RECORDS, at_most=ECHO_UNITS_AT_MOST)
+        cuts = [cut for cut in cuts if since is None or cut > since]
         payloads += [
             {
                 "object_type": object_type,
@@ -469,8 +468,6 @@ def contact_units_echo(run: ContactRun) -> set[str]:
             }
             for start, end in zip([since, *cuts], [*cuts, None], strict=True)
         ]
-    if not payloads:
-        return set()
     run.flush()
     job_units_plan(run.ctx, handler=ECHO_HANDLER, payloads=payloads)
     newest: dict[str, str] = {}
@@ -482,25 +479,38 @@ def contact_units_echo(run: ContactRun) -> set[str]:
     with run.bookkeeping():
         for object_type, stamp in newest.items():
             cursor_set(salesforce_cursor_name(object_type), stamp)
-    return shared
+    return set(SALESFORCE_TYPES)
 
 
-def echo_cuts(writes: list[tuple[datetime, int]], count: int) -> list[datetime]:
-    """At most ``count - 1`` moments that cut a run's writes of one object (when, how
-    many records; in time order) into ``count`` ranges of about as many records each,
-    each cut halfway between two writes: each range's records are then one query page
-    rather than one range holding most of them (writes bunch up in time). Fewer when
-    one write holds more than a range's share (a Bulk job)."""
-    total = sum(records for _, records in writes)
+def echo_cuts(
+    writes: list[tuple[datetime, int]], *, per_range: int, at_most: int
+) -> list[datetime]:
+    """Moments that cut a run's writes of one object (when, how many records; in time
+    order) into ranges of at most ``per_range`` records each (a query page: each range
+    is then read in one call, side by side with the others), each cut halfway between
+    two writes; a single write of more (a Bulk job) is a range of its own. Should that
+    take more than ``at_most`` ranges, ``at_most`` of about as many records each."""
     cuts: list[datetime] = []
-    seen = 0
+    held = 0
+    for (moment, records), (following, then) in pairwise(writes):
+        held += records
+        if held + then > per_range:
+            cuts.append(moment + (following - moment) / 2)
+            held = 0
+    if len(cuts) < at_most:
+        return _distinct(cuts)
+    total = sum(records for _, records in writes)
+    cuts, seen = [], 0
     for (moment, records), (following, _) in pairwise(writes):
         seen += records
-        if len(cuts) < count - 1 and seen >= total * (len(cuts) + 1) / count:
-            cut = moment + (following - moment) / 2
-            if not cuts or cut > cuts[-1]:
-                cuts.append(cut)
-    return cuts
+        if len(cuts) < at_most - 1 and seen >= total * (len(cuts) + 1) / at_most:
+            cuts.append(moment + (following - moment) / 2)
+    return _distinct(cuts)
+
+
+def _distinct(cuts: list[datetime]) -> list[datetime]:
+    """The cuts without repeats (writes at one moment), in order."""
+    return sorted(set(cuts))
 
 
 def contacts_echo_unit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:

@@ -53,7 +53,8 @@ def test_the_echo_of_many_salesforce_writes_is_pulled_by_units_in_time_ranges(
     at_most, settings, monkeypatch, connected, hubspot, salesforce
 ) -> None:
     """A run that wrote more than a query page of records to Salesforce pulls them back
-    (its echo) in time ranges, side by side, in at most ``ECHO_UNITS_AT_MOST`` units;
+    (its echo) in time ranges, side by side, in at most ``ECHO_UNITS_AT_MOST`` units per
+    object;
     afterwards the Salesforce cursor is past its writes, so the next run reads none of
     them again."""
     settings.SYNC_UNIT_RECORDS = UNIT
@@ -66,8 +67,11 @@ def test_the_echo_of_many_salesforce_writes_is_pulled_by_units_in_time_ranges(
 
     assert job.created == 200
     echoes = JobUnit.objects.filter(job=job, handler=contact_units.ECHO_HANDLER)
-    # cut where the writes were (test_echo_cuts.py): no more ranges than the writes allow
-    assert 1 < echoes.count() <= min(-(-200 // 30), at_most)
+    # the leads' in ranges cut where the writes were (test_echo_cuts.py), no more than
+    # at_most; the contacts' (none written) in one, beside them
+    pulled = [object_type for unit in echoes for object_type in unit.result["echo"]]
+    assert 1 < pulled.count("Lead") <= at_most
+    assert pulled.count("Contact") == 1
     leads = salesforce.query("SELECT Id, SystemModstamp FROM Lead")
     newest = max(vendor_time(lead["SystemModstamp"]) for lead in leads)
     assert vendor_time(cursor_get(salesforce_cursor_name("Lead"))) == newest
