@@ -34,8 +34,9 @@ run at once.
 
 **The echo pass** of a run that wrote more than ``ECHO_RECORDS`` records of a
 Salesforce object reads that object's changes back as ``contacts.echo`` units, one per
-time range of the run (at most ``ECHO_UNITS_AT_MOST``), side by side; the cursor moves
-once all are mirrored.
+time range holding at most a query page of the run's writes (at most
+``ECHO_UNITS_AT_MOST`` of them), and each other object's in one unit, side by side;
+each cursor moves once all are mirrored.
 
 **Any other read** (an incremental one) is read by the run, which applies the inclusion
 gate itself and hands each ``SYNC_UNIT_RECORDS`` eligible contacts, as read, to a
