@@ -13,8 +13,12 @@ import pytest
 from core.models import JobUnit
 from integrations.engine.contacts.units import PAGED_HANDLER, SLICE_HANDLER
 from integrations.models import ContactLink
-from tests.compare import contacts_compare, salesforce_people
-from tests.integrations.engine.contacts.conftest import person, run_sync
+from tests.compare import contacts_compare
+from tests.integrations.engine.contacts.conftest import (
+    assert_each_vip_synced_once,
+    person,
+    run_sync,
+)
 from tests.outcomes import assert_counts_add_up, records_counted_twice
 
 pytestmark = pytest.mark.django_db
@@ -34,16 +38,6 @@ def calls(sandbox, endpoint: str) -> int:
     return sandbox.hubspot.calls()["by_endpoint"].get(endpoint, 0)
 
 
-def assert_each_member_synced_once(job, hubspot, salesforce, members, others) -> None:
-    assert job.skipped_reasons == {"not_in_list": len(others)}
-    assert_counts_add_up(job)
-    assert records_counted_twice(job) == []
-    assert sorted(p["Email"] for p in salesforce_people(salesforce)) == sorted(members)
-    # the contacts outside the list are the only ones without a Salesforce record
-    comparison = contacts_compare(hubspot, salesforce)
-    assert (sorted(comparison.unlinked), comparison.duplicated) == (sorted(others), 0)
-
-
 def test_the_lowest_ids_are_paged_through_the_listing_and_the_rest_searched(
     sandbox, vips, hubspot, salesforce
 ) -> None:
@@ -59,7 +53,7 @@ def test_the_lowest_ids_are_paged_through_the_listing_and_the_rest_searched(
     assert JobUnit.objects.filter(job=job, handler=SLICE_HANDLER).count() == -(-420 // UNIT)
     assert calls(sandbox, SEARCH) == 3 + -(-420 // UNIT)
     assert job.created == len(members)
-    assert_each_member_synced_once(job, hubspot, salesforce, members, others)
+    assert_each_vip_synced_once(job, hubspot, salesforce, members, others)
     # the cursor knows every contact the units read: nothing changed, nothing is seen
     again = run_sync("incremental")
     assert (again.seen, again.created) == (0, 0)
@@ -135,4 +129,4 @@ def test_a_listing_out_of_id_order_is_read_again_by_search(
     # besides the slices of the searched ids, the paged range's (which shares itself out)
     assert JobUnit.objects.filter(job=job, handler=SLICE_HANDLER).count() > -(-420 // UNIT)
     assert job.created == len(members)
-    assert_each_member_synced_once(job, hubspot, salesforce, members, others)
+    assert_each_vip_synced_once(job, hubspot, salesforce, members, others)
