@@ -18,7 +18,6 @@ from django.db import transaction
 from core.rows_update import rows_update
 from integrations.engine.contacts.run import SALESFORCE_TYPES, ContactRun
 from integrations.engine.cursors import cursor_get, cursor_set
-from integrations.http.side_by_side import read_ahead
 from integrations.models.contacts import SalesforcePerson
 from integrations.salesforce.streams import BY_EMAIL, MIRROR, Condition, pages
 from integrations.vendor_time import vendor_time
@@ -46,11 +45,12 @@ def mirror_modified(
 ) -> str:
     """Mirror the records of ``object_type`` modified from ``since`` (and before
     ``before``), page by page, moving ``cursor_name`` with each page; returns the newest
-    ``SystemModstamp`` read ("" if none). The next page is read while one is stored."""
+    ``SystemModstamp`` read ("" if none)."""
     fields = run.salesforce_fields(object_type)
     newest = ""
-    read = pages(run.salesforce, MIRROR[object_type], fields=fields, since=since, before=before)
-    for page in read_ahead(read, depth=1):
+    for page in pages(
+        run.salesforce, MIRROR[object_type], fields=fields, since=since, before=before
+    ):
         _mirror(object_type, fields, page, cursor_name)
         newest = str(page[-1]["SystemModstamp"])
     return newest
