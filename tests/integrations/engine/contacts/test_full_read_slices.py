@@ -115,3 +115,24 @@ def test_a_big_slice_syncs_what_it_read_before_a_later_page_fails(
     assert_counts_add_up(rerun)
     comparison = contacts_compare(hubspot, salesforce)
     assert (comparison.lost, comparison.duplicated) == (0, 0)
+
+
+def test_a_full_read_too_small_to_share_out_still_has_the_mirror_pulled_by_units(
+    settings, hubspot, salesforce
+) -> None:
+    """The mirror units are planned before the read is (other workers pull it while the
+    run plans); a read of no more than a unit then waits for them and syncs itself."""
+    settings.SYNC_UNIT_RECORDS = UNIT
+    hubspot.create_contacts(*(person(f"s{i}@example.com") for i in range(30)))
+    salesforce.create("Lead", LastName="Early", Email="s3@example.com", Company="X")
+
+    job = run_sync("all")
+
+    assert JobUnit.objects.filter(job=job, handler=MIRROR_HANDLER).count() == 2
+    assert JobUnit.objects.filter(job=job, handler=SLICE_HANDLER).count() == 0
+    # the lead already there was found in the mirror: linked, not created again
+    assert (job.created, job.failed) == (29, 0)
+    assert_counts_add_up(job)
+    assert sorted(p["Email"] for p in salesforce_people(salesforce)) == sorted(
+        f"s{i}@example.com" for i in range(30)
+    )
