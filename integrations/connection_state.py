@@ -12,7 +12,9 @@ connection test's, a page's preview) reports its answer here:
 - the next call the vendor accepts clears them. A permission refusal names the
   call it refused (``Refused call: POST /crm/v3/lists/search``) and only a success
   of that same call clears it, since other calls of a token short of one scope
-  keep working; a successful Test connection clears either kind.
+  keep working; a successful Test connection clears either kind. While a refusal is
+  recorded, another permission refusal leaves it as it is (every worker then waits for
+  the same call), and an authentication refusal replaces it.
 
 Each transition writes one audit event (``connection.auth_failed`` /
 ``connection.auth_restored``), claimed with ``UPDATE ... WHERE`` so two workers
@@ -168,8 +170,13 @@ def _set(side: str, kind: str, error: ApiError, text: str) -> None:
             error_category=error.category or kind,
             message=f"{side} refused a call for {kind}: {text}",
         )
-    else:
+    elif kind == AUTHENTICATION:
         model.objects.filter(pk=1).exclude(auth_error=text).update(auth_error=text)
+    else:
+        # The refusal recorded first stands, and this process remembers that one, not its
+        # own: two workers refused two different calls (say each described another object)
+        # must agree on which success clears the state.
+        text = model.objects.filter(pk=1).values_list("auth_error", flat=True).first() or text
     _remember(side, text)
 
 

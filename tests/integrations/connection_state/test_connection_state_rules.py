@@ -108,6 +108,24 @@ def test_a_missing_scope_is_cleared_by_that_call_only(connected: Sandbox) -> Non
     assert AuditEvent.objects.filter(action="connection.auth_restored").count() == 1
 
 
+def test_of_two_refused_calls_the_first_stands_and_its_success_clears_it(
+    connected: Sandbox,
+) -> None:
+    """Two workers refused two different calls: both must wait for the same one."""
+    connected.salesforce_api_enabled(False)
+    client = salesforce_client()
+    for object_type in ("Lead", "Contact"):
+        with pytest.raises(errors.ApiError):
+            client.describe(object_type)
+    row = SalesforceConnection.load()
+    assert row.auth_error.endswith("Refused call: GET /services/data/v59.0/sobjects/Lead/describe")
+
+    connected.salesforce_api_enabled(True)
+    client.describe("Lead")
+    assert SalesforceConnection.load().auth_failed_at is None
+    assert AuditEvent.objects.filter(action="connection.auth_restored").count() == 1
+
+
 def test_the_org_daily_limit_is_not_a_permission_refusal(connected: Sandbox) -> None:
     connected.salesforce.control("PATCH", "settings", {"daily_api_limit": 1, "api_usage": 1})
     client = salesforce_client()
