@@ -68,8 +68,9 @@ def _add_call(side: str, day: date, cap: int | None) -> bool:
         rows = rows.filter(calls__lt=cap)
     if rows.update(calls=F("calls") + 1):
         return True
-    if ApiUsageDay.objects.filter(side=side, day=day).exists():
-        return False
+    # No row, or the cap reached. Asking which would race another worker's first call
+    # of the day (its row appearing between our update and the question read "used up",
+    # and parked the job until midnight), so: make sure the row exists, count again.
     _usage_row(side, day)
     return bool(rows.update(calls=F("calls") + 1))
 
