@@ -14,7 +14,12 @@ import pytest
 from core.models import AuditEvent, JobUnit, SyncJob
 from core.services.jobs import job_cancel
 from integrations.engine.contacts.jobs import contacts_sync_start
-from integrations.engine.contacts.units import MIRROR_HANDLER, PAGED_HANDLER, SLICE_HANDLER
+from integrations.engine.contacts.units import (
+    MIRROR_HANDLER,
+    PAGED_HANDLER,
+    SLICE_HANDLER,
+    TAPERED_SLICES,
+)
 from integrations.pages.connections.services import connections_use_sandbox
 from tests.compare import contacts_compare, salesforce_people
 from tests.outcomes import all_jobs_mismatches, assert_counts_add_up, records_counted_twice
@@ -119,9 +124,10 @@ def test_one_job_runs_on_two_qclusters_and_writes_nothing_twice(sandbox, sides, 
     assert job.status == SyncJob.Status.SUCCEEDED, job.error
     units = JobUnit.objects.filter(job=job)
     # the lowest ids paged through HubSpot's listing, the rest in id slices of ~40 (70%
-    # of 280 contacts), and the leads and contacts pulled side by side
+    # of 280 contacts; the last two in halves), and the leads and contacts pulled side
+    # by side
     assert units.filter(handler=PAGED_HANDLER).count() == 1
-    assert units.filter(handler=SLICE_HANDLER).count() == -(-196 // UNIT)
+    assert units.filter(handler=SLICE_HANDLER).count() == -(-196 // UNIT) + TAPERED_SLICES
     assert units.filter(handler=MIRROR_HANDLER).count() == 2
     assert set(units.values_list("status", flat=True)) == {JobUnit.Status.DONE}
     assert set(units.values_list("attempts", flat=True)) == {1}  # each ran once

@@ -106,6 +106,8 @@ ECHO_RECORDS = 2000
 ECHO_UNITS_AT_MOST = 8
 #: a slice holding more than this many units' worth of contacts shares out the rest
 SPLIT_ABOVE = 1.5
+#: a searched read's last this many slices go out as twice as many half slices
+TAPERED_SLICES = 2
 
 
 def slice_size(total: int) -> int:
@@ -158,16 +160,31 @@ def read_ranges(read: FullRead) -> tuple[tuple[int, int] | None, list[tuple[int,
     """A full read's id ranges ``(above, up_to)``: the lowest ``SYNC_PAGED_READ_SHARE``
     of its ids for one paged unit (None when it has none: the share is 0, or the read is
     cut into Bulk slices), and the rest in search slices of ``slice_size`` contacts, the
-    last one open-ended. HubSpot's two limits then both serve the read: the searches'
-    5 per second and the listing's share of 190 calls per 10 seconds."""
+    last ones half as big (``tapered_slices``; not Bulk slices) and the last open-ended.
+    HubSpot's two limits then both serve the read: the searches' 5 per second and the
+    listing's share of 190 calls per 10 seconds."""
     span, size = read.span, slice_size(read.total)
     share = django_settings.SYNC_PAGED_READ_SHARE
     up_to = span.first - 1 + int((span.last - span.first + 1) * share)
-    if read.total > django_settings.SYNC_BULK_READ_ABOVE or not span.first <= up_to < span.last:
+    if read.total > django_settings.SYNC_BULK_READ_ABOVE:
         return None, span.slices(-(-read.total // size))
+    if not span.first <= up_to < span.last:
+        return None, tapered_slices(span, -(-read.total // size))
     searched = round(read.total * (1 - share))
     rest = IdSpan(first=up_to + 1, last=span.last)
-    return (span.first - 1, up_to), rest.slices(-(-searched // size))
+    return (span.first - 1, up_to), tapered_slices(rest, -(-searched // size))
+
+
+def tapered_slices(span: IdSpan, count: int) -> list[tuple[int, int | None]]:
+    """``count`` slices of ``span`` (``IdSpan.slices``), the last ``TAPERED_SLICES`` of them
+    cut in halves: the workers take slices in order, and the ones that finish first then
+    share the end of the read instead of waiting while one worker reads and syncs a whole
+    last slice."""
+    if count <= TAPERED_SLICES:
+        return span.slices(count)
+    halves = span.slices(2 * count)
+    whole = count - TAPERED_SLICES
+    return [(halves[2 * n][0], halves[2 * n + 1][1]) for n in range(whole)] + halves[2 * whole :]
 
 
 def contact_units_full_read(run: ContactRun, read: FullRead) -> set[str]:

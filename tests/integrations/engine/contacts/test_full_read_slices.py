@@ -12,6 +12,7 @@ from integrations.engine.contacts import units as contact_units
 from integrations.engine.contacts.mirror import salesforce_cursor_name
 from integrations.engine.contacts.units import MIRROR_HANDLER, SLICE_HANDLER
 from integrations.engine.cursors import cursor_get
+from integrations.hubspot.streams import IdSpan
 from integrations.models import ContactLink
 from integrations.vendor_time import vendor_time
 from tests.compare import contacts_compare, salesforce_people
@@ -33,8 +34,9 @@ def test_a_big_full_read_is_read_by_units_in_slices_and_keeps_to_the_list(
     job = run_sync("all")
 
     slices = JobUnit.objects.filter(job=job, handler=SLICE_HANDLER)
-    # every contact goes out in slices of ~40; the leads and the contacts are pulled apart
-    assert slices.count() == 600 // UNIT
+    # every contact goes out in slices of ~40, the last two in halves (the first workers
+    # done share the end); the leads and the contacts are pulled apart
+    assert slices.count() == 600 // UNIT + contact_units.TAPERED_SLICES
     assert JobUnit.objects.filter(job=job, handler=MIRROR_HANDLER).count() == 2
     assert (job.created, job.failed) == (len(members), 0)
     assert job.skipped_reasons == {"not_in_list": len(others)}
@@ -46,6 +48,20 @@ def test_a_big_full_read_is_read_by_units_in_slices_and_keeps_to_the_list(
     # the cursor knows every contact the slices read: nothing changed, nothing is seen
     again = run_sync("incremental")
     assert (again.seen, again.created) == (0, 0)
+
+
+def test_the_last_slices_of_a_read_are_half_as_wide_and_all_cover_the_span() -> None:
+    span = IdSpan(first=101, last=1100)
+
+    slices = contact_units.tapered_slices(span, 5)
+
+    widths = [up_to - above for above, up_to in slices[:-1]]
+    assert widths == [200, 200, 200, 100, 100, 100]  # and the last half, open-ended
+    assert len(slices) == 5 + contact_units.TAPERED_SLICES
+    assert slices[0][0] == span.first - 1 and slices[-1][1] is None
+    assert all(a[1] == b[0] for a, b in zip(slices, slices[1:], strict=False))  # no gap
+    # a read of no more slices than that is not cut finer
+    assert contact_units.tapered_slices(span, 2) == span.slices(2)
 
 
 @pytest.mark.parametrize("at_most", [8, 3])
