@@ -63,6 +63,11 @@ _HANDLERS: dict[str, UnitHandler] = {}
 
 #: how often a waiting job looks at its units
 WAIT_POLL_S = 0.2
+#: tasks put on the queue per unit. Any task runs whichever units are queued, and one
+#: that finds none left ends at once; but a busy cluster's pusher holds a task or two
+#: its worker cannot start yet, and with one task per unit a worker that is free could
+#: find none (seen: one of four workers idle through the last units of a run)
+TASKS_PER_UNIT = 2
 
 
 #: the note a planner that failed posts: the units waiting for its notes stop
@@ -86,8 +91,8 @@ def _worker_name() -> str:
 
 
 def job_units_plan(ctx: JobContext, *, handler: str, payloads: Iterable[dict[str, Any]]) -> int:
-    """Add units to the job (after any it already has) and put a task on the queue for
-    each; returns how many were added."""
+    """Add units to the job (after any it already has) and put ``TASKS_PER_UNIT`` tasks
+    on the queue for each; returns how many were added."""
     if handler not in _HANDLERS:
         raise ValueError(f"Unknown unit handler {handler!r}")
     last = JobUnit.objects.filter(job_id=ctx.job_id).order_by("-seq").first()
@@ -97,7 +102,7 @@ def job_units_plan(ctx: JobContext, *, handler: str, payloads: Iterable[dict[str
         for n, payload in enumerate(payloads)
     ]
     JobUnit.objects.bulk_create(units)
-    for _ in units:
+    for _ in range(len(units) * TASKS_PER_UNIT):
         try:
             async_task("core.tasks.run_job_units", ctx.job_id, task_name=f"syncjob-{ctx.job_id}-u")
         except Exception:  # broker down: the job's own worker still runs every unit
